@@ -1,0 +1,168 @@
+"""Walking the graph: topological order, the backward pass, ``grad()``.
+
+The backward pass is the chain rule applied edge by edge in reverse
+topological order: for a node whose gradient ``g = d root / d node`` is final,
+every edge to a parent adds ``local_grad * g`` to that parent. Summed over all
+edges, this equals Nielsen's sum over paths of the products of local
+derivatives, in time linear in the number of edges.
+
+Everything is iterative, so a chain of a million nodes needs no recursion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Optional
+
+from autograd import modes
+from autograd.value import Value, as_float
+
+# One chain-rule application: (node, parent index, local_grad, upstream, contribution, parent_grad after).
+RawStep = tuple[Value, int, float, float, float, float]
+
+
+def _check_root(root: object, who: str) -> Value:
+    if not isinstance(root, Value):
+        raise TypeError(f"{who} needs a Value, got {type(root).__name__}: {root!r}")
+    return root
+
+
+def reverse_topological_order(root: Value) -> list[Value]:
+    """Every node reachable from ``root`` once, each before its parents (root first).
+
+    Kahn's algorithm on the reversed graph: a node is emitted once all the
+    nodes that consume it have been, which is exactly when its gradient is
+    final in the backward pass.
+    """
+    _check_root(root, "reverse_topological_order")
+    consumers = {root: 0}
+    stack = [root]
+    pop, push = stack.pop, stack.append
+    while stack:
+        for p in pop().parents:
+            if p in consumers:
+                consumers[p] += 1
+            else:
+                consumers[p] = 1
+                push(p)
+    order = [root]
+    append = order.append
+    for node in order:  # the list grows while we walk it
+        for p in node.parents:
+            left = consumers[p] - 1
+            consumers[p] = left
+            if not left:
+                append(p)
+    return order
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node reachable from ``root`` once, parents before children (root last)."""
+    order = reverse_topological_order(root)
+    order.reverse()
+    return order
+
+
+def _run_hooks(node: Value, g: float) -> float:
+    for fn in tuple(node._hooks or ()):
+        out = fn(g)
+        if out is not None:
+            g = as_float(out, what=f"value returned by hook {fn!r}")
+    return g
+
+
+def backward(root: Value, grad: float = 1.0) -> None:
+    """Fill ``.grad`` of every node ``root`` depends on with ``d root / d node``.
+
+    ``grad`` seeds the pass (d root / d root). Interior nodes are reset to this
+    pass's gradient; leaves accumulate across passes until zeroed. Hooks run
+    when a node's gradient is final. Inside ``detect_anomaly()`` the pass
+    checks every contribution (see :func:`chain_rule_steps`).
+    """
+    _check_root(root, "backward")
+    seed = as_float(grad, what="backward's grad")
+    if modes.is_anomaly_enabled():
+        for _ in chain_rule_steps(root, seed):
+            pass
+        return
+    order = reverse_topological_order(root)
+    stash: Optional[dict[Value, float]] = None  # earlier-pass grads of hooked leaves
+    for node in order:
+        if node.parents:
+            node.grad = 0.0
+        elif node._hooks is not None:
+            if stash is None:
+                stash = {}
+            stash[node] = node.grad
+            node.grad = 0.0
+    root.grad += seed
+    for node in order:
+        g = node.grad
+        if node._hooks is not None:
+            g = _run_hooks(node, g)
+            node.grad = g + stash.pop(node) if stash and node in stash else g
+        for p, local in zip(node.parents, node.local_grads):
+            p.grad += local * g
+
+
+def chain_rule_steps(root: Value, grad: float = 1.0, grads: Optional[dict[Value, float]] = None) -> Iterator[RawStep]:
+    """The backward pass, one chain-rule application at a time, as a generator.
+
+    With ``grads=None`` it does exactly what :func:`backward` does to the
+    ``.grad`` attributes (same order, same hooks, same accumulation); with a dict,
+    gradients are kept in that dict and no ``.grad`` is touched (leaves start
+    at 0). Each step yields ``(node, i, local_grad, upstream, contribution,
+    parent_grad_after)`` for the edge from ``node`` to ``node.parents[i]``.
+    Inside ``detect_anomaly()`` a non-finite contribution raises AnomalyError.
+    """
+    _check_root(root, "chain_rule_steps")
+    seed = as_float(grad, what="backward's grad")
+    check = modes.is_anomaly_enabled()
+    order = reverse_topological_order(root)
+    stash: dict[Value, float] = {}
+    if grads is None:
+        for node in order:
+            if node.parents:
+                node.grad = 0.0
+            elif node._hooks is not None:
+                stash[node] = node.grad
+                node.grad = 0.0
+        root.grad += seed
+    else:
+        grads.clear()
+        grads[root] = seed
+    for node in order:
+        g = node.grad if grads is None else grads.get(node, 0.0)
+        if node._hooks is not None:
+            g = _run_hooks(node, g)
+            if grads is None:
+                node.grad = g + stash.pop(node, 0.0)
+            else:
+                grads[node] = g
+        for i, (p, local) in enumerate(zip(node.parents, node.local_grads)):
+            contribution = local * g
+            if check:
+                modes.check_contribution(node, i, contribution)
+            if grads is None:
+                p.grad += contribution
+                after = p.grad
+            else:
+                after = grads.get(p, 0.0) + contribution
+                grads[p] = after
+            yield node, i, local, g, contribution, after
+
+
+def grad(output: Value, inputs: Sequence[Value]) -> list[float]:
+    """``[d output / d x for x in inputs]`` without touching any ``.grad``.
+
+    An input that ``output`` does not depend on gets 0.0.
+    """
+    _check_root(output, "grad")
+    inputs = list(inputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(f"grad's inputs must be Values; input {i} is {type(x).__name__}: {x!r}")
+    grads: dict[Value, float] = {}
+    for _ in chain_rule_steps(output, 1.0, grads):
+        pass
+    return [grads.get(x, 0.0) for x in inputs]
