@@ -12,7 +12,6 @@ Everything is iterative, so a chain of a million nodes needs no recursion.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Optional
 
 from autograd import modes
 from autograd.value import Value, as_float
@@ -86,7 +85,7 @@ def backward(root: Value, grad: float = 1.0) -> None:
             pass
         return
     order = reverse_topological_order(root)
-    stash: Optional[dict[Value, float]] = None  # earlier-pass grads of hooked leaves
+    stash: dict[Value, float] | None = None  # earlier-pass grads of hooked leaves
     for node in order:
         if node.parents:
             node.grad = 0.0
@@ -105,7 +104,7 @@ def backward(root: Value, grad: float = 1.0) -> None:
             p.grad += local * g
 
 
-def chain_rule_steps(root: Value, grad: float = 1.0, grads: Optional[dict[Value, float]] = None) -> Iterator[RawStep]:
+def chain_rule_steps(root: Value, grad: float = 1.0, grads: dict[Value, float] | None = None) -> Iterator[RawStep]:
     """The backward pass, one chain-rule application at a time, as a generator.
 
     With ``grads=None`` it does exactly what :func:`backward` does to the

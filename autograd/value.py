@@ -25,7 +25,10 @@ Operand = Union["Value", int, float]
 # Set by modes.py while no_grad() or detect_anomaly() is active, so that normal
 # runs pay one flag test per node and nothing more.
 _MODES_ACTIVE = False
-_on_create: Callable[[Value], None] = lambda node: None
+
+
+def _on_create(node: Value) -> None:
+    """Replaced by modes.py; called only while ``_MODES_ACTIVE``."""
 
 
 def _describe(x: object) -> str:
