@@ -22,6 +22,9 @@ from autograd.value import Value
 
 _no_grad_depth = 0
 _anomaly_depth = 0
+# Active drawing scopes, innermost last (see autograd.drawing.scope): each new
+# node is appended to the innermost one's ``nodes`` list.
+_scopes: list = []
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _NN_DIR = os.path.join(os.path.dirname(_PACKAGE_DIR), "nn")
@@ -42,7 +45,7 @@ def is_anomaly_enabled() -> bool:
 
 
 def _refresh() -> None:
-    _value._MODES_ACTIVE = _no_grad_depth > 0 or _anomaly_depth > 0
+    _value._MODES_ACTIVE = _no_grad_depth > 0 or _anomaly_depth > 0 or bool(_scopes)
 
 
 @contextmanager
@@ -118,6 +121,22 @@ def _on_create(node: Value) -> None:
         node._site = creation_site()
         if not math.isfinite(node.data):
             raise AnomalyError(f"forward pass produced {node.data!r}: {describe_node(node)}")
+    if _scopes:
+        _scopes[-1].nodes.append(node)
+
+
+def push_scope(scope: object) -> None:
+    """Make ``scope`` (anything with a ``nodes`` list) record the nodes made from now on."""
+    _scopes.append(scope)
+    _refresh()
+
+
+def pop_scope(scope: object) -> None:
+    """Stop recording into ``scope`` (the innermost active scope)."""
+    if not _scopes or _scopes[-1] is not scope:
+        raise RuntimeError(f"scope {scope!r} is not the innermost active scope; scopes must nest")
+    _scopes.pop()
+    _refresh()
 
 
 def check_contribution(node: Value, index: int, contribution: float) -> None:
