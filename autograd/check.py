@@ -1,0 +1,173 @@
+"""Checking gradients: central differences against the backward pass.
+
+For each input ``x_i`` of a scalar function ``f``,
+
+    numeric_i = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)
+
+has error O(eps**2) from the Taylor series plus about ``ulp(f) / eps`` from
+rounding, so it agrees with the analytic gradient (from ``backward``) to a few
+significant digits when ``f`` is smooth near ``x``. The comparison is
+``|analytic - numeric| <= atol + rtol * |numeric|``, as in ``numpy.isclose``.
+
+``detect_anomaly`` and ``AnomalyError`` live in :mod:`autograd.modes`; they are
+re-exported here, next to the other debugging tools.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Union
+
+from autograd.graph import grad as _grad
+from autograd.modes import AnomalyError, detect_anomaly, no_grad
+from autograd.trace import format_table
+from autograd.value import Value, as_float
+
+__all__ = ["AnomalyError", "GradcheckEntry", "GradcheckError", "GradcheckReport", "detect_anomaly", "gradcheck"]
+
+
+@dataclass(frozen=True)
+class GradcheckEntry:
+    """The comparison for one input: where, both gradients, both errors, verdict."""
+
+    name: str
+    value: float
+    analytic: float
+    numeric: float
+    abs_error: float
+    rel_error: float
+    ok: bool
+
+
+@dataclass(frozen=True)
+class GradcheckReport:
+    """The result of :func:`gradcheck`: ``ok`` is True when every input passed."""
+
+    entries: tuple[GradcheckEntry, ...]
+    output: float
+    eps: float
+    atol: float
+    rtol: float
+
+    @property
+    def ok(self) -> bool:
+        return all(e.ok for e in self.entries)
+
+    @property
+    def analytic(self) -> list[float]:
+        """Backward's gradient for each input, in input order."""
+        return [e.analytic for e in self.entries]
+
+    @property
+    def numeric(self) -> list[float]:
+        """The central-difference gradient for each input, in input order."""
+        return [e.numeric for e in self.entries]
+
+    @property
+    def failures(self) -> list[GradcheckEntry]:
+        """The entries that did not match."""
+        return [e for e in self.entries if not e.ok]
+
+    def __str__(self) -> str:
+        header = ("input", "value", "analytic", "numeric", "abs error", "rel error", "")
+        rows = [header] + [
+            (
+                e.name,
+                f"{e.value:.6g}",
+                f"{e.analytic:.9g}",
+                f"{e.numeric:.9g}",
+                f"{e.abs_error:.2e}",
+                f"{e.rel_error:.2e}",
+                "ok" if e.ok else "MISMATCH",
+            )
+            for e in self.entries
+        ]
+        lines = format_table(rows, left={0, 6})
+        verdict = (
+            f"gradcheck passed: {len(self.entries)} input(s)"
+            if self.ok
+            else f"gradcheck FAILED: {len(self.failures)} of {len(self.entries)} input(s) mismatched"
+        )
+        tolerance = f"(eps={self.eps:g}, atol={self.atol:g}, rtol={self.rtol:g}; f = {self.output:.6g})"
+        return "\n".join([f"{verdict} {tolerance}", *lines])
+
+
+class GradcheckError(AssertionError):
+    """Raised by ``gradcheck(..., raise_on_failure=True)`` on a mismatch; ``report`` has the details."""
+
+    def __init__(self, report: GradcheckReport) -> None:
+        super().__init__(str(report))
+        self.report = report
+
+
+def _evaluate(f: Callable[[list[Value]], Value], xs: list[float], labels: list[str]) -> tuple[list[Value], Value]:
+    """Fresh leaves holding ``xs``, and ``f`` of them."""
+    leaves = [Value(x, label=lab) for x, lab in zip(xs, labels)]
+    out = f(leaves)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck's f must return a Value, got {type(out).__name__}: {out!r}")
+    return leaves, out
+
+
+def gradcheck(
+    f: Callable[[list[Value]], Value],
+    inputs: Sequence[Union[Value, float]],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_on_failure: bool = False,
+) -> GradcheckReport:
+    """Compare backward's gradient of ``f`` at ``inputs`` with central differences.
+
+    ``f`` takes a list of Values (fresh leaves holding the inputs' values, so
+    the caller's Values keep their ``.grad``) and returns a Value. ``inputs``
+    may be numbers or Values. Input ``i`` passes when
+    ``|analytic - numeric| <= atol + rtol * |numeric|``; the report has both
+    gradients and the absolute and relative errors
+    ``|a - n| / max(|a|, |n|)`` for every input. With ``raise_on_failure=True``
+    a mismatch raises :class:`GradcheckError` carrying the report.
+    """
+    if not callable(f):
+        raise TypeError(f"gradcheck needs a callable f, got {type(f).__name__}: {f!r}")
+    eps = as_float(eps, what="gradcheck's eps")
+    if not eps > 0.0 or not math.isfinite(eps):
+        raise ValueError(f"gradcheck's eps must be a positive finite number, got {eps!r}")
+    atol = as_float(atol, what="gradcheck's atol")
+    rtol = as_float(rtol, what="gradcheck's rtol")
+    if not (atol >= 0.0 and rtol >= 0.0):
+        raise ValueError(f"gradcheck's atol and rtol must be >= 0, got atol={atol!r}, rtol={rtol!r}")
+    xs: list[float] = []
+    labels: list[str] = []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Value):
+            xs.append(x.data)
+            labels.append(x.label or f"x{i}")
+        else:
+            xs.append(as_float(x, what=f"gradcheck's input {i}"))
+            labels.append(f"x{i}")
+    if not xs:
+        raise ValueError("gradcheck needs at least one input")
+
+    # analytic: one backward pass through the graph f builds (hooks inside f apply)
+    leaves, out = _evaluate(f, xs, labels)
+    analytic = _grad(out, leaves)
+
+    entries = []
+    with no_grad():  # the perturbed evaluations need values only, no graph
+        for i, x in enumerate(xs):
+            up, down = list(xs), list(xs)
+            up[i] = x + eps
+            down[i] = x - eps
+            numeric = (_evaluate(f, up, labels)[1].data - _evaluate(f, down, labels)[1].data) / (2.0 * eps)
+            a = analytic[i]
+            abs_error = abs(a - numeric)
+            scale = max(abs(a), abs(numeric))
+            rel_error = abs_error / scale if scale > 0.0 else abs_error
+            ok = abs_error <= atol + rtol * abs(numeric)  # False for NaN, as wanted
+            entries.append(GradcheckEntry(labels[i], x, a, numeric, abs_error, rel_error, ok))
+    report = GradcheckReport(tuple(entries), out.data, eps, atol, rtol)
+    if raise_on_failure and not report.ok:
+        raise GradcheckError(report)
+    return report

@@ -1,0 +1,137 @@
+"""The backward pass as data: one :class:`Step` per chain-rule application.
+
+For the edge from a node ``n`` to its parent ``p`` the backward pass computes
+
+    contribution = (d root / d n) * (d n / d p) = upstream * local_grad
+
+and adds it to ``p.grad``. :func:`trace_backward` records every such step in
+the order the pass applies them, so the table can be read top to bottom as the
+chain rule at work. It is built on :func:`autograd.graph.chain_rule_steps`, the
+same walk ``backward()`` does, so the recorded numbers are the ones
+``backward()`` leaves behind, hooks and leaf accumulation included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from autograd.graph import chain_rule_steps, topological_order
+from autograd.value import Value
+
+_COLUMNS = ("#", "node", "op", "parent", "local_grad", "upstream", "contribution", "parent_grad")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One chain-rule application on the edge ``node -> node.parents[index]``.
+
+    ``upstream`` is d root / d node (after the node's hooks ran), ``local_grad``
+    is d node / d parent, ``contribution = upstream * local_grad`` and
+    ``parent_grad`` is the parent's gradient right after adding it.
+    """
+
+    node: Value
+    parent: Value
+    index: int
+    local_grad: float
+    upstream: float
+    contribution: float
+    parent_grad: float
+
+
+def node_names(root: Value) -> dict[Value, str]:
+    """A short, stable name for every node of ``root``'s graph.
+
+    A node's label when it has one, else ``v<k>`` with ``k`` its position in
+    :func:`autograd.topological_order` (parents first), so the numbering reads
+    in the order the forward pass made the nodes. Names shared by several
+    nodes (two nodes labelled ``x``, or a label ``v3`` next to a generated
+    ``v3``) get ``#k`` appended so that every name in one table is unique.
+    """
+    order = topological_order(root)
+    names = [node.label or f"v{k}" for k, node in enumerate(order)]
+    seen: dict[str, int] = {}
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+    return {
+        node: (f"{name}#{k}" if seen[name] > 1 else name) for k, (node, name) in enumerate(zip(order, names))
+    }
+
+
+def format_table(rows: list[tuple[str, ...]], left: set[int]) -> list[str]:
+    """Align the cells of ``rows`` in columns: columns in ``left`` to the left, the others to the right."""
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = (cell.ljust(w) if c in left else cell.rjust(w) for c, (cell, w) in enumerate(zip(row, widths)))
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+class StepTable(list):
+    """A list of :class:`Step` whose ``str()`` is an aligned table.
+
+    ``root`` is the node the pass started from and ``names`` maps every node of
+    its graph to the name used in the table (see :func:`node_names`).
+    """
+
+    def __init__(self, steps: list[Step], root: Value, names: dict[Value, str]) -> None:
+        super().__init__(steps)
+        self.root = root
+        self.names = names
+
+    def name(self, node: Value) -> str:
+        """The name of ``node`` in this table (its label or a generated ``v<k>``)."""
+        return self.names.get(node) or node.label or "?"
+
+    def rows(self) -> list[tuple[str, ...]]:
+        """The table's cells as strings, one tuple per step (header not included)."""
+        return [
+            (
+                str(k),
+                self.name(s.node),
+                s.node.op,
+                self.name(s.parent),
+                _fmt(s.local_grad),
+                _fmt(s.upstream),
+                _fmt(s.contribution),
+                _fmt(s.parent_grad),
+            )
+            for k, s in enumerate(self, start=1)
+        ]
+
+    def __str__(self) -> str:
+        # text columns (node, op, parent) align left, numbers align right
+        lines = format_table([_COLUMNS, *self.rows()], left={1, 2, 3})
+        if not self:
+            lines.append(f"(no steps: {self.name(self.root)} is a leaf)")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"StepTable({len(self)} steps from {self.name(self.root)!r})"
+
+
+def trace_backward(root: Value, grad: float = 1.0) -> StepTable:
+    """Run the backward pass from ``root`` and return every chain-rule step it applied.
+
+    This *is* a backward pass: like ``root.backward(grad)`` it fills ``.grad``
+    of every node (interior nodes reset, leaves accumulate, hooks run), and the
+    last ``parent_grad`` recorded for each node equals the ``.grad`` it is left
+    with, except where a hook replaced that gradient: the hook sees the last
+    ``parent_grad`` and the node keeps what the hook returned (a leaf adds it to
+    what it held before the pass).
+    Steps come in the order applied: nodes in reverse topological order, each
+    node's edges in the order of its ``parents``.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"trace_backward needs a Value, got {type(root).__name__}: {root!r}")
+    names = node_names(root)
+    steps = [
+        Step(node, node.parents[i], i, local, upstream, contribution, after)
+        for node, i, local, upstream, contribution, after in chain_rule_steps(root, grad)
+    ]
+    return StepTable(steps, root, names)
