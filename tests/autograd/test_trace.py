@@ -1,0 +1,127 @@
+"""trace_backward: the backward pass as a table of chain-rule steps, identical to backward()."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+
+import autograd
+from autograd import Value, reverse_topological_order, topological_order, trace_backward
+from autograd.trace import Step, StepTable, node_names
+from tests.strategies import random_graphs
+
+
+def snapshot(root: Value) -> dict[Value, float]:
+    return {n: n.grad for n in topological_order(root)}
+
+
+@given(random_graphs())
+def test_trace_leaves_exactly_the_gradients_backward_leaves(graph):
+    root, leaves = graph
+    steps = trace_backward(root)
+    traced = snapshot(root)
+    for leaf in leaves:
+        leaf.grad = 0.0
+    root.backward()
+    assert snapshot(root) == traced  # same arithmetic in the same order: exact equality
+
+
+@given(random_graphs())
+def test_each_step_is_one_chain_rule_application(graph):
+    root, _ = graph
+    steps = trace_backward(root)
+    # one step per edge, nodes in reverse topological order, edges in parents order
+    expected_edges = [(n, i) for n in reverse_topological_order(root) for i in range(len(n.parents))]
+    assert [(s.node, s.index) for s in steps] == expected_edges
+    running: dict[Value, float] = {}
+    last: dict[Value, float] = {}
+    for s in steps:
+        assert s.parent is s.node.parents[s.index]
+        assert s.local_grad == s.node.local_grads[s.index]
+        assert s.upstream == s.node.grad  # no hooks: the node's final gradient
+        assert s.contribution == s.upstream * s.local_grad
+        # parent_grad accumulates the contributions (leaves start from 0 in a fresh graph)
+        running[s.parent] = running.get(s.parent, 0.0) + s.contribution
+        assert s.parent_grad == running[s.parent]
+        last[s.parent] = s.parent_grad
+    for node, g in last.items():
+        assert node.grad == g
+
+
+@given(random_graphs())
+def test_trace_matches_grad_and_seed_scales(graph):
+    root, leaves = graph
+    trace_backward(root, grad=2.0)
+    expected = autograd.grad(root, leaves)
+    for leaf, g in zip(leaves, expected):
+        assert leaf.grad == pytest.approx(2.0 * g, rel=1e-12, abs=1e-300)
+
+
+def test_leaves_accumulate_like_backward():
+    x = Value(3.0, label="x")
+    y = x * x
+    trace_backward(y)
+    steps = trace_backward(y)
+    assert x.grad == 12.0
+    assert [s.parent_grad for s in steps] == [9.0, 12.0]
+
+
+def test_small_table_by_hand():
+    x = Value(2.0, label="x")
+    w = Value(-3.0, label="w")
+    y = x * w + x
+    y.label = "y"
+    steps = trace_backward(y)
+    assert isinstance(steps, StepTable) and all(isinstance(s, Step) for s in steps)
+    rows = [(steps.name(s.node), steps.name(s.parent), s.local_grad, s.upstream, s.parent_grad) for s in steps]
+    v = steps.name(y.parents[0])
+    assert rows == [("y", v, 1.0, 1.0, 1.0), ("y", "x", 1.0, 1.0, 1.0), (v, "x", -3.0, 1.0, -2.0), (v, "w", 2.0, 1.0, 2.0)]
+    assert (x.grad, w.grad) == (-2.0, 2.0)
+
+
+def test_table_is_aligned_and_uses_labels_or_generated_names():
+    a = Value(0.5, label="a")
+    b = Value(-1.25, label="b")
+    root = (a * b).tanh() + a.exp() * 1000.0
+    steps = trace_backward(root)
+    lines = str(steps).splitlines()
+    assert lines[0].split() == ["#", "node", "op", "parent", "local_grad", "upstream", "contribution", "parent_grad"]
+    assert len(lines) == 1 + len(steps)
+    # the last column is right-aligned, so every line ends at the same column
+    assert len({len(line) for line in lines}) == 1
+    names = set(steps.names.values())
+    assert {"a", "b"} <= names
+    for line, s in zip(lines[1:], steps):
+        cells = line.split()
+        assert cells[1] == steps.name(s.node) and cells[2] == s.node.op and cells[3] == steps.name(s.parent)
+        assert float(cells[-1]) == pytest.approx(s.parent_grad, rel=1e-5)
+    for node in topological_order(root):
+        if not node.label:
+            assert steps.name(node).startswith("v")
+
+
+def test_generated_names_are_unique_and_stable():
+    x1 = Value(1.0, label="x")
+    x2 = Value(2.0, label="x")  # two nodes with one label
+    v0 = Value(3.0, label="v0")  # a label that looks like a generated name
+    root = (x1 * x2 + v0).exp()
+    first, second = node_names(root), node_names(root)
+    assert first == second
+    assert len(set(first.values())) == len(first)
+    assert sum(name.startswith("x#") for name in first.values()) == 2
+
+
+def test_leaf_root_and_deep_chain():
+    x = Value(1.0, label="x")
+    table = trace_backward(x)
+    assert list(table) == [] and x.grad == 1.0
+    assert "x is a leaf" in str(table)
+    y = x
+    for _ in range(20_000):  # no recursion anywhere
+        y = y * 1.0
+    assert len(trace_backward(y)) == 20_000
+
+
+def test_rejects_non_values():
+    with pytest.raises(TypeError, match="trace_backward needs a Value"):
+        trace_backward(3.0)
