@@ -141,7 +141,7 @@ def chain_rule_steps(root: Value, grad: float = 1.0, grads: dict[Value, float] |
         for i, (p, local) in enumerate(zip(node.parents, node.local_grads)):
             contribution = local * g
             if check:
-                modes.check_contribution(node, i, contribution)
+                modes.check_contribution(node, i, contribution, g)
             if grads is None:
                 p.grad += contribution
                 after = p.grad

@@ -139,13 +139,17 @@ def pop_scope(scope: object) -> None:
     _refresh()
 
 
-def check_contribution(node: Value, index: int, contribution: float) -> None:
-    """Raise AnomalyError if the gradient flowing on edge ``index`` of ``node`` is not finite."""
+def check_contribution(node: Value, index: int, contribution: float, upstream: float | None = None) -> None:
+    """Raise AnomalyError if the gradient flowing on edge ``index`` of ``node`` is not finite.
+
+    ``upstream`` is d root / d node in this pass (``grad()`` keeps it off ``node.grad``).
+    """
     if not math.isfinite(contribution):
         parent = node.parents[index]
+        up = node.grad if upstream is None else upstream
         raise AnomalyError(
             f"backward pass produced {contribution!r} on the edge to input {index} ({parent!r}) "
-            f"with local derivative {node.local_grads[index]!r} and upstream gradient {node.grad!r}: "
+            f"with local derivative {node.local_grads[index]!r} and upstream gradient {up!r}: "
             f"{describe_node(node)}"
         )
 
