@@ -18,7 +18,7 @@ def snapshot(root: Value) -> dict[Value, float]:
 @given(random_graphs())
 def test_trace_leaves_exactly_the_gradients_backward_leaves(graph):
     root, leaves = graph
-    steps = trace_backward(root)
+    trace_backward(root)
     traced = snapshot(root)
     for leaf in leaves:
         leaf.grad = 0.0
@@ -75,7 +75,12 @@ def test_small_table_by_hand():
     assert isinstance(steps, StepTable) and all(isinstance(s, Step) for s in steps)
     rows = [(steps.name(s.node), steps.name(s.parent), s.local_grad, s.upstream, s.parent_grad) for s in steps]
     v = steps.name(y.parents[0])
-    assert rows == [("y", v, 1.0, 1.0, 1.0), ("y", "x", 1.0, 1.0, 1.0), (v, "x", -3.0, 1.0, -2.0), (v, "w", 2.0, 1.0, 2.0)]
+    assert rows == [
+        ("y", v, 1.0, 1.0, 1.0),
+        ("y", "x", 1.0, 1.0, 1.0),
+        (v, "x", -3.0, 1.0, -2.0),
+        (v, "w", 2.0, 1.0, 2.0),
+    ]
     assert (x.grad, w.grad) == (-2.0, 2.0)
 
 
