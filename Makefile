@@ -25,6 +25,11 @@ comma := ,
 test: $(VENV)/.installed-$(ORACLE)
 	$(PY) -m pytest
 
+# The main demo: trains an MLP on two moons and writes plots, metrics, a checkpoint
+# and a neuron's graph into out/. Options go in ARGS, e.g. make demo ARGS="--dataset iris".
+demo: $(VENV)/.installed-$(ORACLE)
+	$(PY) -m nn $(ARGS)
+
 lint: $(VENV)/.installed-$(ORACLE)
 	$(VENV)/bin/ruff check .
 
