@@ -132,11 +132,13 @@ def _data(tree: Any) -> Any:
     return [_data(item) for item in tree]
 
 
-def _count_inputs(x: object, who: str) -> int:
+def _input_error(who: str, expected: int, x: object) -> Exception:
+    """The error for a call with the wrong number (or a non-sequence) of inputs."""
     try:
-        return len(x)  # type: ignore[arg-type]
+        return ValueError(f"{who} expects {expected} inputs, got {len(x)}")  # type: ignore[arg-type]
     except TypeError:
-        raise TypeError(f"{who} needs a sequence of inputs (floats or Values), got {type(x).__name__}: {x!r}") from None
+        return TypeError(f"{who} needs a sequence of {expected} inputs (floats or Values), "
+                         f"got {type(x).__name__}: {x!r}")
 
 
 class Module:
@@ -287,10 +289,12 @@ class Neuron(Module):
         self._alabel = f"{dot_prefix}a"
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
-        if len(x) != self.nin:
-            n = _count_inputs(x, "Neuron")
-            name = f"Neuron {self.label}" if self.label else "Neuron"
-            raise ValueError(f"{name} expects {self.nin} inputs, got {n}")
+        try:
+            ok = len(x) == self.nin
+        except TypeError:
+            ok = False
+        if not ok:
+            raise _input_error(f"Neuron {self.label}" if self.label else "Neuron", self.nin, x)
         z = dot(self.w, x, self.b)
         z.label = self._zlabel
         act = self._act
@@ -319,10 +323,12 @@ class Layer(Module):
         self.neurons = [Neuron(self.nin, self.activation, rng, f"{prefix}N{j}") for j in range(self.nout)]
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
-        if len(x) != self.nin:
-            n = _count_inputs(x, "Layer")
-            name = f"Layer {self.label}" if self.label else "Layer"
-            raise ValueError(f"{name} expects {self.nin} inputs, got {n}")
+        try:
+            ok = len(x) == self.nin
+        except TypeError:
+            ok = False
+        if not ok:
+            raise _input_error(f"Layer {self.label}" if self.label else "Layer", self.nin, x)
         return [n(x) for n in self.neurons]
 
     def config(self) -> dict[str, Any]:
@@ -364,8 +370,12 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        if len(x) != self.nin:
-            raise ValueError(f"MLP expects {self.nin} inputs, got {_count_inputs(x, 'MLP')}")
+        try:
+            ok = len(x) == self.nin
+        except TypeError:
+            ok = False
+        if not ok:
+            raise _input_error("MLP", self.nin, x)
         for layer in self.layers:
             x = layer(x)
         return x[0] if len(x) == 1 else x
