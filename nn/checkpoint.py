@@ -107,9 +107,11 @@ def load_dict(module: Module, data: Any, source: str = "checkpoint") -> None:
         raise CheckpointError(f"{source} lacks the field(s) {', '.join(missing)}")
     expected = module.architecture()
     if data["architecture"] != expected:
+        file_arch, model_arch = _brief(data["architecture"]), _brief(expected)
+        if file_arch == model_arch:  # same top-level module: the difference is further down
+            file_arch, model_arch = json.dumps(data["architecture"]), json.dumps(expected)
         raise CheckpointError(
-            f"{source} was saved from a different architecture:\n  file:  {_brief(data['architecture'])}\n"
-            f"  model: {_brief(expected)}"
+            f"{source} was saved from a different architecture:\n  file:  {file_arch}\n  model: {model_arch}"
         )
     pairs = match_state(module, data["parameters"], source)
     for value, number in pairs:
