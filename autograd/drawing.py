@@ -505,12 +505,14 @@ def _build(root: Value, order: Sequence[Value], opts: _Options, groups: dict[Val
             if opts.show_local_grads:
                 attrs["label"] = f(child.local_grads[i])
             g.edge(tail(p), ids[child] + "op", **attrs)
+    through: dict[GroupPath, dict[Value, float]] = {}  # one backward pass per group, not per edge
     for (p, path), keys in into_groups.items():
         attrs = edge_style(keys)
         outs = group_outputs[path]
         if opts.show_local_grads and len(outs) == 1:
-            nodes = members[path]
-            attrs["label"] = f(_group_derivatives(nodes, outs[0], set(nodes))[p])
+            if path not in through:
+                through[path] = _group_derivatives(members[path], outs[0], set(members[path]))
+            attrs["label"] = f(through[path][p])
         g.edge(tail(p), group_ids[path], **attrs)
 
     _emit_clusters(g, placed)
