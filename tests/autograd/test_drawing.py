@@ -610,3 +610,19 @@ document.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight'}));
     pixels = matplotlib.image.imread(str(shot))
     assert pixels.shape[:2] == (600, 900)
     assert pixels.std() > 0.01  # not a blank page
+
+
+def test_an_nn_mlp_groups_by_its_labels_without_help() -> None:
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [3, 3, 1], seed=0)
+    xs = [Value(0.5, label="x0"), Value(-1.0, label="x1")]
+    out = model(xs)
+    out.backward()
+    source = draw(out, group_by="labels").source
+    titles = sorted(record_fields(a["label"])[0] for a in value_records(source).values())
+    boxes = [t for t in titles if t not in ("x0", "x1")]
+    assert [t.split(" ")[0] for t in boxes] == ["L0.N0", "L0.N1", "L0.N2", "L1.N0", "L1.N1", "L1.N2", "L2.N0"]
+    assert drawn_node_count(source) == 2 + 7 < drawn_node_count(draw(out).source)
+    # the parameters inside the boxes are coloured as parameters when drawn in full
+    fills = {record_fields(a["label"])[0]: a["fillcolor"] for a in value_records(draw(out).source).values()}
+    assert fills["L0.N0.w0"] == fills["L2.N0.b"] == drawing.COLORS["parameter"]
