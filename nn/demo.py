@@ -16,6 +16,7 @@ examples of ``nn.examples`` instead.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import random
 import sys
@@ -227,7 +228,7 @@ def _draw_neuron(model: MLP, x: Sequence[float], path: Path) -> tuple[Path | Non
 
 
 def _run_example(kind: str, epochs: int | None, lr: float | None, seed: int, out_dir: Path) -> dict[str, Any]:
-    """Run ``nn.examples.train_cnn_digits`` or ``train_rnn`` (defaults: 1 epoch, lr 0.05)."""
+    """Run ``nn.examples.train_cnn_digits`` or ``train_rnn`` and save their metrics."""
     try:
         from nn import examples
     except ImportError as e:
@@ -236,8 +237,13 @@ def _run_example(kind: str, epochs: int | None, lr: float | None, seed: int, out
     out_dir.mkdir(parents=True, exist_ok=True)
     before = set(out_dir.iterdir())
     kwargs: dict[str, Any] = {"seed": seed, "out_dir": out_dir}
-    kwargs["epochs"] = 1 if epochs is None else epochs
-    kwargs["lr"] = 0.05 if lr is None else lr
+    # options left unset use the example's own defaults when it has them
+    params = inspect.signature(fn).parameters
+    for name, given, fallback in (("epochs", epochs, 1), ("lr", lr, 0.05)):
+        if given is not None:
+            kwargs[name] = given
+        elif name not in params or params[name].default is inspect.Parameter.empty:
+            kwargs[name] = fallback
     metrics = dict(fn(**kwargs))
     metrics.setdefault("model", kind)
     metrics_path = out_dir / "metrics.json"

@@ -85,7 +85,12 @@ def test_cnn_and_rnn_run_the_examples_and_print_their_metrics(tmp_path, monkeypa
 
     examples = types.ModuleType("nn.examples")
     examples.train_cnn_digits = fake("cnn")
-    examples.train_rnn = fake("rnn")
+
+    def train_rnn(epochs=7, lr=0.2, seed=0, out_dir=None, progress=True):  # its own defaults win when unset
+        calls.append(("rnn", epochs, lr, seed))
+        return {"loss": [1.0]}
+
+    examples.train_rnn = train_rnn
     monkeypatch.setitem(sys.modules, "nn.examples", examples)
     assert main(["--model", "cnn", "--epochs", "2", "--lr", "0.1", "--seed", "3", "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
@@ -94,7 +99,9 @@ def test_cnn_and_rnn_run_the_examples_and_print_their_metrics(tmp_path, monkeypa
     assert "cnn.png" in printed and "metrics.json" in printed
     assert json.loads((tmp_path / "metrics.json").read_text())["train_accuracy"] == 0.75
     assert main(["--model", "rnn", "--out", str(tmp_path)]) == 0
-    assert calls[-1][0] == "rnn"
+    assert calls[-1] == ("rnn", 7, 0.2, 0)
+    assert main(["--model", "cnn", "--out", str(tmp_path)]) == 0  # no defaults there: 1 epoch, lr 0.05
+    assert calls[-1] == ("cnn", 1, 0.05, 0)
 
 
 def test_cnn_without_the_examples_module_says_so(tmp_path, monkeypatch):
