@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import math
+import re
 import sys
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TextIO, Union
 
 from autograd.pathsum import count_paths, paths
@@ -156,7 +159,7 @@ def parse(expr: str) -> ast.Expression:
     for k, ch in enumerate(expr):
         if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
             raise ExplainError(f"the expression must be one line of printable text (character {ch!r} at column "
-                               f"{k + 1})", (k, k + 1))
+                               f"{k + 1})")
     try:
         tree = ast.parse(expr, mode="eval")
     except SyntaxError as err:
@@ -376,11 +379,15 @@ def _explain_paths(root: Value, leaf: Value, names: dict[Value, str]) -> list[st
     return lines
 
 
-def _write_svg(root: Value, path: str, wrt: Value | None) -> None:
+def _drawing_module() -> ModuleType:
     try:
         import autograd.drawing as drawing
     except ImportError as err:
         raise ExplainError(f"--svg needs the drawing module, which is not available ({err})") from None
+    return drawing
+
+
+def _write_svg(drawing: ModuleType, root: Value, path: str, wrt: Value | None) -> None:
     try:
         drawing.save_graph(drawing.draw(root, highlight=wrt), path)
     except (OSError, RuntimeError, ValueError) as err:
@@ -424,7 +431,7 @@ def _protect_negative_expressions(argv: list[str]) -> list[str]:
         after_option = k > 0 and argv[k - 1] in ("--wrt", "--svg")
         if "--" in argv[:k] or after_option or word in ("-h", "--", "-") or not word.startswith("-"):
             out.append(word)
-        elif word.startswith("--"):
+        elif re.fullmatch(r"--[A-Za-z][\w-]*(=.*)?", word, flags=re.DOTALL):
             out.append(word)  # a long option (or a typo of one): argparse reports it
         else:
             out.append(" " + word)
@@ -440,20 +447,24 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     expr = ""
     try:
         try:
-            args = parser.parse_args(argv)
+            with contextlib.redirect_stdout(stdout):  # argparse prints --help to sys.stdout
+                args = parser.parse_args(argv)
         except SystemExit as done:  # --help
             return done.code if isinstance(done.code, int) else 0
         if args.command is None:
             parser.print_help(stderr)
             return 2
         expr = args.expression.strip()  # surrounding blanks would upset Python's parser (and the caret)
+        drawing = _drawing_module() if args.svg else None  # fail before printing anything
         report, root, inputs = explain(expr, args.inputs, args.wrt)
         print(report, file=stdout)
-        if args.svg:
-            _write_svg(root, args.svg, inputs.get(args.wrt) if args.wrt else None)
+        if drawing is not None:
+            _write_svg(drawing, root, args.svg, inputs.get(args.wrt) if args.wrt else None)
             print(f"\ngraph written to {args.svg}", file=stdout)
     except ExplainError as err:
-        print(f"error: {err.message}", file=stderr)
+        # one line whatever the user typed: escape line breaks and other unprintable characters
+        message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in err.message)
+        print(f"error: {message}", file=stderr)
         if err.span is not None and expr:
             start, end = err.span
             print(f"  {expr}\n  {' ' * start}{'^' * max(1, min(end, len(expr)) - start)}", file=stderr)

@@ -1,0 +1,343 @@
+"""`python -m autograd explain`: output, errors, and a fuzz test proving the expression is never executed."""
+
+from __future__ import annotations
+
+import builtins
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd
+from autograd import Value
+from autograd.cli import MAX_LENGTH, explain, main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+GOLDEN = """\
+expression: tanh(x*w + b)
+
+forward pass (each node after its inputs):
+  w  = input    = -0.7
+  x  = input    = 1.5
+  b  = input    = 0.2
+  v3 = x * w    = -1.05
+  v4 = v3 + b   = -0.85
+  v5 = tanh(v4) = -0.691069
+
+backward pass (d v5/d v5 = 1, then one chain-rule step per edge):
+  #  node  op    parent  local_grad  upstream  contribution  parent_grad
+  1  v5    tanh  v4        0.522423         1      0.522423     0.522423
+  2  v4    +     v3               1  0.522423      0.522423     0.522423
+  3  v4    +     b                1  0.522423      0.522423     0.522423
+  4  v3    *     x             -0.7  0.522423     -0.365696    -0.365696
+  5  v3    *     w              1.5  0.522423      0.783634     0.783634
+
+gradients (d v5/d input):
+  x  -0.365696
+  w   0.783634
+  b   0.522423
+
+paths from w to v5 (1; d v5/d w = sum of the products along them):
+  w -> v3 -> v4 -> v5: 1.5 * 1 * 0.522423 = 0.783634
+  sum = 0.783634 (backward: 0.783634)
+"""
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def assert_clean_error(code: int, out: str, err: str) -> list[str]:
+    """Exit 2, nothing on stdout, one ``error:`` line (plus the expression and a caret line when it points)."""
+    assert code == 2, (out, err)
+    assert out == ""
+    assert "Traceback" not in err
+    lines = err.rstrip("\n").split("\n")
+    assert lines[0].startswith("error: ") and len(lines[0]) > len("error: ")
+    assert len(lines) in (1, 3), lines
+    if len(lines) == 3:
+        assert lines[2].strip() and set(lines[2].strip()) == {"^"}
+    return lines
+
+
+def test_golden_output():
+    code, out, err = run("explain", "tanh(x*w + b)", "x=1.5", "w=-0.7", "b=0.2", "--wrt", "w")
+    assert (code, err) == (0, "")
+    assert out == GOLDEN
+
+
+def test_shared_subexpression_lists_every_path():
+    code, out, _ = run("explain", "-x*x", "x=2", "--wrt", "x")  # leading minus: no '--' needed
+    assert code == 0
+    assert "x -> v1 -> v2: -1 * 2 = -2" in out and "x -> v2: -2 = -2" in out
+    assert "sum = -4 (backward: -4)" in out
+
+
+def test_many_paths_are_counted_not_listed():
+    # every occurrence of x in a product is one path from x to the output
+    code, out, _ = run("explain", "((x*x)*(x*x))*((x*x)*(x*x))", "x=1.1", "--wrt", "x")
+    assert code == 0 and "(8;" in out and out.count(": 1.1 *") + out.count(": 1.21 *") >= 1
+    code, out, _ = run("explain", "*".join(["x"] * 65), "x=1", "--wrt", "x")
+    assert code == 0 and "(65;" in out and "too many to list" in out and "65" in out.split("backward sums")[-1]
+
+
+# -- the same gradients as building the graph by hand ---------------------------------------
+
+NAMES = ["x", "y", "z"]
+FUNCS = ["exp", "tanh", "sigmoid", "sin", "cos", "relu", "abs"]
+
+
+def _call(name: str, a):
+    if isinstance(a, Value):
+        return abs(a) if name == "abs" else getattr(a, name)()
+    return _call(name, Value(a)).data
+
+
+leaf = st.one_of(
+    st.sampled_from(NAMES).map(lambda n: (n, lambda env, n=n: env[n])),
+    st.floats(0.1, 3.0).map(lambda c: (repr(c), lambda env, c=c: c)),
+)
+
+
+def _extend(children):
+    def binary(op):
+        def make(pair):
+            (ta, fa), (tb, fb) = pair
+            if op == "/":  # the text repeats b, so the graph has two copies of it: build it twice too
+                return f"({ta}) / (1 + ({tb})*({tb}))", lambda env: fa(env) / (1 + fb(env) * fb(env))
+            fns = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
+            return f"({ta}) {op} ({tb})", lambda env: fns[op](fa(env), fb(env))
+
+        return st.tuples(children, children).map(make)
+
+    def unary(pair):
+        (name, (t, f)) = pair
+        if name == "neg":
+            return f"-({t})", lambda env: -f(env)
+        if name == "square":
+            return f"({t})**2", lambda env: f(env) ** 2
+        if name == "log":
+            return f"log(1 + ({t})*({t}))", lambda env: _call("log", 1 + f(env) * f(env))
+        return f"{name}({t})", lambda env: _call(name, f(env))
+
+    return st.one_of(
+        *(binary(op) for op in "+-*/"),
+        st.tuples(st.sampled_from([*FUNCS, "neg", "square", "log"]), children).map(unary),
+    )
+
+
+expressions = st.recursive(leaf, _extend, max_leaves=8)
+
+
+@given(expressions, st.lists(st.floats(-2.0, 2.0), min_size=3, max_size=3))
+@settings(max_examples=80)
+def test_explain_matches_the_graph_built_in_python(expression, xs):
+    text, build = expression
+    used = [n for n in NAMES if re.search(rf"\b{n}\b", text)]
+    env = {n: Value(x, label=n) for n, x in zip(NAMES, xs)}
+    try:
+        root = build(env)
+    except (ArithmeticError, ValueError):
+        with pytest.raises(autograd.cli.ExplainError):
+            explain(text, [f"{n}={env[n].data!r}" for n in used])
+        return
+    expected = autograd.grad(root, [env[n] for n in used]) if isinstance(root, Value) else []
+    report, got_root, inputs = explain(text, [f"{n}={env[n].data!r}" for n in used])
+    assert got_root.data == (root.data if isinstance(root, Value) else root)
+    assert [inputs[n].grad for n in used] == expected
+    for n, g in zip(used, expected):
+        assert f"\n  {n}" in report and f"{g:.6g}" in report
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["explain", "exp(x)"], "no value for 'x'"),
+        (["explain", "exp(x)", "x=1", "y=2"], "unknown input 'y'"),
+        (["explain", "exp(x)", "x=1", "x=2"], "given twice"),
+        (["explain", "exp(x)", "x=abc"], "'abc' is not a number"),
+        (["explain", "exp(x)", "x"], "malformed input 'x'"),
+        (["explain", "exp(x)", "=1"], "malformed input '=1'"),
+        (["explain", "exp(x)", "x=nan"], "finite"),
+        (["explain", "exp(x)", "exp=1", "x=1"], "function name"),
+        (["explain", "log(x)", "x=-1"], "log needs a value > 0"),
+        (["explain", "x/0", "x=1"], "division by zero"),
+        (["explain", "sqrt(x)", "x=-4"], "sqrt"),
+        (["explain", "(-8)**0.5"], "complex"),
+        (["explain", "x**y", "x=-1", "y=2"], "base must be > 0"),
+        (["explain", "exp(exp(exp(x)))", "x=3"], "overflows"),
+        (["explain", "x", "x=1", "--wrt", "y"], "--wrt 'y'"),
+        (["explain", "x", "x=1", "--bogus"], "unrecognized arguments"),
+        (["explain"], "required"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_user_errors_are_one_clean_line(argv, fragment):
+    lines = assert_clean_error(*run(*argv))
+    assert fragment in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("expr", "fragment", "caret_under"),
+    [
+        ("x.real", "attribute access", "x.real"),
+        ("__import__('os').system('ls')", "only these functions can be called", "__import__('os').system"),
+        ("tanh(x) + open(x)", "unknown function 'open'", "open"),
+        ("(lambda: x)()", "only these functions", "lambda: x"),
+        ("x + [x for x in y]", "comprehensions", "[x for x in y]"),
+        ("x + 'text'", "strings", "'text'"),
+        ("f'{x}'", "f-strings", "f'{x}'"),
+        ("(y := x)", ":=", "y := x"),
+        ("x[0]", "indexing", "x[0]"),
+        ("x if x else x", "conditional", "x if x else x"),
+        ("x < 1", "comparisons", "x < 1"),
+        ("x // 2", "'//'", "x // 2"),
+        ("~x", "'~'", "~x"),
+        ("True * x", "bool constants", "True"),
+        ("1j * x", "complex constants", "1j"),
+        ("9**9**9", "power inside an exponent", "9**9"),
+        ("x**(2**3)", "power inside an exponent", "2**3"),
+        ("x**1000", "exponent 1000 is too large", "1000"),
+        ("x**-101", "too large", "-101"),
+        ("1e999 * x", "too large for a float", "1e999"),
+        ("tanh(x, x)", "exactly one argument", "tanh(x, x)"),
+        ("tanh(x=1)", "keyword", "tanh(x=1)"),
+        ("exp + x", "is a function", "exp"),
+        ("x +* 2", "invalid syntax", "*"),
+    ],
+)
+def test_refused_expressions_point_at_the_offending_part(expr, fragment, caret_under):
+    lines = assert_clean_error(*run("explain", expr, "x=1", "y=1"))
+    assert fragment in lines[0]
+    assert len(lines) == 3 and lines[1] == f"  {expr}"
+    start = lines[2].index("^")
+    assert lines[1][start : start + len(caret_under)] == caret_under
+    assert lines[2].count("^") == len(caret_under)
+
+
+def test_size_limits():
+    assert "too long" in assert_clean_error(*run("explain", "x+" * MAX_LENGTH + "x", "x=1"))[0]
+    assert "nested too deeply" in assert_clean_error(*run("explain", "-" * 200 + "x", "x=1"))[0]
+    assert "nested parentheses" in assert_clean_error(*run("explain", "(" * 210 + "x" + ")" * 210, "x=1"))[0]
+    assert "one line" in assert_clean_error(*run("explain", "x\n+ x", "x=1"))[0]
+
+
+def test_help_and_no_command():
+    code, out, err = run("explain", "--help")
+    assert code == 0 and "NAME=VALUE" in out and "--wrt" in out and err == ""
+    code, out, err = run()
+    assert code == 2 and "explain" in err
+
+
+def test_svg_is_written(tmp_path):
+    target = tmp_path / "graph.svg"
+    code, out, err = run("explain", "x*w", "x=2", "w=3", "--wrt", "w", "--svg", str(target))
+    assert (code, err) == (0, "")
+    assert f"graph written to {target}" in out
+    assert target.read_text().lstrip().startswith("<?xml") and "</svg>" in target.read_text()
+
+
+def test_svg_without_the_drawing_module(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "autograd.drawing", None)  # makes the import fail
+    lines = assert_clean_error(*run("explain", "x", "x=1", "--svg", str(tmp_path / "g.svg")))
+    assert "drawing module" in lines[0]
+    assert not (tmp_path / "g.svg").exists()
+
+
+def test_real_subprocess():
+    result = subprocess.run(
+        [sys.executable, "-m", "autograd", "explain", "tanh(x*w + b)", "x=1.5", "w=-0.7", "b=0.2", "--wrt", "w"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == GOLDEN
+    bad = subprocess.run([sys.executable, "-m", "autograd", "explain", "log(x)", "x=-1"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and bad.stdout == "" and bad.stderr.startswith("error: cannot evaluate 'log(x)'")
+
+
+# -- fuzz: nothing is ever executed ------------------------------------------------------------------
+
+
+class Probe:
+    """Stands in for anything a snippet might try to run; records that it was reached."""
+
+    calls = 0
+
+    def __call__(self, *args, **kwargs):
+        Probe.calls += 1
+        return self
+
+
+atoms = st.sampled_from([
+    "x", "y", "1", "2.5", "probe", "probe()", "__import__('os')", "__import__('subprocess')", "eval('probe()')",
+    "exec('probe()')", "open('/etc/passwd')", "globals()", "().__class__", "'s'", "b'b'", "None", "...",
+])
+
+
+def _snippets(children):
+    return st.one_of(
+        st.tuples(children, st.sampled_from(["__class__", "system", "real", "__globals__"])).map(
+            lambda p: f"{p[0]}.{p[1]}"),
+        st.tuples(children, children).map(lambda p: f"{p[0]}({p[1]})"),
+        children.map(lambda a: f"(lambda: {a})()"),
+        children.map(lambda a: f"lambda q: {a}"),
+        st.tuples(children, children).map(lambda p: f"[{p[0]} for _ in {p[1]}]"),
+        st.tuples(children, children).map(lambda p: f"{{{p[0]}: {p[1]} for _ in x}}"),
+        children.map(lambda a: f"f'{{{a}}}'"),
+        children.map(lambda a: f"(w := {a})"),
+        st.tuples(children, children).map(lambda p: f"{p[0]}[{p[1]}]"),
+        st.tuples(children, children).map(lambda p: f"{p[0]} if {p[1]} else x"),
+        st.tuples(children, children, st.sampled_from(["+", "*", "**", "-", "/", "%", "@", "and", "<"])).map(
+            lambda p: f"{p[0]} {p[2]} {p[1]}"),
+        children.map(lambda a: f"tanh({a})"),
+        children.map(lambda a: f"-{a}"),
+        st.just("9**9**9"),
+        st.just("2**2**2**2**2"),
+        st.just("(" * 300 + "x" + ")" * 300),
+    )
+
+
+snippets = st.recursive(atoms, _snippets, max_leaves=6)
+texts = st.one_of(
+    snippets,
+    st.text(max_size=40),
+    st.text(alphabet="xy0123456789.+-*/()e _,[]'{}:=lambdaimportos", max_size=40),
+)
+
+
+@given(texts, st.booleans(), st.booleans())
+@settings(max_examples=250)
+def test_fuzz_nothing_is_executed_and_errors_are_clean(text, give_x, give_y):
+    probe_calls = Probe.calls
+    imported: list[str] = []
+    real_import = builtins.__import__
+
+    def watch_import(name, *args, **kwargs):
+        imported.append(name)
+        return real_import(name, *args, **kwargs)
+
+    argv = ["explain", text] + (["x=0.5"] if give_x else []) + (["y=-1.5"] if give_y else [])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(builtins, "__import__", watch_import)
+        for name in ("eval", "exec", "open", "breakpoint"):
+            patch.setattr(builtins, name, Probe())
+        patch.setattr(builtins, "probe", Probe(), raising=False)
+        code, out, err = run(*argv)
+    assert Probe.calls == probe_calls  # no probe, eval, exec, open or breakpoint was ever reached
+    assert not {"os", "subprocess"} & set(imported)
+    if code == 0:
+        assert out.startswith("expression: ") and err == ""
+    else:
+        assert_clean_error(code, out, err)
