@@ -312,14 +312,15 @@ def _snippets(children):
 snippets = st.recursive(atoms, _snippets, max_leaves=6)
 texts = st.one_of(
     snippets,
+    expressions.map(lambda e: e[0]),  # valid ones too, so evaluation is fuzzed as well
     st.text(max_size=40),
     st.text(alphabet="xy0123456789.+-*/()e _,[]'{}:=lambdaimportos", max_size=40),
 )
 
 
-@given(texts, st.booleans(), st.booleans())
-@settings(max_examples=250)
-def test_fuzz_nothing_is_executed_and_errors_are_clean(text, give_x, give_y):
+@given(texts, st.lists(st.floats(allow_nan=False), min_size=3, max_size=3), st.booleans())
+@settings(max_examples=300)
+def test_fuzz_nothing_is_executed_and_errors_are_clean(text, values, extra):
     probe_calls = Probe.calls
     imported: list[str] = []
     real_import = builtins.__import__
@@ -328,7 +329,9 @@ def test_fuzz_nothing_is_executed_and_errors_are_clean(text, give_x, give_y):
         imported.append(name)
         return real_import(name, *args, **kwargs)
 
-    argv = ["explain", text] + (["x=0.5"] if give_x else []) + (["y=-1.5"] if give_y else [])
+    # a value for each name the text mentions (any float, infinities included), sometimes one too many
+    argv = ["explain", text] + [f"{n}={v!r}" for n, v in zip(NAMES, values) if re.search(rf"\b{n}\b", text)]
+    argv += ["unused=1"] if extra else []
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(builtins, "__import__", watch_import)
         for name in ("eval", "exec", "open", "breakpoint"):
