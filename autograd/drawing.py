@@ -3,7 +3,8 @@
 ``draw(root)`` returns a ``graphviz.Digraph`` in which
 
 * every value is a record ``{ name | data | grad }`` (``name`` is its label, or
-  ``v<k>`` with ``k`` its index in topological order),
+  ``v<k>`` with ``k`` its index in topological order, with ``#k`` appended to
+  names used twice: the names ``trace_backward`` prints),
 * every op is its own small node between the value it produced and its inputs,
 * every edge input -> op is labelled with its local derivative
   ``d node / d parents[i]`` (``node.local_grads[i]``): Nielsen's "rate" of the
@@ -52,6 +53,7 @@ import graphviz
 
 from autograd import modes
 from autograd.graph import chain_rule_steps, topological_order
+from autograd.trace import node_names
 from autograd.value import Value
 
 DEFAULT_MAX_NODES = 300
@@ -427,7 +429,7 @@ def _build(root: Value, order: Sequence[Value], opts: _Options, groups: dict[Val
     _check_size(len(drawn_values) + n_ops + (len(members) if collapsed else 0), len(drawn_values), n_ops,
                 len(members) if collapsed else 0, max_nodes, root)
 
-    names = {node: node.label or f"v{k}" for k, node in enumerate(order)}
+    names = node_names(root)
     ids = {node: f"n{k}" for k, node in enumerate(order)}
     group_ids = {path: f"g{k}" for k, path in enumerate(members)}
     hl_edges = highlight.edges if highlight else set()
@@ -628,7 +630,7 @@ def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local
     opts = _options(rankdir, show_grad, show_local_grads, precision, params, collapse, legend)
     order = topological_order(root)
     groups = _resolve_groups(order, group_by)
-    names = {node: node.label or f"v{k}" for k, node in enumerate(order)}
+    names = node_names(root)
     hl: _Highlight | None = None
     if isinstance(highlight, Value):
         if highlight not in set(order):
@@ -774,7 +776,7 @@ def backward_frames(root: Value, *, max_steps: int | None = 300,
                     draw_options.get("precision", 4), draw_options.get("params"), False,
                     draw_options.get("legend", True))
     order = topological_order(root)
-    names = {node: node.label or f"v{k}" for k, node in enumerate(order)}
+    names = node_names(root)
     f = functools.partial(_fmt, precision=opts.precision)
     n_steps = sum(len(n.parents) for n in order)  # one chain-rule application per edge
     if max_steps is not None and n_steps > max_steps:

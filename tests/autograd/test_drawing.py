@@ -80,8 +80,11 @@ def drawn_node_count(source: str) -> int:
 
 
 def names_of(root: Value) -> dict[Value, str]:
-    """The documented naming: the label, else ``v<k>`` with k the index in topological order."""
-    return {n: n.label or f"v{k}" for k, n in enumerate(topological_order(root))}
+    """The documented naming: the label, else ``v<k>`` with k the index in topological order; ``#k`` if repeated."""
+    order = topological_order(root)
+    plain = [n.label or f"v{k}" for k, n in enumerate(order)]
+    repeated = {name for name in plain if plain.count(name) > 1}
+    return {n: f"{name}#{k}" if name in repeated else name for k, (n, name) in enumerate(zip(order, plain))}
 
 
 def neuron_example() -> tuple[Value, dict[str, Value]]:
@@ -525,12 +528,13 @@ def stepper_graph() -> tuple[Value, Value, Value]:
 
 def test_backward_frames_one_per_step_with_the_current_edge() -> None:
     z, x, y = stepper_graph()
-    raw = list(autograd.graph.chain_rule_steps(z, 1.0, {}))
     frames = drawing.backward_frames(z, precision=17)
-    assert len(frames) == len(raw) + 1  # the forward frame, then one per chain-rule step
     assert x.grad == 0.0 and y.grad == 0.0  # no .grad touched
+    steps = autograd.trace_backward(z)
+    assert len(frames) == len(steps) + 1  # the forward frame, then one per chain-rule step
     names = names_of(z)
-    for (caption, graph), (node, i, _, _, _, after) in zip(frames[1:], raw):
+    for (caption, graph), step in zip(frames[1:], steps):
+        node, i, after = step.node, step.index, step.parent_grad
         nodes, edges = parse_dot(graph.source)
         rec = {k: record_fields(a["label"]) for k, a in value_records(graph.source).items()}
         op_value = {t: h for t, h, _ in edges if nodes.get(t, {}).get("shape") == "ellipse"}
@@ -539,8 +543,7 @@ def test_backward_frames_one_per_step_with_the_current_edge() -> None:
         assert f"now {format(after, '.17g')}" in caption
     # the last frame shows every gradient, equal to backward's
     final = {f[0]: f[2] for f in (record_fields(a["label"]) for a in value_records(frames[-1][1].source).values())}
-    gx, gy = autograd.grad(z, [x, y])
-    assert float(final["x"][5:]) == gx and float(final["y"][5:]) == gy
+    assert float(final["x"][5:]) == x.grad and float(final["y"][5:]) == y.grad
     first = {f[0]: f[2] for f in (record_fields(a["label"]) for a in value_records(frames[0][1].source).values())}
     assert first["x"] == "grad ?" and first["z"] == "grad 1"
 
@@ -618,3 +621,10 @@ def test_an_nn_mlp_groups_by_its_labels_without_help() -> None:
     # the parameters inside the boxes are coloured as parameters when drawn in full
     fills = {record_fields(a["label"])[0]: a["fillcolor"] for a in value_records(draw(out).source).values()}
     assert fills["L0.N0.w0"] == fills["L2.N0.b"] == drawing.COLORS["parameter"]
+
+
+def test_repeated_labels_get_the_trace_table_names() -> None:
+    a, b = Value(1.0, label="x"), Value(2.0, label="x")
+    out = a * b
+    titles = {record_fields(r["label"])[0] for r in value_records(draw(out).source).values()}
+    assert titles == {"x#0", "x#1", "v2"} == set(autograd.trace.node_names(out).values())
