@@ -108,3 +108,43 @@ def test_cnn_without_the_examples_module_says_so(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "nn.examples", None)  # makes the import fail
     with pytest.raises(SystemExit, match="--model cnn needs nn.examples"):
         main(["--model", "cnn", "--out", str(tmp_path)])
+
+
+# -- the data sets the demo trains on ----------------------------------------------
+
+
+def test_data_sets_have_the_promised_shapes_and_scaling():
+    from nn.data import digits, iris, load, moons
+
+    m = moons(30, seed=1)
+    assert len(m) == 30 and m.n_features == 2 and set(m.y) == {0, 1}
+    assert load("moons", n=30, seed=1) == m
+    i = iris()
+    assert (len(i), i.n_features, i.n_classes) == (150, 4, 3)
+    for col in zip(*i.X):  # standardised
+        assert abs(sum(col) / len(col)) < 1e-12
+        assert abs(sum(v * v for v in col) / len(col) - 1.0) < 1e-12
+    d = digits(50)
+    assert (len(d), d.n_features, d.n_classes) == (50, 64, 10)
+    assert all(0.0 <= v <= 1.0 for row in d.X for v in row) and max(max(r) for r in d.X) == 1.0
+    with pytest.raises(ValueError, match="unknown data set 'mnist'"):
+        load("mnist")
+
+
+def test_split_and_batches_cover_every_sample_once():
+    import random
+
+    from nn.data import batches, iris, split
+
+    train, test = split(iris(), test_fraction=0.2, seed=0)
+    assert (len(train), len(test)) == (120, 30)
+    rows = sorted(map(tuple, train.X + test.X))
+    assert rows == sorted(map(tuple, iris().X))
+    chunks = list(batches(23, 5, rng=random.Random(0)))
+    assert [len(c) for c in chunks] == [5, 5, 5, 5, 3]
+    assert sorted(i for c in chunks for i in c) == list(range(23))
+    assert list(batches(4, 3, shuffle=False)) == [[0, 1, 2], [3]]
+    with pytest.raises(ValueError, match="batch_size must be a positive int, got 0"):
+        list(batches(4, 0))
+    with pytest.raises(ValueError, match="test_fraction"):
+        split(iris(), test_fraction=1.0)
