@@ -38,6 +38,7 @@ _LAZY = {
     "GraphTooLargeError": "autograd.drawing",
     "Dual": "autograd.forward",
     "jvp": "autograd.forward",
+    "compare_modes": "autograd.forward",
 }
 
 __all__ = [
