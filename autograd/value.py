@@ -68,7 +68,9 @@ class Value:
         local_grads: d(self)/d(parents[i]) as plain floats, aligned with ``parents``.
     """
 
-    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "_hooks", "_site")
+    # Slots, not a __dict__: a node is ~100 bytes smaller and attribute access is faster.
+    # ``_pending`` is scratch space for graph.reverse_topological_order (0 between passes).
+    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "_hooks", "_site", "_pending")
 
     def __init__(
         self,
@@ -88,6 +90,7 @@ class Value:
         self.local_grads = local_grads
         self._hooks: list[Callable[[float], float | None]] | None = None
         self._site: str | None = None
+        self._pending = 0
         if _MODES_ACTIVE:  # no_grad() or detect_anomaly() is on: see modes.py
             _on_create(self)
 
