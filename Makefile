@@ -30,6 +30,12 @@ test: $(VENV)/.installed-$(ORACLE)
 demo: $(VENV)/.installed-$(ORACLE)
 	$(PY) -m nn $(ARGS)
 
+# Benchmarks against the peers (exact pins; each engine runs in its own process).
+# Prints a table, writes benchmarks/results/latest.json; ARGS="--quick" for a smoke run.
+bench: $(VENV)/.installed-$(ORACLE)
+	$(PY) -m pip install --quiet "micrograd==0.1.0" "torch==2.13.0"
+	$(PY) -m benchmarks $(ARGS)
+
 lint: $(VENV)/.installed-$(ORACLE)
 	$(VENV)/bin/ruff check .
 

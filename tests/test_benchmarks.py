@@ -1,0 +1,150 @@
+"""Smoke tests for ``benchmarks/`` (every workload at tiny size, no timing) and the engine's sort scratch state."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from hypothesis import given, settings
+
+from autograd import Value, reverse_topological_order, topological_order
+from benchmarks import engines, run, worker, workloads
+from tests.strategies import random_graphs
+
+TINY = {
+    "mlp_step": {"points": 4, "sizes": (3, 1), "steps": 1},
+    "deep_chain": {"n": 5},
+    "wide_sum": {"n": 20, "repeats": 1},
+    "bytes_per_node": {"n": 200},
+    "scaling": {"units": 5, "factors": (1, 2), "repeats": 1},
+}
+
+
+def _engine(name: str) -> engines.Engine:
+    pytest.importorskip({"ours": "autograd", "micrograd": "micrograd", "torch": "torch"}[name])
+    return engines.make(name)
+
+
+@pytest.mark.parametrize("name", ["ours", "micrograd", "torch"])
+@pytest.mark.parametrize("workload", sorted(TINY))
+def test_each_workload_runs_at_tiny_size(name: str, workload: str) -> None:
+    result = worker.WORKLOADS[workload](_engine(name), **TINY[workload])
+    json.dumps(result)  # the runner ships results as JSON
+    numbers = [v for v in result.values() if isinstance(v, float)]
+    assert numbers and all(math.isfinite(v) and v >= 0 for v in numbers)
+
+
+@pytest.mark.parametrize("name", ["ours", "micrograd", "torch"])
+def test_deep_chain_gradient_matches_the_chain_rule(name: str) -> None:
+    # d/dx of tanh(1.0001 x + 0.1) composed n times: product of 1.0001 (1 - y_k^2)
+    n, x, expected = 7, 0.5, 1.0
+    for _ in range(n):
+        x = math.tanh(1.0001 * x + 0.1)
+        expected *= 1.0001 * (1.0 - x * x)
+    assert workloads.deep_chain(_engine(name), n)["grad"] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["ours", "micrograd", "torch"])
+def test_mlp_step_learns_on_every_engine(name: str) -> None:
+    # same data, same loss: a few SGD steps must lower the loss whatever the engine
+    engine = _engine(name)
+    xs, ys = workloads.two_moons(20)
+    model, params = engine.mlp(2, [8, 1], seed=3)
+
+    def loss() -> tuple[object, float]:
+        value = engine.hinge_l2([model(x) for x in xs], ys, params, alpha=1e-4)
+        return value, float(value.data)
+
+    first = loss()[1]
+    for _ in range(5):
+        engine.sgd_step(loss()[0], params, lr=0.1)
+    assert loss()[1] < first
+
+
+def test_two_moons_is_balanced_and_labelled() -> None:
+    xs, ys = workloads.two_moons(50, seed=1)
+    assert len(xs) == 50 and all(len(x) == 2 for x in xs)
+    assert sorted(set(ys)) == [-1.0, 1.0] and sum(ys) == 0.0
+
+
+def test_worker_reports_micrograds_recursion_limit_as_a_result() -> None:
+    pytest.importorskip("micrograd")
+    out = worker.run("micrograd", "deep_chain", {"n": 5_000})
+    assert out["ok"] is False and out["error"].startswith("RecursionError")
+
+
+def test_unknown_engine_and_workload_are_named() -> None:
+    with pytest.raises(KeyError, match="nope"):
+        engines.make("nope")
+    with pytest.raises(KeyError, match="nope"):
+        worker.run("ours", "nope", {})
+
+
+def test_quick_run_end_to_end(tmp_path, capsys) -> None:
+    out = tmp_path / "r.json"
+    assert run.main(["--quick", "--engines", "ours", "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    ours = report["results"]["ours"]
+    assert all(ours[w]["ok"] for w in ("mlp_step", "wide_sum", "bytes_per_node", "scaling"))
+    assert ours["deep_chain"]["largest_n"] == max(run.QUICK["deep_chain"])
+    printed = capsys.readouterr().out
+    assert "mlp_step" in printed and "deep_chain largest n" in printed
+
+
+def test_table_shows_ratios_and_failures() -> None:
+    config = run.QUICK
+    ok = {"ok": True, "result": {"seconds": 1.0, "seconds_gc_off": 1.0}}
+    results = {
+        "ours": {"mlp_step": ok, "deep_chain": {"by_n": {}, "largest_n": 100, "failed_at": None, "error": None}},
+        "micrograd": {
+            "mlp_step": {"ok": True, "result": {"seconds": 4.0, "seconds_gc_off": 2.0}},
+            "deep_chain": {"by_n": {}, "largest_n": None, "failed_at": 10, "error": "RecursionError: deep"},
+        },
+    }
+    text = run.table(results, config, ["ours", "micrograd"])
+    assert "0.250 (4.0x)" in text and "none (RecursionError at 10)" in text
+    assert run.targets(results, config)["mlp_step ours/micrograd <= 1/3"] == {"figure": 0.25, "met": True}
+
+
+# -- the topological sort keeps scratch counts on the nodes: they must always return to 0 --
+
+
+@settings(max_examples=40)
+@given(random_graphs())
+def test_sort_leaves_no_scratch_counts(graph: tuple[Value, list[Value]]) -> None:
+    root, _ = graph
+    order = topological_order(root)
+    assert len(set(map(id, order))) == len(order)
+    position = {id(v): i for i, v in enumerate(order)}
+    assert all(position[id(p)] < position[id(v)] for v in order for p in v.parents)
+    root.backward()
+    assert all(v._pending == 0 for v in order)
+
+
+class _InterruptOnce(Value):
+    """A node whose parents cannot be read the first time: stands in for Ctrl-C mid-sort."""
+
+    __slots__ = ("_armed",)
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        if self._armed:
+            self._armed = False
+            raise KeyboardInterrupt
+        return ()
+
+    @parents.setter
+    def parents(self, value: tuple[Value, ...]) -> None:
+        self._armed = True
+
+
+def test_interrupted_sort_resets_its_counts() -> None:
+    shared = Value(1.0)
+    mid = shared * 2.0
+    bomb = _InterruptOnce(3.0)
+    root = Value(0.0, "", "sum", (mid, shared, bomb), (1.0, 1.0, 1.0))
+    with pytest.raises(KeyboardInterrupt):
+        reverse_topological_order(root)
+    assert (mid._pending, shared._pending, bomb._pending) == (0, 0, 0)
+    assert reverse_topological_order(mid + shared)[1:] == [mid, shared]
