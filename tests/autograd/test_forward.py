@@ -64,7 +64,12 @@ def test_binary_tangents_are_values_local_derivatives(op, a, b):
         ops = {"+": lambda: x + y, "-": lambda: x - y, "*": lambda: x * y, "/": lambda: x / y, "**": lambda: x**y}
         return ops[op]()
 
-    v = apply(Value(a), Value(b))
+    try:
+        v = apply(Value(a), Value(b))
+    except (OverflowError, ZeroDivisionError, ValueError) as e:  # e.g. a tiny base to a negative power
+        with pytest.raises(type(e)):
+            apply(Dual(a, 1.0), Dual(b, 0.0))
+        return
     da = apply(Dual(a, 1.0), Dual(b, 0.0))
     db = apply(Dual(a, 0.0), Dual(b, 1.0))
     assert da.primal == pytest.approx(v.data, rel=1e-15, abs=0)
