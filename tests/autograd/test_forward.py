@@ -214,3 +214,24 @@ def test_mlp_loss_rejects_bad_shapes():
     loss, theta = mlp_loss([2, 1], [1.0, 2.0], 0.0)
     with pytest.raises(ValueError, match="3 parameters, got 2"):
         loss([Value(0.0)] * 2)
+
+
+@pytest.mark.filterwarnings("ignore:.*torch.jit.script.*:DeprecationWarning")  # raised inside torch's own imports
+@given(checked_programs(max_leaves=3, max_ops=6), st.data())
+@settings(max_examples=20)
+def test_jvp_matches_pytorch_forward_mode(program, data):
+    torch = pytest.importorskip("torch")
+    from tests.strategies import torch_backend
+
+    xs = program.leaves
+    v = data.draw(st.lists(st.floats(-1, 1), min_size=len(xs), max_size=len(xs)))
+    backend = torch_backend()
+
+    fwad = torch.autograd.forward_ad
+    with fwad.dual_level():
+        duals = [fwad.make_dual(torch.tensor(x, dtype=torch.float64), torch.tensor(t, dtype=torch.float64))
+                 for x, t in zip(xs, v)]
+        ref_value, ref_tangent = fwad.unpack_dual(build(program, duals, backend))
+    value, tangent = jvp(lambda ds: build(program, ds, DUAL), xs, v)
+    assert value == pytest.approx(ref_value.item(), rel=1e-12, abs=1e-12)
+    assert tangent == pytest.approx(ref_tangent.item(), rel=1e-9, abs=1e-9)
