@@ -108,13 +108,15 @@ def rows(results: dict[str, Any], config: dict[str, Any]) -> list[tuple[str, str
         ("mlp_step, collector off", "s/step", ("mlp_step", "seconds_gc_off")),
         ("wide_sum backward", "s", ("wide_sum", "seconds")),
         ("wide_sum forward", "s", ("wide_sum", "forward")),
-        ("bytes_per_node (tracemalloc)", "B", ("bytes_per_node", "bytes_per_node")),
+        ("bytes_per_node (tracemalloc*)", "B", ("bytes_per_node", "bytes_per_node")),
         ("bytes_per_node (RSS growth)", "B", ("bytes_per_node", "rss_bytes_per_node")),
     ]
     for f in config["scaling"]["factors"]:
         out.append((f"scaling x{f} fwd+bwd", "s", ("scaling", "seconds_by_factor", str(f))))
     for f in config["scaling"]["factors"][1:]:
         out.append((f"scaling x{f} time ratio", "x1", ("scaling", "ratio_by_factor", str(f))))
+    for f in config["scaling"]["factors"][1:]:
+        out.append((f"scaling x{f} ratio, collector off", "x1", ("scaling", "ratio_by_factor_gc_off", str(f))))
     for n in config["deep_chain"]:
         out.append((f"deep_chain n={_n(n)}", "s", ("deep_chain", "by_n", str(n), "seconds")))
     return out
@@ -254,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets": targets(results, config),
     }
     print(table(results, config, engines))
+    print("* tracemalloc sees Python's allocator only: for torch it misses the C++ tensors and autograd nodes")
     print()
     for name, t in report["targets"].items():
         status = {True: "met", False: "MISSED", None: "not measured"}[t["met"]]
