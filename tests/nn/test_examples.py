@@ -2,52 +2,61 @@
 
 from __future__ import annotations
 
+import importlib
 import random
 
 import pytest
-
-from nn.examples import Counter, bit_sequences, digits_cnn, train_cnn_digits, train_rnn
 
 pytest.importorskip("sklearn")
 pytest.importorskip("matplotlib")
 pytest.importorskip("tqdm")
 
 
-def test_cnn_example_learns_on_a_small_subset(tmp_path):
-    m = train_cnn_digits(epochs=2, lr=0.05, seed=0, out_dir=tmp_path, progress=False, n_train=160, n_test=80,
-                         channels=3)
+@pytest.fixture
+def ex():
+    """``nn.examples``, imported when a test runs rather than when this file is collected.
+
+    The demo's tests swap ``nn.examples`` in sys.modules, which only works while
+    the ``nn`` package has no ``examples`` attribute yet.
+    """
+    return importlib.import_module("nn.examples")
+
+
+def test_cnn_example_learns_on_a_small_subset(ex, tmp_path):
+    m = ex.train_cnn_digits(epochs=2, lr=0.05, seed=0, out_dir=tmp_path, progress=False, n_train=160, n_test=80,
+                            channels=3)
     assert m["train_size"] == 160 and m["test_size"] == 80
     assert len(m["loss"]) == 2 and m["loss"][1] < m["loss"][0]
     assert m["test_accuracy"] > 0.3  # chance is 0.1; the full run (see README) reaches > 0.9
     assert 0.0 <= m["train_accuracy"] <= 1.0
-    assert m["parameters"] == digits_cnn(channels=3).num_parameters() == 3 * 9 + 3 + 27 * 10 + 10
+    assert m["parameters"] == ex.digits_cnn(channels=3).num_parameters() == 3 * 9 + 3 + 27 * 10 + 10
     assert (tmp_path / "loss.png").stat().st_size > 0
 
 
-def test_cnn_example_is_reproducible(tmp_path):
+def test_cnn_example_is_reproducible(ex, tmp_path):
     kwargs = dict(epochs=1, lr=0.03, seed=4, out_dir=tmp_path, progress=False, n_train=32, n_test=16, channels=2)
-    assert train_cnn_digits(**kwargs)["loss"] == train_cnn_digits(**kwargs)["loss"]
+    assert ex.train_cnn_digits(**kwargs)["loss"] == ex.train_cnn_digits(**kwargs)["loss"]
 
 
-def test_rnn_example_loss_falls(tmp_path):
-    m = train_rnn(epochs=6, lr=0.03, seed=0, out_dir=tmp_path, progress=False, n_train=40, n_test=40, length=4,
-                  hidden_size=4, batch_size=10)
+def test_rnn_example_loss_falls(ex, tmp_path):
+    m = ex.train_rnn(epochs=6, lr=0.03, seed=0, out_dir=tmp_path, progress=False, n_train=40, n_test=40, length=4,
+                     hidden_size=4, batch_size=10)
     assert m["loss"][-1] < 0.5 * m["loss"][0]
     assert 0.0 <= m["test_accuracy"] <= 1.0
     assert (tmp_path / "loss.png").stat().st_size > 0
 
 
-def test_counter_reads_the_last_hidden_state():
-    model = Counter(hidden_size=3, seed=0)
-    seq = bit_sequences(1, 5, random.Random(0))[0]
+def test_counter_reads_the_last_hidden_state(ex):
+    model = ex.Counter(hidden_size=3, seed=0)
+    seq = ex.bit_sequences(1, 5, random.Random(0))[0]
     y = model(seq)
     expected = model.readout(model.rnn([[b] for b in seq])[-1])[0]
     assert y.data == expected.data
     assert set(seq) <= {0.0, 1.0}
 
 
-def test_examples_reject_bad_settings(tmp_path):
+def test_examples_reject_bad_settings(ex, tmp_path):
     with pytest.raises(ValueError, match="epochs must be > 0"):
-        train_rnn(epochs=0, out_dir=tmp_path, progress=False)
+        ex.train_rnn(epochs=0, out_dir=tmp_path, progress=False)
     with pytest.raises(ValueError, match="lr must be > 0"):
-        train_cnn_digits(epochs=1, lr=-1.0, out_dir=tmp_path, progress=False)
+        ex.train_cnn_digits(epochs=1, lr=-1.0, out_dir=tmp_path, progress=False)
