@@ -8,8 +8,8 @@
   the whole sequence, so the gradient must flow back through every step).
 
 Both return a metrics dict (``loss`` per epoch, accuracies, timing) and write
-a loss plot into ``out_dir``. The demo (``python -m nn --model cnn|rnn``)
-calls them.
+a loss plot (``loss.png``) and the trained model (``model.json``) into
+``out_dir``. The demo (``python -m nn --model cnn|rnn``) calls them.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def train_cnn_digits(
 
     ``n_train`` / ``n_test`` cap the split's sizes (None: all 1437 / 360).
     The batch loss is ``(1/m) Σ cross_entropy(logits, label)``. Writes
-    ``loss.png`` into ``out_dir``.
+    ``loss.png`` and ``model.json`` into ``out_dir``.
     """
     _check_positive(epochs=epochs, lr=lr, batch_size=batch_size, channels=channels)
     train, test = split(digits(), test_fraction=0.2, seed=seed)
@@ -144,6 +144,7 @@ def train_cnn_digits(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _plot_loss(history, out_dir / "loss.png", f"CNN on 8x8 digits, Adam lr {lr}", "mean cross-entropy")
+    model.save(out_dir / "model.json")  # digits_cnn(channels=...).load(path) restores it
     return metrics
 
 
@@ -194,7 +195,7 @@ def train_rnn(
     Loss: mean over the batch of ``(y - count)²`` with ``y`` read from the last
     hidden state, so every step's weights get their gradient through time
     (BPTT). Accuracy: the fraction of sequences whose rounded output is the
-    exact count. The test sequences are fresh draws. Writes ``loss.png``.
+    exact count. The test sequences are fresh draws. Writes ``loss.png`` and ``model.json``.
     """
     _check_positive(epochs=epochs, lr=lr, n_train=n_train, n_test=n_test, length=length,
                     hidden_size=hidden_size, batch_size=batch_size)
@@ -238,4 +239,5 @@ def train_rnn(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _plot_loss(history, out_dir / "loss.png", f"RNN counting ones in {length} bits, Adam lr {lr}", "mean squared error")
+    model.save(out_dir / "model.json")  # Counter(hidden_size).load(path) restores it
     return metrics

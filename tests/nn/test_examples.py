@@ -31,6 +31,14 @@ def test_cnn_example_learns_on_a_small_subset(ex, tmp_path):
     assert 0.0 <= m["train_accuracy"] <= 1.0
     assert m["parameters"] == ex.digits_cnn(channels=3).num_parameters() == 3 * 9 + 3 + 27 * 10 + 10
     assert (tmp_path / "loss.png").stat().st_size > 0
+    restored = ex.digits_cnn(seed=9, channels=3)
+    restored.load(tmp_path / "model.json")
+    assert ex._accuracy(restored, *_test_split(ex, 80)) == m["test_accuracy"]
+
+
+def _test_split(ex, n):
+    _, test = ex.split(ex.digits(), test_fraction=0.2, seed=0)
+    return test.X[:n], test.y[:n]
 
 
 def test_cnn_example_is_reproducible(ex, tmp_path):
@@ -44,6 +52,7 @@ def test_rnn_example_loss_falls(ex, tmp_path):
     assert m["loss"][-1] < 0.5 * m["loss"][0]
     assert 0.0 <= m["test_accuracy"] <= 1.0
     assert (tmp_path / "loss.png").stat().st_size > 0
+    ex.Counter(hidden_size=4).load(tmp_path / "model.json")  # a checkpoint of the right architecture
 
 
 def test_counter_reads_the_last_hidden_state(ex):
