@@ -16,6 +16,7 @@ examples of ``nn.examples`` instead.
 from __future__ import annotations
 
 import argparse
+import importlib
 import inspect
 import json
 import random
@@ -230,7 +231,8 @@ def _draw_neuron(model: MLP, x: Sequence[float], path: Path) -> tuple[Path | Non
 def _run_example(kind: str, epochs: int | None, lr: float | None, seed: int, out_dir: Path) -> dict[str, Any]:
     """Run ``nn.examples.train_cnn_digits`` or ``train_rnn`` and save their metrics."""
     try:
-        from nn import examples
+        # through sys.modules, not the package attribute, so a replaced module is honoured
+        examples = importlib.import_module("nn.examples")
     except ImportError as e:
         raise SystemExit(f"--model {kind} needs nn.examples, which is not available: {e}") from None
     fn = examples.train_cnn_digits if kind == "cnn" else examples.train_rnn
