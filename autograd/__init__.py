@@ -39,6 +39,7 @@ _LAZY = {
     "Dual": "autograd.forward",
     "jvp": "autograd.forward",
     "compare_modes": "autograd.forward",
+    "collector_paused": "autograd.graph",
 }
 
 __all__ = [

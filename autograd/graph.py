@@ -11,7 +11,9 @@ Everything is iterative, so a chain of a million nodes needs no recursion.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from autograd import modes
 from autograd.value import Value, as_float
@@ -173,6 +175,32 @@ def chain_rule_steps(root: Value, grad: float = 1.0, grads: dict[Value, float] |
                 after = grads.get(p, 0.0) + contribution
                 grads[p] = after
             yield node, i, local, g, contribution, after
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause CPython's cyclic garbage collector inside the block; restore its state on exit.
+
+    Worth it around building a large graph (a training step, a long unrolled
+    sequence). Graphs here hold no reference cycles, so reference counting
+    frees them without the collector; but every full collection traverses every
+    live node, and while a graph grows those come each time the heap grows by a
+    quarter. Measured on a 2-core machine (``python -m benchmarks``): a
+    1,000,000-step ``tanh`` chain takes 3.3 s instead of 8.2 s, a 1,000,000-node
+    graph takes 85-100x (not 220-350x) the time of a 10,000-node one, and an MLP
+    training step on 100 points is ~10% faster. The backward pass allocates no
+    tracked objects, so it never triggers a collection and needs no pause.
+
+    Cycles made by other code inside the block are collected after it. Nested
+    blocks are fine; if the collector was already off, it stays off.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def grad(output: Value, inputs: Sequence[Value]) -> list[float]:

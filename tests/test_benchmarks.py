@@ -148,3 +148,44 @@ def test_interrupted_sort_resets_its_counts() -> None:
         reverse_topological_order(root)
     assert (mid._pending, shared._pending, bomb._pending) == (0, 0, 0)
     assert reverse_topological_order(mid + shared)[1:] == [mid, shared]
+
+
+# -- collector_paused: a scoped pause that always restores the collector's state --
+
+
+@pytest.mark.parametrize("initially", [True, False])
+def test_collector_paused_restores_state_even_on_error(initially: bool) -> None:
+    import gc
+
+    import autograd
+
+    (gc.enable if initially else gc.disable)()
+    try:
+        with pytest.raises(ZeroDivisionError):
+            with autograd.collector_paused():
+                assert not gc.isenabled()
+                with autograd.collector_paused():
+                    assert not gc.isenabled()
+                assert not gc.isenabled()  # the inner block must not re-enable it
+                raise ZeroDivisionError("inside the block")
+        assert gc.isenabled() is initially
+    finally:
+        gc.enable()
+
+
+def test_graph_built_with_collector_paused_is_freed_by_reference_counting() -> None:
+    import gc
+
+    import autograd
+
+    with autograd.collector_paused():
+        gc.collect()
+        x = Value(0.5)
+        y = x
+        for _ in range(1_000):
+            y = (1.0001 * y + 0.1).tanh()
+        y.backward()
+        del y
+        # no cycles: reference counting already freed the whole graph, the collector finds nothing
+        assert gc.collect() == 0
+    assert x.grad != 0.0
