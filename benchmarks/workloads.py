@@ -179,7 +179,8 @@ def scaling(
 ) -> dict[str, Any]:
     """Forward + backward time of :func:`_wide_tree` as it grows by each factor; ratio to the smallest.
 
-    Linear scaling means ``ratio`` close to the factor. Measured with the
+    Linear scaling means ``ratio`` close to the factor. ``repeats`` is for the
+    largest graph; smaller ones are repeated more (up to 25). Measured with the
     cyclic garbage collector on (as users run) and off: CPython's full
     collections traverse every live object each time the heap grows by 25%,
     so a graph that grows from below that point to far above it pays them
@@ -190,7 +191,8 @@ def scaling(
         seconds: dict[str, float] = {}
         for f in factors:
             runs = []
-            for _ in range(repeats):
+            # small graphs take milliseconds: repeat them more, or noise in the base skews every ratio
+            for _ in range(max(repeats, min(25, round(repeats * (factors[-1] / f) ** 0.5)))):
                 gc.collect()
                 if not collector:
                     gc.disable()
