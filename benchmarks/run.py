@@ -166,7 +166,7 @@ def table(results: dict[str, Any], config: dict[str, Any], engines: list[str]) -
     widths = [max(len(row[i]) for row in [head, *lines]) for i in range(len(head))]
     fmt = "  ".join(f"{{:<{w}}}" if i < 2 else f"{{:>{w}}}" for i, w in enumerate(widths))
     sep = "  ".join("-" * w for w in widths)
-    return "\n".join([fmt.format(*head), sep, *(fmt.format(*row) for row in lines)])
+    return "\n".join(line.rstrip() for line in [fmt.format(*head), sep, *(fmt.format(*row) for row in lines)])
 
 
 def targets(results: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
