@@ -40,7 +40,8 @@ def reverse_topological_order(root: Value) -> list[Value]:
     sort 2.4x faster (no hashing, one memory access per edge instead of two),
     and per-node cost stays flat as graphs outgrow the CPU caches. Every count
     is back to 0 when the sort finishes; if it is interrupted, the counts are
-    reset before the exception propagates.
+    reset before the exception propagates. (Like the modes, this makes sorting
+    one graph from two threads at once unsupported.)
     """
     _check_root(root, "reverse_topological_order")
     stack = [root]
