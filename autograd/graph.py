@@ -122,15 +122,28 @@ def backward(root: Value, grad: float = 1.0) -> None:
             stash[node] = node.grad
             node.grad = 0.0
     root.grad += seed
-    for node in order:
-        g = node.grad
-        if node._hooks is not None:
-            g = _run_hooks(node, g)
-            node.grad = g + stash.pop(node) if stash and node in stash else g
-        parents = node.parents
-        if parents:  # a leaf passes nothing on: skipping its empty zip saves ~10% on leaf-heavy graphs
-            for p, local in zip(parents, node.local_grads):
-                p.grad += local * g
+    try:
+        for node in order:
+            g = node.grad
+            if node._hooks is not None:
+                g = _run_hooks(node, g)
+                node.grad = g + stash.pop(node) if stash and node in stash else g
+            parents = node.parents
+            if parents:  # a leaf passes nothing on: skipping its empty zip saves ~10% on leaf-heavy graphs
+                for p, local in zip(parents, node.local_grads):
+                    p.grad += local * g
+    except BaseException:
+        _restore_stash(stash)
+        raise
+
+
+def _restore_stash(stash: dict[Value, float] | None) -> None:
+    """After an interrupted pass, give hooked leaves not yet reached their earlier-pass gradient back.
+
+    Leaves accumulate: whatever the interrupted pass added stays, as it does on leaves without hooks.
+    """
+    for node, earlier in (stash or {}).items():
+        node.grad += earlier
 
 
 def chain_rule_steps(root: Value, grad: float = 1.0, grads: dict[Value, float] | None = None) -> Iterator[RawStep]:
@@ -159,25 +172,29 @@ def chain_rule_steps(root: Value, grad: float = 1.0, grads: dict[Value, float] |
     else:
         grads.clear()
         grads[root] = seed
-    for node in order:
-        g = node.grad if grads is None else grads.get(node, 0.0)
-        if node._hooks is not None:
-            g = _run_hooks(node, g)
-            if grads is None:
-                node.grad = g + stash.pop(node, 0.0)
-            else:
-                grads[node] = g
-        for i, (p, local) in enumerate(zip(node.parents, node.local_grads)):
-            contribution = local * g
-            if check:
-                modes.check_contribution(node, i, contribution, g)
-            if grads is None:
-                p.grad += contribution
-                after = p.grad
-            else:
-                after = grads.get(p, 0.0) + contribution
-                grads[p] = after
-            yield node, i, local, g, contribution, after
+    try:
+        for node in order:
+            g = node.grad if grads is None else grads.get(node, 0.0)
+            if node._hooks is not None:
+                g = _run_hooks(node, g)
+                if grads is None:
+                    node.grad = g + stash.pop(node, 0.0)
+                else:
+                    grads[node] = g
+            for i, (p, local) in enumerate(zip(node.parents, node.local_grads)):
+                contribution = local * g
+                if check:
+                    modes.check_contribution(node, i, contribution, g)
+                if grads is None:
+                    p.grad += contribution
+                    after = p.grad
+                else:
+                    after = grads.get(p, 0.0) + contribution
+                    grads[p] = after
+                yield node, i, local, g, contribution, after
+    except BaseException:  # an error, or the caller stopped early (GeneratorExit)
+        _restore_stash(stash)
+        raise
 
 
 @contextmanager

@@ -167,3 +167,25 @@ def test_bad_arguments():
         topological_order(3.0)
     with pytest.raises(TypeError, match="input 1"):
         grad(Value(1.0), [Value(2.0), 3.0])
+
+
+def test_interrupted_pass_keeps_hooked_leaves_earlier_gradient():
+    for run in (lambda y: y.backward(), lambda y: list(autograd.graph.chain_rule_steps(y))):
+        x = Value(2.0)
+        x.grad = 5.0
+        x.register_hook(lambda g: None)
+        y = x * 3
+        y.register_hook(lambda g: 1 / 0)  # fails before the pass reaches x
+        with pytest.raises(ZeroDivisionError):
+            run(y)
+        assert x.grad == 5.0
+
+
+def test_stopping_a_step_by_step_pass_early_keeps_hooked_leaves_earlier_gradient():
+    x = Value(2.0)
+    x.grad = 5.0
+    x.register_hook(lambda g: None)
+    steps = autograd.graph.chain_rule_steps((x * 3).tanh())
+    next(steps)
+    steps.close()
+    assert x.grad == 5.0
