@@ -33,7 +33,7 @@ demo: $(VENV)/.installed-$(ORACLE)
 # Benchmarks against the peers (exact pins; each engine runs in its own process).
 # Prints a table, writes benchmarks/results/latest.json; ARGS="--quick" for a smoke run.
 bench: $(VENV)/.installed-$(ORACLE)
-	$(PY) -m pip install --quiet "micrograd==0.1.0" "torch==2.13.0"
+	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) -m benchmarks $(ARGS)
 
 lint: $(VENV)/.installed-$(ORACLE)
