@@ -261,3 +261,24 @@ def random_graphs(draw: Callable, **kwargs: Any) -> tuple[Value, list[Value]]:
     program = draw(checked_programs(**kwargs))
     leaves = [Value(x, label=f"x{i}") for i, x in enumerate(program.leaves)]
     return build(program, leaves), leaves
+
+
+def as_function_of(values: Sequence[Value], compute: Callable[[], Value]) -> Callable[[list[float]], float]:
+    """``compute()``'s value as a plain function of the ``.data`` of ``values``.
+
+    Sets the data, recomputes, and puts the original data back, so a model's
+    parameters can be perturbed in place for ``numeric_grad``.
+    """
+    values = list(values)
+
+    def f(xs: list[float]) -> float:
+        saved = [v.data for v in values]
+        for v, x in zip(values, xs):
+            v.data = x
+        try:
+            return compute().data
+        finally:
+            for v, x in zip(values, saved):
+                v.data = x
+
+    return f

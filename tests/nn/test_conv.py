@@ -12,7 +12,7 @@ import autograd
 from autograd import Value
 from nn import Conv2d, Flatten, MaxPool2d, Sequential
 from nn.conv import shape_of
-from tests.strategies import numeric_grad
+from tests.strategies import as_function_of, numeric_grad
 
 
 def _image(c: int, h: int, w: int, rng: random.Random) -> list[list[list[Value]]]:
@@ -50,15 +50,7 @@ def test_conv2d_gradients_match_central_differences(cfg):
     loss = _weighted_sum(conv(x), coeffs)
     analytic = autograd.grad(loss, everything)
 
-    def f(values: list[float]) -> float:
-        saved = [v.data for v in everything]
-        for v, d in zip(everything, values):
-            v.data = d
-        try:
-            return _weighted_sum(conv(x), coeffs).data
-        finally:
-            for v, d in zip(everything, saved):
-                v.data = d
+    f = as_function_of(everything, lambda: _weighted_sum(conv(x), coeffs))
 
     start = [v.data for v in everything]
     for i in rng.sample(range(len(everything)), min(12, len(everything))):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from autograd import Value, topological_order
 from nn import MLP, Layer, Module, Neuron, Sequential, losses
-from tests.strategies import numeric_grad
+from tests.strategies import as_function_of, numeric_grad
 
 SMOOTH = ["tanh", "sigmoid", "linear"]
 inputs3 = st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=3, max_size=3)
@@ -40,10 +40,7 @@ def test_mlp_parameter_gradients_match_central_differences(x, target, activation
     analytic = [p.grad for p in params]
     start = [p.data for p in params]
 
-    def f(values: list[float]) -> float:
-        for p, v in zip(params, values):
-            p.data = v
-        return _loss(model, x, target).data
+    f = as_function_of(params, lambda: _loss(model, x, target))
 
     for i, g in enumerate(analytic):
         numeric = numeric_grad(f, start, i, h=1e-4)

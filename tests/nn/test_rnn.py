@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import autograd
 from autograd import Value
 from nn import RNN
-from tests.strategies import numeric_grad
+from tests.strategies import as_function_of, numeric_grad
 
 
 def _seq(length: int, size: int, rng: random.Random) -> list[list[Value]]:
@@ -77,15 +77,7 @@ def test_rnn_gradients_match_central_differences(seed):
     everything = rnn.parameters() + [v for x in seq for v in x]
     analytic = autograd.grad(_loss(rnn(seq), coeffs), everything)
 
-    def f(values):
-        saved = [v.data for v in everything]
-        for v, d in zip(everything, values):
-            v.data = d
-        try:
-            return _loss(rnn(seq), coeffs).data
-        finally:
-            for v, d in zip(everything, saved):
-                v.data = d
+    f = as_function_of(everything, lambda: _loss(rnn(seq), coeffs))
 
     start = [v.data for v in everything]
     for i in rng.sample(range(len(everything)), 10):
