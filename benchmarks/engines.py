@@ -56,8 +56,10 @@ class Engine:
         raise NotImplementedError
 
     def hinge_l2(self, scores: list[Any], ys: list[float], params: list[Any], alpha: float) -> Any:
-        """micrograd's demo loss: mean(relu(1 - y * score)) + alpha * sum(p^2)."""
-        raise NotImplementedError
+        """micrograd's demo loss: mean(relu(1 - y * score)) + alpha * sum(p^2), as its demo writes it."""
+        losses = [(1 + -y * s).relu() for y, s in zip(ys, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        return data_loss + alpha * sum(p * p for p in params)
 
     def sgd_step(self, loss: Any, params: list[Any], lr: float) -> None:
         """Zero the gradients, backward from ``loss``, ``p.data -= lr * p.grad``."""
@@ -142,12 +144,6 @@ class Micrograd(Engine):
         value = self.Value
         return (lambda x: model([value(xi) for xi in x])), model.parameters()
 
-    def hinge_l2(self, scores: list[Any], ys: list[float], params: list[Any], alpha: float) -> Any:
-        # verbatim in spirit from micrograd's demo notebook
-        losses = [(1 + -y * s).relu() for y, s in zip(ys, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        return data_loss + alpha * sum(p * p for p in params)
-
     def sgd_step(self, loss: Any, params: list[Any], lr: float) -> None:
         for p in params:
             p.grad = 0
@@ -196,11 +192,6 @@ class Torch(Engine):
 
         params = [p for layer in layers for ws, b in layer for p in (*ws, b)]
         return model, params
-
-    def hinge_l2(self, scores: list[Any], ys: list[float], params: list[Any], alpha: float) -> Any:
-        losses = [(1 + -y * s).relu() for y, s in zip(ys, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        return data_loss + alpha * sum(p * p for p in params)
 
     def sgd_step(self, loss: Any, params: list[Any], lr: float) -> None:
         for p in params:
