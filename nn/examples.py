@@ -125,27 +125,13 @@ def train_cnn_digits(
         history.append(running / len(X_train))
     seconds = time.perf_counter() - start
 
-    metrics: dict[str, Any] = {
-        "model": "cnn",
-        "dataset": "digits",
-        "architecture": repr(model),
-        "parameters": model.num_parameters(),
-        "epochs": epochs,
-        "lr": lr,
-        "batch_size": batch_size,
-        "seed": seed,
-        "loss": history,
-        "train_accuracy": _accuracy(model, X_train, y_train),
-        "test_accuracy": _accuracy(model, X_test, y_test),
-        "train_size": len(X_train),
-        "test_size": len(X_test),
-        "train_seconds": round(seconds, 3),
-    }
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _plot_loss(history, out_dir / "loss.png", f"CNN on 8x8 digits, Adam lr {lr}", "mean cross-entropy")
-    model.save(out_dir / "model.json")  # digits_cnn(channels=...).load(path) restores it
-    return metrics
+    return _finish(
+        model, history, seconds, Path(out_dir),
+        f"CNN on 8x8 digits, Adam lr {lr}", "mean cross-entropy",
+        model_name="cnn", dataset="digits", epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
+        train_accuracy=_accuracy(model, X_train, y_train), test_accuracy=_accuracy(model, X_test, y_test),
+        train_size=len(X_train), test_size=len(X_test),
+    )  # digits_cnn(channels=...).load(out_dir / "model.json") restores the model
 
 
 # -- RNN counting ones -------------------------------------------------------------------------
@@ -220,24 +206,26 @@ def train_rnn(
         bar.set_postfix(loss=f"{history[-1]:.4f}")
     seconds = time.perf_counter() - start
 
-    metrics: dict[str, Any] = {
-        "model": "rnn",
-        "task": f"count the ones in {length} bits",
+    return _finish(
+        model, history, seconds, Path(out_dir),
+        f"RNN counting ones in {length} bits, Adam lr {lr}", "mean squared error",
+        model_name="rnn", task=f"count the ones in {length} bits", epochs=epochs, lr=lr, batch_size=batch_size,
+        seed=seed, train_accuracy=_count_accuracy(model, train), test_accuracy=_count_accuracy(model, test),
+        train_size=n_train, test_size=n_test,
+    )  # Counter(hidden_size).load(out_dir / "model.json") restores the model
+
+
+def _finish(model: Module, history: list[float], seconds: float, out_dir: Path, title: str, ylabel: str,
+            model_name: str, **fields: Any) -> dict[str, Any]:
+    """Write the loss plot and the checkpoint into ``out_dir``; return the run's metrics."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _plot_loss(history, out_dir / "loss.png", title, ylabel)
+    model.save(out_dir / "model.json")
+    return {
+        "model": model_name,
         "architecture": repr(model),
         "parameters": model.num_parameters(),
-        "epochs": epochs,
-        "lr": lr,
-        "batch_size": batch_size,
-        "seed": seed,
+        **fields,
         "loss": history,
-        "train_accuracy": _count_accuracy(model, train),
-        "test_accuracy": _count_accuracy(model, test),
-        "train_size": n_train,
-        "test_size": n_test,
         "train_seconds": round(seconds, 3),
     }
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _plot_loss(history, out_dir / "loss.png", f"RNN counting ones in {length} bits, Adam lr {lr}", "mean squared error")
-    model.save(out_dir / "model.json")  # Counter(hidden_size).load(path) restores it
-    return metrics
