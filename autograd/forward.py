@@ -1,41 +1,103 @@
 """Forward mode: dual numbers, ``jvp``, and what forward mode costs next to backprop.
 
-A dual number ``a + a' ε`` with ``ε² = 0`` carries a value and its derivative
-along one chosen direction. Applying ``f`` to it gives
-``f(a) + f'(a) a' ε``: the chain rule happens *forward*, one op at a time,
-with the same local derivatives that ``value.py`` stores on its edges.
+A dual number ``a + b·ε`` with ``ε² = 0`` carries a value ``a`` and its
+derivative ``b`` along one chosen direction. Expanding ``f`` to first order,
+
+    f(a + b·ε) = f(a) + f'(a)·b·ε,
+
+so applying an op to a dual number gives the op's value and pushes the tangent
+forward through the chain rule, one op at a time. For an op of several inputs
+the tangent is ``Σ_i ∂f/∂x_i · b_i``.
+
+No derivative formula is written here. Every ``∂f/∂x_i`` is the local
+derivative the engine already stores (``value.py``, ``functional.py``): a Dual
+op runs the very same ``Value`` op on temporary leaves made from the primals,
+then sweeps forward over the little graph that op built,
+``tangent(node) = Σ_i local_grads[i] · tangent(parents[i])`` in topological
+order, starting from the operands' tangents. Conventions (``relu'(0) = 0``,
+``|x|'(0) = 0``, ``max`` routing to its first arg max) and errors are therefore
+Value's own.
 
 One forward-mode pass gives one directional derivative ``∇f · v``. The full
 gradient of a scalar loss of ``n`` inputs therefore needs ``n`` passes, one per
 input, while reverse mode (backprop) gets all ``n`` from one backward pass.
 :func:`compare_modes` measures exactly that.
-
-The local derivative conventions match ``Value``'s: ``relu'(0) = 0``,
-``|x|'(0) = 0``, ``max`` routes to its first arg max, and the same inputs are
-rejected with the same kind of error.
 """
 
 from __future__ import annotations
 
 import builtins
 import math
+import operator
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Union
 
-from autograd.value import Value, _power, as_float
+import autograd
+from autograd.graph import grad, topological_order
+from autograd.modes import is_grad_enabled
+from autograd.value import Value, as_float
 
 Number = Union[int, float]
 DualOperand = Union["Dual", int, float]
 
 
-def _constant(x: object, op: str) -> float:
-    """A plain-number operand of ``op``; a Value here is a mistake worth naming."""
-    if isinstance(x, Value):
-        raise TypeError(f"cannot mix a Value ({x!r}) with a Dual in {op!r}: use one mode per computation")
-    return as_float(x, what=f"operand of {op!r}")
+def _apply(fn: Callable[..., object], *args: object, op: str) -> Dual | list[Dual]:
+    """``fn`` (a Value op) applied to Duals: the value by the op, the tangent by a forward sweep.
+
+    Each Dual among ``args`` (or inside a list in ``args``) becomes a temporary
+    leaf ``Value`` of its primal; plain numbers stay plain numbers, i.e.
+    constants with tangent 0. ``fn`` builds its node(s) on those leaves, and
+    every node's tangent is ``Σ local_grad · tangent(parent)``, parents first.
+    """
+    if not is_grad_enabled():
+        raise RuntimeError(
+            f"Dual op {op!r} inside no_grad(): forward mode reads each op's local derivatives "
+            "from the node it builds, and no_grad() drops them; compute with Duals outside no_grad()"
+        )
+    leaves: dict[Dual, Value] = {}
+
+    def lift(x: object) -> object:
+        if type(x) is Dual:
+            if x not in leaves:  # the same Dual twice is the same leaf, as a Value would be
+                leaves[x] = Value(x.primal, label=f"operand {len(leaves)}")  # labels keep reprs distinct
+            return leaves[x]
+        if isinstance(x, Value):
+            raise TypeError(f"cannot mix a Value ({x!r}) with a Dual in {op!r}: use one mode per computation")
+        return x
+
+    lifted = [[lift(x) for x in a] if isinstance(a, list) else lift(a) for a in args]
+    try:
+        out = fn(*lifted)
+    except Exception as e:  # the op's own error: name the Duals, not the temporary leaves
+        if len(e.args) == 1 and isinstance(e.args[0], str):
+            message = e.args[0]
+            for dual, leaf in leaves.items():
+                message = message.replace(repr(leaf), repr(dual))
+            e.args = (message,)
+        raise
+
+    tangent = {leaf: dual.tangent for dual, leaf in leaves.items()}  # matched by identity
+
+    def sweep(root: Value) -> Dual:
+        for node in topological_order(root):
+            if node not in tangent:  # an interior node, or a constant leaf (tangent 0)
+                tangent[node] = sum(g * tangent[p] for p, g in zip(node.parents, node.local_grads))
+        return Dual(root.data, tangent[root])
+
+    return [sweep(o) for o in out] if isinstance(out, list) else sweep(out)
+
+
+def _method(fn: Callable[..., object], op: str, reflected: bool = False) -> Callable[..., Dual]:
+    """A Dual method that runs the Value op ``fn`` (on ``(other, self)`` when ``reflected``)."""
+
+    def method(self: Dual, *other: DualOperand) -> Dual:
+        return _apply(fn, *other, self, op=op) if reflected else _apply(fn, self, *other, op=op)
+
+    method.__doc__ = f"``{op}`` on dual numbers: ``{getattr(fn, '__qualname__', op)}`` and a forward sweep."
+    return method
 
 
 class Dual:
@@ -43,6 +105,7 @@ class Dual:
 
     ``tangent`` is the derivative of ``primal`` along the direction seeded in
     the inputs. Plain numbers mixed into an op are constants (tangent 0).
+    Every op and method mirrors the ``Value`` one it runs (see :func:`_apply`).
     """
 
     __slots__ = ("primal", "tangent")
@@ -54,213 +117,61 @@ class Dual:
     def __repr__(self) -> str:
         return f"Dual(primal={self.primal!r}, tangent={self.tangent!r})"
 
-    # Each op: the value, then tangent = Σ local_derivative_i * tangent_i,
-    # with the same local derivatives as the matching op in value.py.
-
-    # d(a+b) = da + db
-    def __add__(self, other: DualOperand) -> Dual:
-        if type(other) is Dual:
-            return Dual(self.primal + other.primal, self.tangent + other.tangent)
-        return Dual(self.primal + _constant(other, "+"), self.tangent)
-
-    __radd__ = __add__
-
-    # d(a-b) = da - db
-    def __sub__(self, other: DualOperand) -> Dual:
-        if type(other) is Dual:
-            return Dual(self.primal - other.primal, self.tangent - other.tangent)
-        return Dual(self.primal - _constant(other, "-"), self.tangent)
-
-    def __rsub__(self, other: Number) -> Dual:
-        return Dual(_constant(other, "-") - self.primal, -self.tangent)
-
-    # d(ab) = b da + a db
-    def __mul__(self, other: DualOperand) -> Dual:
-        if type(other) is Dual:
-            return Dual(self.primal * other.primal, other.primal * self.tangent + self.primal * other.tangent)
-        c = _constant(other, "*")
-        return Dual(self.primal * c, c * self.tangent)
-
-    __rmul__ = __mul__
-
-    # d(a/b) = da / b - (a / b^2) db
-    def __truediv__(self, other: DualOperand) -> Dual:
-        if type(other) is Dual:
-            b = other.primal
-            if b == 0.0:
-                raise ZeroDivisionError(f"division by zero: {self!r} / {other!r}")
-            q = self.primal / b
-            return Dual(q, self.tangent / b - (q / b) * other.tangent)
-        c = _constant(other, "/")
-        if c == 0.0:
-            raise ZeroDivisionError(f"division by zero: {self!r} / {other!r}")
-        return Dual(self.primal / c, self.tangent / c)
-
-    def __rtruediv__(self, other: Number) -> Dual:
-        c = _constant(other, "/")
-        b = self.primal
-        if b == 0.0:
-            raise ZeroDivisionError(f"division by zero: {other!r} / {self!r}")
-        q = c / b
-        return Dual(q, (-q / b) * self.tangent)
-
-    # d(-a) = -da
-    def __neg__(self) -> Dual:
-        return Dual(-self.primal, -self.tangent)
-
     def __pos__(self) -> Dual:
         return self
 
-    # d|a| = sign(a) da, with sign(0) = 0 as in Value.__abs__
-    def __abs__(self) -> Dual:
-        a = self.primal
-        sign = 1.0 if a > 0 else -1.0 if a < 0 else 0.0
-        return Dual(abs(a), sign * self.tangent)
-
-    # d(a^p) = p a^(p-1) da + a^p ln(a) dp
-    def __pow__(self, other: DualOperand) -> Dual:
-        a = self.primal
-        if type(other) is Dual:
-            p = other.primal
-            if not a > 0.0:
-                raise ValueError(
-                    f"{self!r} ** {other!r}: the base must be > 0 when the exponent is a Dual "
-                    "(d(a**p)/dp = a**p * ln(a) is undefined otherwise)"
-                )
-            out = _power(a, p, self, other)
-            local_a = p * _power(a, p - 1.0, self, other)
-            return Dual(out, local_a * self.tangent + out * math.log(a) * other.tangent)
-        p = _constant(other, "**")
-        out = _power(a, p, self, other)
-        if p == 0.0:
-            local = 0.0
-        elif a == 0.0 and p < 1.0:
-            local = math.inf  # same convention as Value: the slope of a**p at 0 is infinite
-        else:
-            local = p * _power(a, p - 1.0, self, other)
-        return Dual(out, local * self.tangent)
-
-    # d(c^a) = c^a ln(c) da
-    def __rpow__(self, other: Number) -> Dual:
-        c = _constant(other, "**")
-        if not c > 0.0:
-            raise ValueError(f"{other!r} ** {self!r}: the base must be > 0 when the exponent is a Dual")
-        out = _power(c, self.primal, other, self)
-        return Dual(out, out * math.log(c) * self.tangent)
-
-    # d(e^a) = e^a da
-    def exp(self) -> Dual:
-        try:
-            e = math.exp(self.primal)
-        except OverflowError:
-            raise OverflowError(f"exp({self!r}) overflows a float (the argument must be <= ~709.78)") from None
-        return Dual(e, e * self.tangent)
-
-    # d(ln a) = da / a
-    def log(self) -> Dual:
-        a = self.primal
-        if not a > 0.0:
-            raise ValueError(f"log({self!r}) is undefined: log needs a value > 0")
-        return Dual(math.log(a), self.tangent / a)
-
-    # d(sqrt a) = da / (2 sqrt a)
-    def sqrt(self) -> Dual:
-        a = self.primal
-        if a < 0.0:
-            raise ValueError(f"sqrt({self!r}) is undefined: sqrt needs a value >= 0")
-        s = math.sqrt(a)
-        return Dual(s, (0.5 / s if s > 0.0 else math.inf) * self.tangent)
-
-    # d(tanh a) = (1 - tanh(a)^2) da
-    def tanh(self) -> Dual:
-        t = math.tanh(self.primal)
-        return Dual(t, (1.0 - t * t) * self.tangent)
-
-    # d(sigma(a)) = sigma(a) (1 - sigma(a)) da; two branches so exp never overflows
-    def sigmoid(self) -> Dual:
-        a = self.primal
-        if a >= 0.0:
-            s = 1.0 / (1.0 + math.exp(-a))
-        else:
-            e = math.exp(a)
-            s = e / (1.0 + e)
-        return Dual(s, s * (1.0 - s) * self.tangent)
-
-    # d relu(a) = [a > 0] da (0 at the kink, as Value.relu)
-    def relu(self) -> Dual:
-        if self.primal > 0.0:
-            return Dual(self.primal, self.tangent)
-        return Dual(0.0, 0.0 * self.tangent)
-
-    # d(sin a) = cos(a) da
-    def sin(self) -> Dual:
-        return Dual(math.sin(self.primal), math.cos(self.primal) * self.tangent)
-
-    # d(cos a) = -sin(a) da
-    def cos(self) -> Dual:
-        return Dual(math.cos(self.primal), -math.sin(self.primal) * self.tangent)
+    # Each op below *is* the Value op of the same name, run by _apply.
+    __add__ = __radd__ = _method(operator.add, "+")
+    __sub__ = _method(operator.sub, "-")
+    __rsub__ = _method(operator.sub, "-", reflected=True)
+    __mul__ = __rmul__ = _method(operator.mul, "*")
+    __truediv__ = _method(operator.truediv, "/")
+    __rtruediv__ = _method(operator.truediv, "/", reflected=True)
+    __pow__ = _method(operator.pow, "**")
+    __rpow__ = _method(operator.pow, "**", reflected=True)
+    __neg__ = _method(operator.neg, "neg")
+    __abs__ = _method(abs, "abs")
+    exp = _method(Value.exp, "exp")
+    log = _method(Value.log, "log")
+    sqrt = _method(Value.sqrt, "sqrt")
+    tanh = _method(Value.tanh, "tanh")
+    sigmoid = _method(Value.sigmoid, "sigmoid")
+    relu = _method(Value.relu, "relu")
+    sin = _method(Value.sin, "sin")
+    cos = _method(Value.cos, "cos")
 
 
-# -- n-ary functions, mirroring autograd.total / dot / max and autograd.functional --
-
-
-def _duals(xs: Iterable[DualOperand], who: str) -> list[Dual]:
-    items = list(xs)
-    if not items:
-        raise ValueError(f"{who} of an empty list is undefined")
-    return [x if type(x) is Dual else Dual(_constant(x, who)) for x in items]
+# -- n-ary functions: autograd.total / dot / max / logsumexp / ... run on Duals --------
 
 
 def total(values: Iterable[DualOperand], start: DualOperand = 0.0) -> Dual:
-    """``start + Σ values``; its tangent is the sum of the tangents."""
-    out = start if type(start) is Dual else Dual(_constant(start, "sum"))
-    for v in values:
-        out = out + v
-    return out
+    """``start + Σ values``, as :func:`autograd.total`."""
+    return _apply(autograd.total, list(values), start, op="sum")
 
 
 def dot(a: Iterable[DualOperand], b: Iterable[DualOperand], start: DualOperand = 0.0) -> Dual:
-    """``start + Σ a_i b_i``; tangent ``Σ (b_i da_i + a_i db_i)`` (+ d start)."""
-    a, b = list(a), list(b)
-    if len(a) != len(b):
-        raise ValueError(f"dot needs two sequences of the same length, got {len(a)} and {len(b)}")
-    out = start if type(start) is Dual else Dual(_constant(start, "dot"))
-    for x, y in zip(a, b):
-        out = out + x * y
-    return out
+    """``start + Σ a_i b_i``, as :func:`autograd.dot`."""
+    return _apply(autograd.dot, list(a), list(b), start, op="dot")
 
 
 def max(values: Iterable[DualOperand]) -> Dual:  # noqa: A001 - mirrors autograd.max
-    """The first arg max, tangent included: the derivative routes to it alone."""
-    vs = _duals(values, "max")
-    best = vs[0]
-    for v in vs[1:]:
-        if v.primal > best.primal:
-            best = v
-    return Dual(best.primal, best.tangent)
+    """The first arg max, as :func:`autograd.max`: the tangent comes from it alone."""
+    return _apply(autograd.max, list(values), op="max")
 
 
 def logsumexp(values: Iterable[DualOperand]) -> Dual:
-    """``log Σ exp(x_i)``, stable; tangent ``Σ softmax(x)_i dx_i``."""
-    vs = _duals(values, "logsumexp")
-    m = builtins.max(v.primal for v in vs)
-    if math.isinf(m):
-        return Dual(m, math.fsum(v.tangent for v in vs if v.primal == m))
-    exps = [math.exp(v.primal - m) for v in vs]
-    s = math.fsum(exps)
-    return Dual(m + math.log(s), math.fsum(e / s * v.tangent for e, v in zip(exps, vs)))
+    """``log Σ exp(x_i)``, stable, as :func:`autograd.logsumexp`; tangent ``Σ softmax(x)_i dx_i``."""
+    return _apply(autograd.logsumexp, list(values), op="logsumexp")
 
 
 def log_softmax(values: Iterable[DualOperand]) -> list[Dual]:
-    """``x_i - logsumexp(x)`` for each i."""
-    vs = _duals(values, "log_softmax")
-    lse = logsumexp(vs)
-    return [v - lse for v in vs]
+    """``x_i - logsumexp(x)`` for each i, as :func:`autograd.log_softmax`."""
+    return _apply(autograd.log_softmax, list(values), op="log_softmax")
 
 
 def softmax(values: Iterable[DualOperand]) -> list[Dual]:
-    """``exp(log_softmax(x)_i)``: the exponent is <= 0, so nothing overflows."""
-    return [ls.exp() for ls in log_softmax(values)]
+    """``exp(log_softmax(x)_i)``, as :func:`autograd.softmax`: nothing overflows."""
+    return _apply(autograd.softmax, list(values), op="softmax")
 
 
 # -- jvp and the full gradient by forward mode ------------------------------------------
@@ -353,8 +264,6 @@ def compare_modes(f: Callable[[list], object], inputs: Sequence[Number], repeat:
     to both (``+ - * / **``, ``exp``, ``tanh``, ...; ``sum`` works too).
     Wall times are the best of ``repeat`` runs.
     """
-    from autograd.graph import grad, topological_order
-
     xs = [as_float(x, what=f"input {i}") for i, x in enumerate(inputs)]
     if repeat < 1:
         raise ValueError(f"repeat must be >= 1, got {repeat!r}")
