@@ -14,7 +14,7 @@ from typing import Any
 
 from autograd.functional import log_softmax, logsumexp, max, softmax
 from autograd.graph import grad, reverse_topological_order, topological_order
-from autograd.modes import AnomalyError, detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
+from autograd.modes import AnomalyError, detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from autograd.value import HookHandle, Value, dot, total
 
 # name -> submodule that defines it, imported on first access
@@ -48,6 +48,7 @@ __all__ = [
     "Value",
     "detect_anomaly",
     "dot",
+    "enable_grad",
     "grad",
     "is_anomaly_enabled",
     "is_grad_enabled",

@@ -37,7 +37,7 @@ from typing import Union
 
 import autograd
 from autograd.graph import grad, topological_order
-from autograd.modes import is_grad_enabled
+from autograd.modes import enable_grad
 from autograd.value import Value, as_float
 
 Number = Union[int, float]
@@ -52,11 +52,6 @@ def _apply(fn: Callable[..., object], *args: object, op: str) -> Dual | list[Dua
     constants with tangent 0. ``fn`` builds its node(s) on those leaves, and
     every node's tangent is ``Σ local_grad · tangent(parent)``, parents first.
     """
-    if not is_grad_enabled():
-        raise RuntimeError(
-            f"Dual op {op!r} inside no_grad(): forward mode reads each op's local derivatives "
-            "from the node it builds, and no_grad() drops them; compute with Duals outside no_grad()"
-        )
     leaves: dict[Dual, Value] = {}
 
     def lift(x: object) -> object:
@@ -70,7 +65,8 @@ def _apply(fn: Callable[..., object], *args: object, op: str) -> Dual | list[Dua
 
     lifted = [[lift(x) for x in a] if isinstance(a, list) else lift(a) for a in args]
     try:
-        out = fn(*lifted)
+        with enable_grad():  # the tangent is read from the edges, so they must be recorded even under no_grad()
+            out = fn(*lifted)
     except Exception as e:  # the op's own error: name the Duals, not the temporary leaves
         if len(e.args) == 1 and isinstance(e.args[0], str):
             message = e.args[0]

@@ -65,6 +65,19 @@ def no_grad() -> Iterator[None]:
 
 
 @contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record parents again inside an enclosing ``no_grad()`` block (for code that needs the graph)."""
+    global _no_grad_depth
+    saved, _no_grad_depth = _no_grad_depth, 0
+    _refresh()
+    try:
+        yield
+    finally:
+        _no_grad_depth = saved
+        _refresh()
+
+
+@contextmanager
 def detect_anomaly() -> Iterator[None]:
     """Inside this block, a NaN or infinity raises :class:`AnomalyError`.
 

@@ -235,3 +235,24 @@ def test_jvp_matches_pytorch_forward_mode(program, data):
     value, tangent = jvp(lambda ds: build(program, ds, DUAL), xs, v)
     assert value == pytest.approx(ref_value.item(), rel=1e-12, abs=1e-12)
     assert tangent == pytest.approx(ref_tangent.item(), rel=1e-9, abs=1e-9)
+
+
+def test_forward_mode_works_inside_no_grad():
+    from autograd import Value, no_grad
+    from autograd.forward import Dual
+
+    with no_grad():
+        y = Dual(0.5, 1.0).tanh() * 3.0
+        assert (Value(1.0) * 2).parents == ()  # no_grad still holds for Values around it
+    assert y.tangent == 3.0 * (1 - math.tanh(0.5) ** 2)
+
+
+def test_enable_grad_records_again_inside_no_grad():
+    from autograd import Value, no_grad
+    from autograd.modes import enable_grad
+
+    x = Value(2.0)
+    with no_grad():
+        with enable_grad():
+            assert (x * x).parents == (x, x)
+        assert (x * x).parents == ()
