@@ -22,10 +22,11 @@ from autograd.value import Value, as_float
 RawStep = tuple[Value, int, float, float, float, float]
 
 
-def _check_root(root: object, who: str) -> Value:
-    if not isinstance(root, Value):
-        raise TypeError(f"{who} needs a Value, got {type(root).__name__}: {root!r}")
-    return root
+def check_value(x: object, who: str, role: str = "") -> Value:
+    """``x`` if it is a Value, else a TypeError naming the function, the role and what was given."""
+    if not isinstance(x, Value):
+        raise TypeError(f"{who} needs a Value{role}, got {type(x).__name__}: {x!r}")
+    return x
 
 
 def reverse_topological_order(root: Value) -> list[Value]:
@@ -43,7 +44,7 @@ def reverse_topological_order(root: Value) -> list[Value]:
     reset before the exception propagates. (Like the modes, this makes sorting
     one graph from two threads at once unsupported.)
     """
-    _check_root(root, "reverse_topological_order")
+    check_value(root, "reverse_topological_order")
     stack = [root]
     pop, push = stack.pop, stack.append
     order = [root]
@@ -105,29 +106,20 @@ def backward(root: Value, grad: float = 1.0) -> None:
     when a node's gradient is final. Inside ``detect_anomaly()`` the pass
     checks every contribution (see :func:`chain_rule_steps`).
     """
-    _check_root(root, "backward")
+    check_value(root, "backward")
     seed = as_float(grad, what="backward's grad")
     if modes.is_anomaly_enabled():
         for _ in chain_rule_steps(root, seed):
             pass
         return
     order = reverse_topological_order(root)
-    stash: dict[Value, float] | None = None  # earlier-pass grads of hooked leaves
-    for node in order:
-        if node.parents:
-            node.grad = 0.0
-        elif node._hooks is not None:
-            if stash is None:
-                stash = {}
-            stash[node] = node.grad
-            node.grad = 0.0
-    root.grad += seed
+    stash = _start_pass(order, root, seed)
     try:
         for node in order:
             g = node.grad
             if node._hooks is not None:
                 g = _run_hooks(node, g)
-                node.grad = g + stash.pop(node) if stash and node in stash else g
+                node.grad = g + stash.pop(node, 0.0)
             parents = node.parents
             if parents:  # a leaf passes nothing on: skipping its empty zip saves ~10% on leaf-heavy graphs
                 for p, local in zip(parents, node.local_grads):
@@ -137,12 +129,29 @@ def backward(root: Value, grad: float = 1.0) -> None:
         raise
 
 
-def _restore_stash(stash: dict[Value, float] | None) -> None:
+def _start_pass(order: list[Value], root: Value, seed: float) -> dict[Value, float]:
+    """Reset interior gradients, seed the root; return the earlier-pass grads of hooked leaves.
+
+    Those leaves start the pass at 0 so their hooks see this pass's gradient
+    only; the returned stash is added back when each one is reached.
+    """
+    stash: dict[Value, float] = {}
+    for node in order:
+        if node.parents:
+            node.grad = 0.0
+        elif node._hooks is not None:
+            stash[node] = node.grad
+            node.grad = 0.0
+    root.grad += seed
+    return stash
+
+
+def _restore_stash(stash: dict[Value, float]) -> None:
     """After an interrupted pass, give hooked leaves not yet reached their earlier-pass gradient back.
 
     Leaves accumulate: whatever the interrupted pass added stays, as it does on leaves without hooks.
     """
-    for node, earlier in (stash or {}).items():
+    for node, earlier in stash.items():
         node.grad += earlier
 
 
@@ -156,20 +165,14 @@ def chain_rule_steps(root: Value, grad: float = 1.0, grads: dict[Value, float] |
     parent_grad_after)`` for the edge from ``node`` to ``node.parents[i]``.
     Inside ``detect_anomaly()`` a non-finite contribution raises AnomalyError.
     """
-    _check_root(root, "chain_rule_steps")
+    check_value(root, "chain_rule_steps")
     seed = as_float(grad, what="backward's grad")
     check = modes.is_anomaly_enabled()
     order = reverse_topological_order(root)
-    stash: dict[Value, float] = {}
     if grads is None:
-        for node in order:
-            if node.parents:
-                node.grad = 0.0
-            elif node._hooks is not None:
-                stash[node] = node.grad
-                node.grad = 0.0
-        root.grad += seed
+        stash = _start_pass(order, root, seed)
     else:
+        stash = {}
         grads.clear()
         grads[root] = seed
     try:
@@ -228,7 +231,7 @@ def grad(output: Value, inputs: Sequence[Value]) -> list[float]:
 
     An input that ``output`` does not depend on gets 0.0.
     """
-    _check_root(output, "grad")
+    check_value(output, "grad")
     inputs = list(inputs)
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):

@@ -23,7 +23,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from autograd.graph import topological_order
+from autograd.graph import check_value, topological_order
 from autograd.value import Value
 
 DEFAULT_LIMIT = 100_000
@@ -71,10 +71,8 @@ class Path:
 
 
 def _check(root: object, leaf: object, who: str) -> None:
-    if not isinstance(root, Value):
-        raise TypeError(f"{who} needs a Value as root, got {type(root).__name__}: {root!r}")
-    if not isinstance(leaf, Value):
-        raise TypeError(f"{who} needs a Value as leaf, got {type(leaf).__name__}: {leaf!r}")
+    check_value(root, who, " as root")
+    check_value(leaf, who, " as leaf")
 
 
 def _count(order: list[Value], leaf: Value) -> int:

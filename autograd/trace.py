@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from autograd.graph import chain_rule_steps, topological_order
+from autograd.graph import chain_rule_steps, check_value, topological_order
 from autograd.value import Value
 
 _COLUMNS = ("#", "node", "op", "parent", "local_grad", "upstream", "contribution", "parent_grad")
@@ -39,7 +39,7 @@ class Step:
     parent_grad: float
 
 
-def node_names(root: Value) -> dict[Value, str]:
+def node_names(root: Value, order: list[Value] | None = None) -> dict[Value, str]:
     """A short, stable name for every node of ``root``'s graph.
 
     A node's label when it has one, else ``v<k>`` with ``k`` its position in
@@ -47,8 +47,10 @@ def node_names(root: Value) -> dict[Value, str]:
     in the order the forward pass made the nodes. Names shared by several
     nodes (two nodes labelled ``x``, or a label ``v3`` next to a generated
     ``v3``) get ``#k`` appended so that every name in one table is unique.
+    ``order``, when the caller has it already, is ``topological_order(root)``.
     """
-    order = topological_order(root)
+    if order is None:
+        order = topological_order(root)
     names = [node.label or f"v{k}" for k, node in enumerate(order)]
     seen: dict[str, int] = {}
     for name in names:
@@ -127,8 +129,7 @@ def trace_backward(root: Value, grad: float = 1.0) -> StepTable:
     Steps come in the order applied: nodes in reverse topological order, each
     node's edges in the order of its ``parents``.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"trace_backward needs a Value, got {type(root).__name__}: {root!r}")
+    check_value(root, "trace_backward")
     names = node_names(root)
     steps = [
         Step(node, node.parents[i], i, local, upstream, contribution, after)
