@@ -52,7 +52,7 @@ from typing import Any, Union
 import graphviz
 
 from autograd import modes
-from autograd.graph import chain_rule_steps, topological_order
+from autograd.graph import chain_rule_steps, check_value, topological_order
 from autograd.trace import node_names
 from autograd.value import Value
 
@@ -415,8 +415,8 @@ def _group_derivatives(members: list[Value], output: Value, member_set: set[Valu
     return outside
 
 
-def _build(root: Value, order: Sequence[Value], opts: _Options, groups: dict[Value, GroupPath],
-           max_nodes: int | None, *, grads: dict[Value, float] | None = None,
+def _build(root: Value, order: Sequence[Value], names: dict[Value, str], opts: _Options,
+           groups: dict[Value, GroupPath], max_nodes: int | None, *, grads: dict[Value, float] | None = None,
            highlight: _Highlight | None = None, done: frozenset = frozenset(),
            current: Edge | None = None, caption: Sequence[str] = ()) -> DrawnGraph:
     collapsed = opts.collapse and bool(groups)
@@ -429,7 +429,6 @@ def _build(root: Value, order: Sequence[Value], opts: _Options, groups: dict[Val
     _check_size(len(drawn_values) + n_ops + (len(members) if collapsed else 0), len(drawn_values), n_ops,
                 len(members) if collapsed else 0, max_nodes, root)
 
-    names = node_names(root)
     ids = {node: f"n{k}" for k, node in enumerate(order)}
     group_ids = {path: f"g{k}" for k, path in enumerate(members)}
     hl_edges = highlight.edges if highlight else set()
@@ -596,12 +595,6 @@ def _options(rankdir: str, show_grad: bool, show_local_grads: bool, precision: i
                     bool(legend))
 
 
-def _check_root(root: object, who: str) -> Value:
-    if not isinstance(root, Value):
-        raise TypeError(f"{who} needs a Value to draw, got {type(root).__name__}: {root!r}")
-    return root
-
-
 def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local_grads: bool = True,
          precision: int = 4, highlight: Any = None, params: Iterable[Value] | None = None,
          group_by: Any = None, collapse: bool = True, max_nodes: int | None = DEFAULT_MAX_NODES,
@@ -626,11 +619,11 @@ def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local
         max_nodes: refuse (``GraphTooLargeError``) above this many drawn nodes; None for no limit.
         legend: add the colour legend.
     """
-    _check_root(root, "draw")
+    check_value(root, "draw", " to draw")
     opts = _options(rankdir, show_grad, show_local_grads, precision, params, collapse, legend)
     order = topological_order(root)
     groups = _resolve_groups(order, group_by)
-    names = node_names(root)
+    names = node_names(root, order)
     hl: _Highlight | None = None
     if isinstance(highlight, Value):
         if highlight not in set(order):
@@ -640,7 +633,7 @@ def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local
         if not hasattr(highlight, "nodes"):
             raise TypeError(f"highlight must be a Value or a path with .nodes (from paths()), got {highlight!r}")
         hl = _highlight_path(highlight, order, names, precision)
-    return _build(root, order, opts, groups, max_nodes, highlight=hl)
+    return _build(root, order, names, opts, groups, max_nodes, highlight=hl)
 
 
 # -- rendering ---------------------------------------------------------------------------
@@ -766,7 +759,7 @@ def backward_frames(root: Value, *, max_steps: int | None = 300,
     edge in red, edges already used in blue, and every gradient accumulated so
     far (``?`` where none has arrived yet). Hooks run as in ``backward``.
     """
-    _check_root(root, "draw_backward_steps")
+    check_value(root, "draw_backward_steps", " to draw")
     allowed = {"rankdir", "show_local_grads", "precision", "params", "max_nodes", "legend"}
     unknown = set(draw_options) - allowed
     if unknown:
@@ -776,7 +769,7 @@ def backward_frames(root: Value, *, max_steps: int | None = 300,
                     draw_options.get("precision", 4), draw_options.get("params"), False,
                     draw_options.get("legend", True))
     order = topological_order(root)
-    names = node_names(root)
+    names = node_names(root, order)
     f = functools.partial(_fmt, precision=opts.precision)
     n_steps = sum(len(n.parents) for n in order)  # one chain-rule application per edge
     if max_steps is not None and n_steps > max_steps:
@@ -785,7 +778,7 @@ def backward_frames(root: Value, *, max_steps: int | None = 300,
             f"pass max_steps={n_steps} (or None) to draw them all, or step through a smaller graph"
         )
     grads: dict[Value, float] = {}
-    first = _build(root, order, opts, {}, max_nodes, grads={root: 1.0},
+    first = _build(root, order, names, opts, {}, max_nodes, grads={root: 1.0},
                    caption=[f"forward pass done; backward starts with d {names[root]} / d {names[root]} = 1"])
     frames = [("forward values; seed gradient 1 at the output", first)]
     done: set[Edge] = set()
@@ -798,7 +791,7 @@ def backward_frames(root: Value, *, max_steps: int | None = 300,
                   f"local d {names[node]}/d {names[parent]} = {f(local)}",
                   f"contribution {f(upstream)} x {f(local)} = {f(contribution)};"
                   f" {names[parent]}.grad is now {f(after)}"]
-        frames.append((text, _build(root, order, opts, {}, max_nodes, grads=dict(grads), done=frozenset(done),
+        frames.append((text, _build(root, order, names, opts, {}, max_nodes, grads=dict(grads), done=frozenset(done),
                                     current=(node, i), caption=detail)))
         done.add((node, i))
     return frames
