@@ -1,9 +1,10 @@
-"""Global modes that change how nodes are made: ``no_grad()`` and ``detect_anomaly()``.
+"""Global modes that change how nodes are made: ``no_grad()``, ``detect_anomaly()``, drawing scopes.
 
-Both are context managers that nest. While neither is active, making a node
-costs one flag test (``value._MODES_ACTIVE``); while one is, every new node
-passes through :func:`_on_create`, which drops its edges (no_grad) or checks
-its value and records where user code made it (anomaly mode).
+All nest. While none is active, making a node costs one flag test
+(``value._MODES_ACTIVE``); while one is, every new node passes through
+:func:`_on_create`, which drops its edges (no_grad), checks its value and
+records where user code made it (anomaly mode), and adds it to the innermost
+drawing scope (``autograd.drawing.scope``).
 
 The modes are process-wide, not per thread.
 """

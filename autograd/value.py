@@ -22,7 +22,7 @@ from typing import Union
 Number = Union[int, float]
 Operand = Union["Value", int, float]
 
-# Set by modes.py while no_grad() or detect_anomaly() is active, so that normal
+# Set by modes.py while no_grad(), detect_anomaly() or a drawing scope is active, so that normal
 # runs pay one flag test per node and nothing more.
 _MODES_ACTIVE = False
 
@@ -91,7 +91,7 @@ class Value:
         self._hooks: list[Callable[[float], float | None]] | None = None
         self._site: str | None = None
         self._pending = 0
-        if _MODES_ACTIVE:  # no_grad() or detect_anomaly() is on: see modes.py
+        if _MODES_ACTIVE:  # no_grad(), detect_anomaly() or a drawing scope is on: see modes.py
             _on_create(self)
 
     # -- basic protocol -------------------------------------------------------
