@@ -14,6 +14,7 @@ from numbers import Real
 from typing import Union
 
 from autograd import Value, dot, logsumexp, total
+from autograd.value import as_float
 
 Output = Union[Value, float, Sequence[Union[Value, float]]]
 
@@ -31,12 +32,6 @@ def _as_list(x: Output, who: str) -> list[Value | float]:
     if not items:
         raise ValueError(f"{who} of an empty output is undefined")
     return items
-
-
-def _real(x: object, what: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
-    return float(x)
 
 
 def mean(losses: Iterable[Value | float]) -> Value:
@@ -64,7 +59,7 @@ def mse(output: Output, target: float | Sequence[float], reduction: str = "mean"
     targets = [target] if isinstance(target, Real) and not isinstance(target, bool) else list(target)
     if len(targets) != len(outs):
         raise ValueError(f"mse: the output has {len(outs)} entries but the target has {len(targets)}")
-    diffs = [a - _real(y, f"mse target {j}") for j, (a, y) in enumerate(zip(outs, targets))]
+    diffs = [a - as_float(y, f"mse target {j}") for j, (a, y) in enumerate(zip(outs, targets))]
     if not any(isinstance(d, Value) for d in diffs):
         diffs[0] = Value(diffs[0])  # all constants: still return a Value
     sq = dot(diffs, diffs)
@@ -90,7 +85,7 @@ def cross_entropy(logits: Sequence[Value | float], target: int | Sequence[float]
         return lse - zs[target]
     if isinstance(target, (str, bytes)) or not isinstance(target, Sequence):
         raise TypeError(f"cross_entropy's target must be a class index or a list of probabilities, got {target!r}")
-    ys = [_real(y, f"cross_entropy target {j}") for j, y in enumerate(target)]
+    ys = [as_float(y, f"cross_entropy target {j}") for j, y in enumerate(target)]
     if len(ys) != len(zs):
         raise ValueError(f"cross_entropy: {len(zs)} logits but {len(ys)} target probabilities")
     if any(y < 0.0 for y in ys) or not math.isclose(math.fsum(ys), 1.0, rel_tol=1e-9, abs_tol=1e-9):
@@ -107,11 +102,11 @@ def binary_cross_entropy(output: Value | float, target: float, from_logits: bool
     gradient ``∂L/∂z = σ(z) - y``. From probabilities, ``log p`` is floored at
     -100 (as PyTorch does) so p = 0 or 1 gives a large finite loss instead of inf.
     """
-    y = _real(target, "binary_cross_entropy's target")
+    y = as_float(target, "binary_cross_entropy's target")
     if not 0.0 <= y <= 1.0:
         raise ValueError(f"binary_cross_entropy's target must be in [0, 1], got {y}")
     if not isinstance(output, Value):
-        output = Value(_real(output, "binary_cross_entropy's output"))
+        output = Value(as_float(output, "binary_cross_entropy's output"))
     if from_logits:
         # logsumexp's constant 0.0 becomes a leaf in the graph: it is log(1), the "1 +" of log(1 + e^z)
         return logsumexp([0.0, output]) - output * y
@@ -135,11 +130,11 @@ def _log_floored(p: Value) -> Value:
 
 def hinge(score: Value | float, target: float, margin: float = 1.0) -> Value:
     """``max(0, margin - y·s)`` for a score s and a label y in {-1, +1} (an SVM's max-margin loss)."""
-    y = _real(target, "hinge's target")
+    y = as_float(target, "hinge's target")
     if y not in (-1.0, 1.0):
         raise ValueError(f"hinge's target must be -1 or +1, got {target!r}")
     if not isinstance(score, Value):
-        score = Value(_real(score, "hinge's score"))
+        score = Value(as_float(score, "hinge's score"))
     return (margin - score * y).relu()
 
 
@@ -148,4 +143,4 @@ def l2(params: Iterable[Value], alpha: float = 1e-4) -> Value:
     ps = list(params)
     if not ps:
         raise ValueError("l2 needs at least one parameter")
-    return dot(ps, ps) * _real(alpha, "l2's alpha")
+    return dot(ps, ps) * as_float(alpha, "l2's alpha")
