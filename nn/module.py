@@ -132,13 +132,15 @@ def _data(tree: Any) -> Any:
     return [_data(item) for item in tree]
 
 
-def _input_error(who: str, expected: int, x: object) -> Exception:
-    """The error for a call with the wrong number (or a non-sequence) of inputs."""
+def _check_inputs(who: str, expected: int, x: object) -> None:
+    """Raise a clear error unless ``x`` is a sequence of ``expected`` inputs."""
     try:
-        return ValueError(f"{who} expects {expected} inputs, got {len(x)}")  # type: ignore[arg-type]
+        if len(x) == expected:  # type: ignore[arg-type]
+            return
     except TypeError:
-        return TypeError(f"{who} needs a sequence of {expected} inputs (floats or Values), "
-                         f"got {type(x).__name__}: {x!r}")
+        raise TypeError(f"{who} needs a sequence of {expected} inputs (floats or Values), "
+                        f"got {type(x).__name__}: {x!r}") from None
+    raise ValueError(f"{who} expects {expected} inputs, got {len(x)}")  # type: ignore[arg-type]
 
 
 class Module:
@@ -289,12 +291,11 @@ class Neuron(Module):
         self._alabel = f"{dot_prefix}a"
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
-        try:
-            ok = len(x) == self.nin
-        except TypeError:
-            ok = False
-        if not ok:
-            raise _input_error(f"Neuron {self.label}" if self.label else "Neuron", self.nin, x)
+        _check_inputs(f"Neuron {self.label}" if self.label else "Neuron", self.nin, x)
+        return self._forward(x)
+
+    def _forward(self, x: Sequence[Value | float]) -> Value:
+        """The call without the input check (a Layer checks once for all its neurons)."""
         z = dot(self.w, x, self.b)
         z.label = self._zlabel
         act = self._act
@@ -323,13 +324,8 @@ class Layer(Module):
         self.neurons = [Neuron(self.nin, self.activation, rng, f"{prefix}N{j}") for j in range(self.nout)]
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
-        try:
-            ok = len(x) == self.nin
-        except TypeError:
-            ok = False
-        if not ok:
-            raise _input_error(f"Layer {self.label}" if self.label else "Layer", self.nin, x)
-        return [n(x) for n in self.neurons]
+        _check_inputs(f"Layer {self.label}" if self.label else "Layer", self.nin, x)
+        return [n._forward(x) for n in self.neurons]
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
@@ -370,12 +366,7 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        try:
-            ok = len(x) == self.nin
-        except TypeError:
-            ok = False
-        if not ok:
-            raise _input_error("MLP", self.nin, x)
+        _check_inputs("MLP", self.nin, x)
         for layer in self.layers:
             x = layer(x)
         return x[0] if len(x) == 1 else x
