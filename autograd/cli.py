@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TextIO, Union
 
-from autograd.pathsum import count_paths, paths
-from autograd.trace import format_table, node_names, trace_backward
+from autograd.pathsum import PathLimitError, paths
+from autograd.trace import format_table, trace_backward
 from autograd.value import Value
 
 FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt", "sin", "cos")
@@ -340,8 +340,8 @@ def explain(expr: str, assignments: Sequence[str], wrt: str | None = None) -> tu
     result = evaluator.run(tree)
     root = result if isinstance(result, Value) else Value(result)
 
-    names = node_names(root)
     steps = trace_backward(root)
+    names = steps.names
     out = names[root]
     lines = [f"expression: {expr}", "", "forward pass (each node after its inputs):"]
     rows = []
@@ -363,20 +363,26 @@ def explain(expr: str, assignments: Sequence[str], wrt: str | None = None) -> tu
 
 
 def _explain_paths(root: Value, leaf: Value, names: dict[Value, str]) -> list[str]:
-    n = count_paths(root, leaf)
     out, name = names[root], names[leaf]
-    lines = [f"paths from {name} to {out} ({n}; d {out}/d {name} = sum of the products along them):"]
-    if n > MAX_LISTED_PATHS:
-        return lines + [f"  too many to list (more than {MAX_LISTED_PATHS}); backward sums them in one pass: "
-                        f"{leaf.grad:.6g}"]
+    try:
+        listed = list(paths(root, leaf, limit=MAX_LISTED_PATHS))  # counts first, refuses before enumerating
+    except PathLimitError as e:
+        return [_paths_header(e.count, name, out),
+                f"  too many to list (more than {MAX_LISTED_PATHS}); backward sums them in one pass: "
+                f"{leaf.grad:.6g}"]
+    lines = [_paths_header(len(listed), name, out)]
     total = 0.0
-    for path in paths(root, leaf):
+    for path in listed:
         route = " -> ".join(names[v] for v in path.nodes)
         factors = " * ".join(f"{g:.6g}" for g in path.local_grads) or "1"
         lines.append(f"  {route}: {factors} = {path.product:.6g}")
         total += path.product
     lines.append(f"  sum = {total:.6g} (backward: {leaf.grad:.6g})")
     return lines
+
+
+def _paths_header(n: int, name: str, out: str) -> str:
+    return f"paths from {name} to {out} ({n}; d {out}/d {name} = sum of the products along them):"
 
 
 def _drawing_module() -> ModuleType:
