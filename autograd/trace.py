@@ -120,7 +120,8 @@ class StepTable(list):
         if len(self) <= _REPR_ROWS:
             return f"{head}\n{self}"
         lines = str(self).splitlines()
-        return "\n".join([head, *lines[: _REPR_ROWS + 1], f"... {len(self) - _REPR_ROWS} more steps (print() shows all)"])
+        more = f"... {len(self) - _REPR_ROWS} more steps (print() shows all)"
+        return "\n".join([head, *lines[: _REPR_ROWS + 1], more])
 
 
 def trace_backward(root: Value, grad: float = 1.0) -> StepTable:
