@@ -102,7 +102,12 @@ class Flag(NamedTuple):
 
 @dataclass
 class LayerHealth:
-    """One row of the report: a layer, or one time step of an RNN (``step`` set)."""
+    """One row of the report: a layer, or one time step of an RNN (``step`` set).
+
+    ``nan`` or ``None`` marks a number that is not available: the per-step gradients without ``loss=``,
+    the gradient-to-weight ratio of all-zero parameters, ``saturated`` for a layer that is not tanh or
+    sigmoid, ``dead`` for one that is not ReLU. A non-finite gradient shows as ``inf``.
+    """
 
     name: str
     kind: str
@@ -225,7 +230,7 @@ def _log_series(ax: Any, xs: Iterable[int], ys: Sequence[float | None], style: s
 
 
 def _num(x: float | None) -> str:
-    if x is None:
+    if x is None or math.isnan(x):  # not available (a step row without loss=, or all-zero weights for a ratio)
         return "-"
     if x == 0.0:
         return "0"

@@ -288,6 +288,15 @@ def test_plot_returns_a_figure() -> None:
     assert len(health(rnn, loss=loss).plot().axes) == 2
 
 
+def test_step_rows_without_a_loss_show_activations_only() -> None:
+    rnn = RNN(1, 2, seed=0)
+    report = health(rnn, inputs=[[[1.0], [0.0], [-1.0]], [[0.5], [0.5], [0.5]]])
+    steps = [r for r in report.rows if r.step is not None]
+    assert [r.step for r in steps] == [1, 2, 3]
+    assert all(math.isnan(r.mean_grad) and r.mean_act_grad is None and r.saturated is not None for r in steps)
+    assert "nan" not in str(report)
+
+
 def test_hostile_names_are_plain_text() -> None:
     report = health_module.HealthReport("<script>", "x", [], HealthThresholds(), [])
     assert "<script>" in str(report)  # a terminal table: nothing is interpreted
