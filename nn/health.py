@@ -37,9 +37,10 @@ Flags and their default thresholds (:class:`HealthThresholds`, all adjustable):
 - ``dead``: more than ``0.25`` of the layer's ReLU units are dead over the batch.
 
 Where the activations come from. The layer an activation belongs to is read off the graph:
-a node that combines two or more parameters of one layer is that layer's weighted sum ``z``
-(its unit is the neuron, filter or hidden unit owning them) and a ``tanh``, ``sigmoid`` or
-``relu`` applied to it is the layer's output. ``loss=`` walks the graph of the loss you just
+a ``dot`` node (``autograd.dot``, how every nn layer forms its weighted sum) that combines two or
+more parameters of one unit of a layer (the neuron, filter or hidden unit owning them), each once,
+is that unit's weighted sum ``z``, and a ``tanh``, ``sigmoid`` or ``relu`` applied to it is the
+layer's output. ``loss=`` walks the graph of the loss you just
 backpropagated, so nothing is recomputed and the gradients reaching every output are there;
 ``inputs=`` runs ``model(x)`` for each sample with the graph recorded (under ``no_grad()``
 nodes keep no parents, so the layers could not be told apart) and touches no ``.grad``. With
@@ -338,17 +339,15 @@ def _outputs(order: Sequence[Value], rows: list[_Row]) -> list[list[_Out]]:
                 del out_of[id(parents[0])]
                 out_of[id(node)] = (i, rec)
                 continue
-        # a weighted sum combines two or more distinct parameters of one layer
-        seen: dict[int, set[int]] = {}
-        for p in parents:
-            o = owner.get(id(p))
-            if o is not None:
-                seen.setdefault(o[0], set()).add(id(p))
-        hits = [i for i, ps in seen.items() if len(ps) >= 2]
-        if len(hits) != 1:
+        # a weighted sum is a dot node combining two or more parameters of one unit of one layer, each
+        # once (so a penalty such as dot(params, params) is not mistaken for one)
+        if node.op != "dot":
             continue
-        i = hits[0]
-        unit = next(owner[id(p)][1] for p in parents if id(p) in owner and owner[id(p)][0] == i)
+        mine = [owner[id(p)] for p in parents if id(p) in owner]
+        ids = [id(p) for p in parents if id(p) in owner]
+        if len(mine) < 2 or len(set(mine)) != 1 or len(set(ids)) != len(ids):
+            continue
+        i, unit = mine[0]
         prev = [out_of[id(p)][1].step for p in parents if id(p) in out_of and out_of[id(p)][0] == i]
         rec = _Out(node, node, unit, 1 + max(prev, default=0))
         found[i][id(node)] = rec

@@ -119,6 +119,16 @@ def test_gradient_reaching_the_outputs_is_read_from_the_graph() -> None:
     assert math.isclose(expected, (1 + 2 + 3) * 2 / 6)
 
 
+def test_a_weight_penalty_is_not_mistaken_for_a_layer_output() -> None:
+    layer = Layer(2, 1, activation="tanh", seed=0)
+    out = layer([0.5, -0.25])
+    w0, w1 = layer.neurons[0].w
+    loss = out[0] + losses.l2(layer.parameters(), alpha=0.5) + 3.0 * (w0 * w1) + 5.0 * (w0 + w1)
+    loss.backward()
+    row = health(layer, loss=loss).rows[0]
+    assert row.mean_act_grad == 1.0  # the one tanh output only: d loss / d out = 1
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 10_000), st.sampled_from(["tanh", "sigmoid", "relu"]), st.floats(0.5, 6.0))
 def test_saturated_and_dead_fractions_match_a_count_by_hand(seed: int, activation: str, scale: float) -> None:
