@@ -332,3 +332,27 @@ def test_bad_arguments_raise_clear_errors() -> None:
         health(model).flagged("slow")
     with pytest.raises(ValueError, match="no parameters"):
         health(Flatten())
+
+
+def test_the_example_cnn_and_rnn_models() -> None:
+    from nn.examples import Counter, digits_cnn
+
+    cnn = digits_cnn(seed=0, channels=2)
+    rng = random.Random(1)
+    images = [[[[rng.uniform(0, 16) for _ in range(8)] for _ in range(8)]] for _ in range(3)]
+    loss = losses.mean(losses.cross_entropy(cnn(im), k) for k, im in enumerate(images))
+    loss.backward()
+    report = health(cnn, loss=loss)
+    assert [(r.name, r.kind, r.activation) for r in report.rows] == [
+        ("layers.0", "Conv2d", "relu"), ("layers.3", "Layer", "linear")]
+    assert report.rows[0].dead is not None and report.rows[0].mean_act_grad is not None
+
+    counter = Counter(hidden_size=3, seed=0)
+    seqs = [[1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 0.0]]
+    loss = losses.mean(losses.mse(counter(s), sum(s)) for s in seqs)
+    loss.backward()
+    report = health(counter, loss=loss)
+    assert [r.name for r in report.rows] == ["rnn", "rnn t=1", "rnn t=2", "rnn t=3", "rnn t=4", "readout"]
+    # the gradient reaching h_4 is the readout's weights times dL/dy, averaged over units and samples
+    h4 = report.rows[4].mean_act_grad
+    assert h4 is not None and h4 > 0
