@@ -6,12 +6,13 @@
 Each notebook runs top to bottom on a fresh ``python3`` kernel (the interpreter running
 this script) with ``notebooks/`` as its working directory, as nbmake runs it in the tests.
 A failing cell stops that notebook, leaves its file untouched and makes the exit status 1.
-Timing metadata is not recorded, so re-running an unchanged notebook changes only what
-really changed (timings printed by the notebooks themselves, for instance).
+Timing metadata and object addresses are not stored, so re-running an unchanged notebook
+changes only what really changed (timings printed by the notebooks themselves, for instance).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,16 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 KERNEL = "python3"
 CELL_TIMEOUT = 600  # seconds; the slowest cell takes a few
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")  # "<DrawnGraph at 0x7f...>": differs on every run
+
+
+def _drop_addresses(nb) -> None:
+    """Remove object addresses from plain-text reprs, so that an unchanged notebook re-runs to the same file."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            text = out.get("data", {}).get("text/plain")
+            if isinstance(text, str):
+                out["data"]["text/plain"] = _ADDRESS.sub(">", text)
 
 
 def notebooks(prefixes: list[str]) -> list[Path]:
@@ -45,6 +56,7 @@ def run(path: Path) -> float:
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
+    _drop_addresses(nb)
     nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}  # no interpreter version: it changes from machine to machine
     nbformat.validate(nb)
