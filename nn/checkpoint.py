@@ -162,17 +162,22 @@ def remove_stale_temporaries(path: str | PathLike[str]) -> list[Path]:
 
 
 def _target(path: Path) -> Path:
-    """The file a save to ``path`` replaces: symlinks followed; refuses directories and special files."""
+    """The file a write to ``path`` replaces: symlinks followed; refuses directories and special files."""
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     try:
         st = target.stat()
     except FileNotFoundError:
         return target
     if stat.S_ISDIR(st.st_mode):
-        raise IsADirectoryError(errno.EISDIR, "cannot save a checkpoint over a directory", str(path))
+        raise IsADirectoryError(errno.EISDIR, "cannot replace a directory with a file", str(path))
     if not stat.S_ISREG(st.st_mode):
-        raise OSError(errno.EINVAL, "cannot save a checkpoint over a file that is not a regular file", str(path))
+        raise OSError(errno.EINVAL, "cannot replace a file that is not a regular file", str(path))
     return target
+
+
+def to_json(module: Module) -> str:
+    """The checkpoint file's text for ``module``."""
+    return json.dumps(to_dict(module), indent=1) + "\n"
 
 
 def save(module: Module, path: str | PathLike[str]) -> Path:
@@ -180,8 +185,18 @@ def save(module: Module, path: str | PathLike[str]) -> Path:
 
     See the module docstring for permissions, symlinks and leftover temporary files.
     """
+    text = to_json(module)  # serialise first: a bad model fails before any file is made
+    return write_atomic(path, text.encode("utf-8"))
+
+
+def write_atomic(path: str | PathLike[str], data: bytes) -> Path:
+    """Replace the file at ``path`` with ``data`` atomically; return ``path``.
+
+    The bytes go to ``.<name>.<16 hex>.tmp`` next to the target, are flushed to
+    disk, then renamed over it, so readers see the old file or the new one,
+    never a part. Permissions, symlinks and leftovers as in the module docstring.
+    """
     path = Path(path)
-    text = json.dumps(to_dict(module), indent=1) + "\n"  # serialise first: a bad model fails before any file is made
     target = _target(path)
     remove_stale_temporaries(target)
     try:
@@ -197,12 +212,12 @@ def save(module: Module, path: str | PathLike[str]) -> Path:
             continue
     try:
         _lock(fd)  # held until the rename, so another save's clean-up never takes this file
-        with os.fdopen(fd, "w", encoding="utf-8", closefd=False) as f:
-            f.write(text)
-            f.flush()
-            if mode is not None and hasattr(os, "fchmod"):
-                os.fchmod(fd, mode)
-            os.fsync(fd)  # the bytes are on disk before the rename makes them visible
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        if mode is not None and hasattr(os, "fchmod"):
+            os.fchmod(fd, mode)
+        os.fsync(fd)  # the bytes are on disk before the rename makes them visible
         if os.name == "nt":  # Windows cannot rename an open file
             os.close(fd)
             fd = -1
