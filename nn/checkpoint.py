@@ -53,7 +53,7 @@ import re
 import secrets
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -196,7 +196,42 @@ def write_atomic(path: str | PathLike[str], data: bytes) -> Path:
     disk, then renamed over it, so readers see the old file or the new one,
     never a part. Permissions, symlinks and leftovers as in the module docstring.
     """
-    path = Path(path)
+    write_all_atomic({path: data})
+    return Path(path)
+
+
+def write_all_atomic(files: Mapping[str | PathLike[str], bytes]) -> None:
+    """Write several files, each atomically, and none unless every one could be staged.
+
+    Every file's bytes go to its own temporary file first (written and
+    flushed to disk); only when all are staged are they renamed over their
+    targets. An error while staging (a full disk, a folder in the way) removes
+    the temporary files and leaves every target as it was.
+    """
+    staged: list[tuple[int, Path, Path]] = []  # (fd, tmp, target)
+    try:
+        for path, data in files.items():
+            staged.append(_stage(Path(path), data))
+        if os.name == "nt":  # Windows cannot rename an open file
+            for fd, _, _ in staged:
+                os.close(fd)
+        for _, tmp, target in staged:
+            os.replace(tmp, target)
+    except BaseException:
+        for _, tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
+    finally:
+        if os.name != "nt":
+            for fd, _, _ in staged:
+                os.close(fd)
+    for folder in {target.parent for _, _, target in staged}:
+        _fsync_dir(folder)
+
+
+def _stage(path: Path, data: bytes) -> tuple[int, Path, Path]:
+    """Write ``data`` to a new temporary file next to ``path``'s target; return (open fd, temp path, target)."""
     target = _target(path)
     remove_stale_temporaries(target)
     try:
@@ -218,19 +253,12 @@ def write_atomic(path: str | PathLike[str], data: bytes) -> Path:
         if mode is not None and hasattr(os, "fchmod"):
             os.fchmod(fd, mode)
         os.fsync(fd)  # the bytes are on disk before the rename makes them visible
-        if os.name == "nt":  # Windows cannot rename an open file
-            os.close(fd)
-            fd = -1
-        os.replace(tmp, target)
     except BaseException:
+        os.close(fd)
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    finally:
-        if fd >= 0:
-            os.close(fd)
-    _fsync_dir(target.parent)
-    return path
+    return fd, tmp, target
 
 
 def _fsync_dir(folder: Path) -> None:

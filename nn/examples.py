@@ -9,11 +9,16 @@
 
 Both return a metrics dict (``loss`` per epoch, accuracies, timing) and write
 a loss plot (``loss.png``) and the trained model (``model.json``) into
-``out_dir``. The demo (``python -m nn --model cnn|rnn``) calls them.
+``out_dir``, each atomically and only once training has finished. A loss or
+parameter that becomes infinite or NaN (a learning rate far too large) stops
+training with ``FloatingPointError`` and nothing is written. The demo
+(``python -m nn --model cnn|rnn``) calls them.
 """
 
 from __future__ import annotations
 
+import io
+import math
 import random
 import time
 from collections.abc import Sequence
@@ -22,6 +27,7 @@ from typing import Any
 
 from autograd import Value, no_grad
 from nn import losses
+from nn.checkpoint import to_json, write_all_atomic
 from nn.conv import Conv2d, Flatten, MaxPool2d
 from nn.data import batches, digits, split
 from nn.module import Layer, Module, Sequential
@@ -35,7 +41,20 @@ def _check_positive(**kwargs: Any) -> None:
             raise ValueError(f"{name} must be > 0, got {v!r}")
 
 
-def _plot_loss(history: Sequence[float], path: Path, title: str, ylabel: str) -> Path:
+def _check_finite(loss: float, model: Module, where: str, lr: float) -> None:
+    """Raise ``FloatingPointError`` when the loss or a parameter is infinite or NaN: training diverged."""
+    if math.isfinite(loss):
+        n = sum(1 for p in model.parameters() if not math.isfinite(p.data))
+        if not n:
+            return
+        bad = f"{n} parameter(s) became infinite or NaN"
+    else:
+        bad = f"the loss became {loss}"
+    raise FloatingPointError(f"training diverged: {bad} at {where} with learning rate {lr:g}; try a smaller --lr")
+
+
+def _plot_loss(history: Sequence[float], title: str, ylabel: str) -> bytes:
+    """The loss curve as PNG bytes."""
     from matplotlib.figure import Figure  # the object API needs no GUI backend
 
     fig = Figure(figsize=(5, 3.5), layout="constrained")
@@ -45,8 +64,9 @@ def _plot_loss(history: Sequence[float], path: Path, title: str, ylabel: str) ->
     if min(history) > 0:
         ax.set_yscale("log")
     ax.grid(alpha=0.3)
-    fig.savefig(path, dpi=120)
-    return path
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=120)
+    return buffer.getvalue()
 
 
 def _progress(iterable: Any, progress: bool, **kwargs: Any) -> Any:
@@ -115,13 +135,16 @@ def train_cnn_digits(
         running = 0.0
         bar = _progress(list(batches(len(X_train), batch_size, rng=rng)), progress,
                         desc=f"cnn epoch {epoch + 1}/{epochs}", unit="batch")
-        for idx in bar:
+        for k, idx in enumerate(bar):
             loss = losses.mean(losses.cross_entropy(model(_image(X_train[i])), y_train[i]) for i in idx)
+            if not math.isfinite(loss.data):
+                _check_finite(loss.data, model, f"epoch {epoch + 1}, batch {k + 1}", lr)
             opt.zero_grad()
             loss.backward()
             opt.step()
             running += loss.data * len(idx)
             bar.set_postfix(loss=f"{loss.data:.3f}")
+        _check_finite(running, model, f"epoch {epoch + 1}", lr)
         history.append(running / len(X_train))
     seconds = time.perf_counter() - start
 
@@ -194,14 +217,17 @@ def train_rnn(
     history: list[float] = []
     start = time.perf_counter()
     bar = _progress(range(epochs), progress, desc="rnn", unit="epoch")
-    for _ in bar:
+    for epoch in bar:
         running = 0.0
-        for idx in batches(n_train, batch_size, rng=rng):
+        for k, idx in enumerate(batches(n_train, batch_size, rng=rng)):
             loss = losses.mean(losses.mse(model(train[i]), sum(train[i])) for i in idx)
+            if not math.isfinite(loss.data):
+                _check_finite(loss.data, model, f"epoch {epoch + 1}, batch {k + 1}", lr)
             opt.zero_grad()
             loss.backward()
             opt.step()
             running += loss.data * len(idx)
+        _check_finite(running, model, f"epoch {epoch + 1}", lr)
         history.append(running / n_train)
         bar.set_postfix(loss=f"{history[-1]:.4f}")
     seconds = time.perf_counter() - start
@@ -217,10 +243,14 @@ def train_rnn(
 
 def _finish(model: Module, history: list[float], seconds: float, out_dir: Path, title: str, ylabel: str,
             model_name: str, **fields: Any) -> dict[str, Any]:
-    """Write the loss plot and the checkpoint into ``out_dir``; return the run's metrics."""
+    """Write the loss plot and the checkpoint into ``out_dir``; return the run's metrics.
+
+    Both are made in memory first, then each is written atomically.
+    """
+    png = _plot_loss(history, title, ylabel)
+    checkpoint = to_json(model).encode("utf-8")
     out_dir.mkdir(parents=True, exist_ok=True)
-    _plot_loss(history, out_dir / "loss.png", title, ylabel)
-    model.save(out_dir / "model.json")
+    write_all_atomic({out_dir / "loss.png": png, out_dir / "model.json": checkpoint})
     return {
         "model": model_name,
         "architecture": repr(model),
