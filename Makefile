@@ -25,10 +25,15 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 # the demo: the project, its data sets, plots, progress bars and the SVG renderer
+# (`make test` installs a superset: after it, this only records that.)
 $(VENV)/.installed-demo: pyproject.toml | $(PY)
-	@echo "==> installing the demo's packages (numpy, matplotlib, scikit-learn, tqdm, graphviz renderer)"
-	$(PIP) -e ".[demo,render]"
-	touch $@
+	@if [ -n "$$(find $(VENV) -maxdepth 1 -name '.installed-test-*' -newer pyproject.toml)" ]; then \
+		echo "==> the demo's packages are installed already (by make test)"; \
+	else \
+		echo "==> installing the demo's packages (numpy, matplotlib, scikit-learn, tqdm, graphviz renderer)"; \
+		$(PIP) -e ".[demo,render]"; \
+	fi
+	@touch $@
 
 # the tests: everything above plus pytest, hypothesis, nbmake, ruff, micrograd and (unless ORACLE=) torch
 $(VENV)/.installed-test-$(ORACLE): pyproject.toml | $(PY)

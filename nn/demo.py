@@ -307,6 +307,8 @@ def train_mlp(
     }
 
     # Every output is made in memory first; only then are they written, each atomically.
+    plots = ["loss.png", "decision_boundary.png"] if train.n_features == 2 else ["loss.png"]
+    say(f"drawing {', '.join(plots)} and neuron.svg")
     title = f"{dataset}: {name}"
     outputs: dict[str, bytes] = {"loss.png": _plot_loss(history, f"{title}, Adam lr {lr:g}")}
     if train.n_features == 2:

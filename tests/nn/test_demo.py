@@ -295,9 +295,10 @@ def test_the_command_prints_a_line_per_stage_and_no_traceback(tmp_path):
     lines = run.stdout.splitlines()
     assert lines[0] == "loading data: moons"
     assert lines[1].startswith("training MLP 2-16-16-1 (tanh) on 100 samples: 1 epochs, Adam lr 0.05")
-    assert lines[2].startswith("writing ") and lines[2].endswith(
+    assert lines[2] == "drawing loss.png, decision_boundary.png and neuron.svg"
+    assert lines[3].startswith("writing ") and lines[3].endswith(
         "o/: loss.png, decision_boundary.png, model.json, neuron.svg, metrics.json")
-    assert lines[3].startswith("final loss: ") and lines[-1].startswith("wrote to ")
+    assert lines[4].startswith("final loss: ") and lines[-1].startswith("wrote to ")
     assert "Traceback" not in run.stderr and "%|" not in run.stderr  # no progress bar when not on a terminal
     env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's nn, run from another folder
     bad = subprocess.run([sys.executable, "-m", "nn", "--lr", "inf"], capture_output=True, text=True, timeout=120,
