@@ -60,9 +60,11 @@ demo: $(VENV)/.installed-demo
 	@echo "==> running the demo: $(PY) -m nn $(ARGS)"
 	@$(PY) -m nn $(ARGS)
 
-# JupyterLab on notebooks/, in the project's environment (kernel "python3").
+# JupyterLab on notebooks/, in the project's environment (kernel "python3"); Ctrl-C stops it.
+# As root (e.g. in a container) Jupyter needs --allow-root.
 notebooks: $(VENV)/.installed-notebooks
-	$(VENV)/bin/jupyter lab notebooks/
+	@echo "==> starting JupyterLab on notebooks/ (open the http://localhost:8888/lab?token=... address it prints)"
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(JUPYTER_ARGS)
 
 # Benchmarks against the peers (exact pins; each engine runs in its own process).
 # Prints a table, writes benchmarks/results/latest.json; ARGS="--quick" for a smoke run.
