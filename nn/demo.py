@@ -465,17 +465,21 @@ def _run_example(kind: str, epochs: int | None, lr: float | None, seed: int, out
             kwargs[name] = given
         elif name not in params or params[name].default is inspect.Parameter.empty:
             kwargs[name] = fallback
-    task = "a CNN on the 8x8 digits" if kind == "cnn" else "an RNN counting the ones in bit sequences"
-    settings = ", ".join(f"{k} {kwargs[k] if k in kwargs else params[k].default}" for k in ("epochs", "lr")
-                         if k in kwargs or k in params)
-    say(f"loading data and training {task} ({settings})")
+    if "say" in params:
+        kwargs["say"] = say
+    else:
+        task = "a CNN on the 8x8 digits" if kind == "cnn" else "an RNN counting the ones in bit sequences"
+        say(f"loading data and training {task}")
     metrics = dict(fn(**kwargs))
     metrics.setdefault("model", kind)
+    reported = metrics.get("files")
+    if isinstance(reported, list):
+        metrics["files"] = [*map(str, reported), "metrics.json"]
+    else:  # an example that does not say what it wrote: what appeared in the folder
+        metrics["files"] = sorted({p.name for p in set(out_dir.iterdir()) - before} | {"metrics.json"})
     data = _metrics_json(metrics)
     say(f"writing {_show_path(out_dir)}/metrics.json")
     _write_all(out_dir, {"metrics.json": data})
-    written = sorted({p.name for p in set(out_dir.iterdir()) - before} | {"metrics.json"})
-    metrics["files"] = written
     return metrics
 
 

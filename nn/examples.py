@@ -21,7 +21,7 @@ import io
 import math
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,10 @@ def _check_positive(**kwargs: Any) -> None:
     for name, v in kwargs.items():
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
             raise ValueError(f"{name} must be > 0, got {v!r}")
+
+
+def _quiet(message: str) -> None:
+    pass
 
 
 def _check_finite(loss: float, model: Module, where: str, lr: float) -> None:
@@ -114,20 +118,25 @@ def train_cnn_digits(
     n_test: int | None = None,
     batch_size: int = 16,
     channels: int = 6,
+    say: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Train :func:`digits_cnn` on the digits (80/20 split, ``seed``) with Adam; return the metrics.
 
     ``n_train`` / ``n_test`` cap the split's sizes (None: all 1437 / 360).
     The batch loss is ``(1/m) Σ cross_entropy(logits, label)``. Writes
-    ``loss.png`` and ``model.json`` into ``out_dir``.
+    ``loss.png`` and ``model.json`` into ``out_dir``. ``say`` receives one line per stage.
     """
+    say = say or _quiet
     _check_positive(epochs=epochs, lr=lr, batch_size=batch_size, channels=channels)
+    say("loading data: digits")
     train, test = split(digits(), test_fraction=0.2, seed=seed)
     X_train, y_train = train.X[:n_train], train.y[:n_train]
     X_test, y_test = test.X[:n_test], test.y[:n_test]
     model = digits_cnn(seed, channels)
     opt = Adam(model.parameters(), lr=lr)
     rng = random.Random(seed)
+    say(f"training a CNN ({model.num_parameters()} parameters) on {len(X_train)} images: {epochs} epochs, "
+        f"Adam lr {lr:g}, mini-batches of {batch_size}")
 
     history: list[float] = []
     start = time.perf_counter()
@@ -149,7 +158,7 @@ def train_cnn_digits(
     seconds = time.perf_counter() - start
 
     return _finish(
-        model, history, seconds, Path(out_dir),
+        model, history, seconds, Path(out_dir), say,
         f"CNN on 8x8 digits, Adam lr {lr}", "mean cross-entropy",
         model_name="cnn", dataset="digits", epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
         train_accuracy=_accuracy(model, X_train, y_train), test_accuracy=_accuracy(model, X_test, y_test),
@@ -198,6 +207,7 @@ def train_rnn(
     length: int = 8,
     hidden_size: int = 8,
     batch_size: int = 20,
+    say: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Teach an RNN to count the ones in a sequence of ``length`` bits; return the metrics.
 
@@ -205,14 +215,19 @@ def train_rnn(
     hidden state, so every step's weights get their gradient through time
     (BPTT). Accuracy: the fraction of sequences whose rounded output is the
     exact count. The test sequences are fresh draws. Writes ``loss.png`` and ``model.json``.
+    ``say`` receives one line per stage.
     """
+    say = say or _quiet
     _check_positive(epochs=epochs, lr=lr, n_train=n_train, n_test=n_test, length=length,
                     hidden_size=hidden_size, batch_size=batch_size)
+    say(f"making data: {n_train} training and {n_test} test sequences of {length} random bits")
     rng = random.Random(seed)
     train = bit_sequences(n_train, length, rng)
     test = bit_sequences(n_test, length, rng)
     model = Counter(hidden_size, seed)
     opt = Adam(model.parameters(), lr=lr)
+    say(f"training an RNN ({model.num_parameters()} parameters) to count the ones in {n_train} sequences "
+        f"of {length} bits: {epochs} epochs, Adam lr {lr:g}, mini-batches of {batch_size}")
 
     history: list[float] = []
     start = time.perf_counter()
@@ -233,7 +248,7 @@ def train_rnn(
     seconds = time.perf_counter() - start
 
     return _finish(
-        model, history, seconds, Path(out_dir),
+        model, history, seconds, Path(out_dir), say,
         f"RNN counting ones in {length} bits, Adam lr {lr}", "mean squared error",
         model_name="rnn", task=f"count the ones in {length} bits", epochs=epochs, lr=lr, batch_size=batch_size,
         seed=seed, train_accuracy=_count_accuracy(model, train), test_accuracy=_count_accuracy(model, test),
@@ -241,15 +256,17 @@ def train_rnn(
     )  # Counter(hidden_size).load(out_dir / "model.json") restores the model
 
 
-def _finish(model: Module, history: list[float], seconds: float, out_dir: Path, title: str, ylabel: str,
-            model_name: str, **fields: Any) -> dict[str, Any]:
+def _finish(model: Module, history: list[float], seconds: float, out_dir: Path, say: Callable[[str], None],
+            title: str, ylabel: str, model_name: str, **fields: Any) -> dict[str, Any]:
     """Write the loss plot and the checkpoint into ``out_dir``; return the run's metrics.
 
     Both are made in memory first, then each is written atomically.
     """
+    say("drawing loss.png")
     png = _plot_loss(history, title, ylabel)
     checkpoint = to_json(model).encode("utf-8")
     out_dir.mkdir(parents=True, exist_ok=True)
+    say(f"writing {out_dir}/: loss.png, model.json")
     write_all_atomic({out_dir / "loss.png": png, out_dir / "model.json": checkpoint})
     return {
         "model": model_name,
@@ -258,4 +275,5 @@ def _finish(model: Module, history: list[float], seconds: float, out_dir: Path, 
         **fields,
         "loss": history,
         "train_seconds": round(seconds, 3),
+        "files": ["loss.png", "model.json"],
     }

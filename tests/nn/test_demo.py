@@ -430,3 +430,14 @@ def test_the_digits_neuron_picture_fits_in_2000_px_and_shows_true_gradients():
     assert set(shown) == set(expected)
     for name, grad in expected.items():
         assert abs(shown[name] - grad) <= DIGITS_ERROR * abs(grad) + 1e-12, name
+
+
+def test_rnn_demo_lists_every_file_it_wrote_even_over_an_earlier_run(tmp_path, capsys):
+    for _ in range(2):
+        assert main(["--model", "rnn", "--epochs", "1", "--out", str(tmp_path)]) == 0
+        printed = capsys.readouterr().out
+        assert printed.startswith("making data: 200 training and 200 test sequences of 8 random bits\n")
+        assert printed.rstrip().endswith("/: loss.png, model.json, metrics.json")
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["model"] == "rnn" and metrics["files"] == ["loss.png", "model.json", "metrics.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["loss.png", "metrics.json", "model.json"]
