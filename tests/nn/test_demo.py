@@ -441,3 +441,11 @@ def test_rnn_demo_lists_every_file_it_wrote_even_over_an_earlier_run(tmp_path, c
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["model"] == "rnn" and metrics["files"] == ["loss.png", "model.json", "metrics.json"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["loss.png", "metrics.json", "model.json"]
+
+
+def test_the_demo_imports_no_heavy_library_before_its_stages_start():
+    code = ("import sys, nn.demo, nn.examples, nn.checkpoint\n"
+            "print(sorted(m for m in ('matplotlib', 'sklearn', 'tqdm', 'graphviz', 'numpy', 'torch') "
+            "if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert run.stdout.strip() == "[]", run.stderr
