@@ -483,7 +483,8 @@ def test_a_killed_save_leaves_the_old_file_and_its_temporary_is_removed_later(tm
     )])
     try:
         deadline = time.monotonic() + 60
-        while not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]:
+        # bytes in the file: the child has locked it (the lock comes before the write) and waits in fsync
+        while not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp") and p.stat().st_size]:
             assert child.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
         (tmp,) = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
