@@ -164,7 +164,8 @@ def _prepare_out_dir(out: Path, names: Sequence[str]) -> bool:
         path = out / name
         if (path.exists() or path.is_symlink()) and not path.is_file():
             _remove_if_empty(out, created)
-            what = "a folder" if path.is_dir() else "not a regular file"
+            what = ("a folder" if path.is_dir() else "a broken symbolic link" if not path.exists()
+                    else "not a regular file")
             raise DemoError(f"{_show_path(path)} is {what}; the demo writes a file there: "
                             "remove it or choose another --out")
     return created

@@ -449,3 +449,23 @@ def test_the_demo_imports_no_heavy_library_before_its_stages_start():
             "if m in sys.modules))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert run.stdout.strip() == "[]", run.stderr
+
+
+def test_a_broken_symlink_in_place_of_an_output_is_refused(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "model.json").symlink_to(tmp_path / "nowhere" / "model.json")
+    assert main(["--out", str(out)]) == 2
+    _one_error_line(capsys, "model.json is a broken symbolic link")
+
+
+def test_outputs_that_are_symlinks_are_written_through(tmp_path, capsys):
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "metrics.json").write_text("{}")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "metrics.json").symlink_to(store / "metrics.json")
+    assert main(["--epochs", "1", "--out", str(out)]) == 0
+    assert (out / "metrics.json").is_symlink()
+    assert json.loads((store / "metrics.json").read_text())["epochs"] == 1
