@@ -469,3 +469,15 @@ def test_outputs_that_are_symlinks_are_written_through(tmp_path, capsys):
     assert main(["--epochs", "1", "--out", str(out)]) == 0
     assert (out / "metrics.json").is_symlink()
     assert json.loads((store / "metrics.json").read_text())["epochs"] == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root can write anywhere")
+def test_a_read_only_folder_is_refused(tmp_path, capsys):
+    out = tmp_path / "ro"
+    out.mkdir()
+    out.chmod(0o500)
+    try:
+        assert main(["--out", str(out)]) == 2
+        _one_error_line(capsys, "cannot write into the output folder")
+    finally:
+        out.chmod(0o700)
