@@ -9,12 +9,14 @@ drawing scope (``autograd.drawing.scope``).
 Thread policy: modes are per thread, as PyTorch's grad mode is. A thread
 starts with none on; ``no_grad()`` or ``detect_anomaly()`` in one thread never
 changes the graphs another thread builds or the passes it runs, and a drawing
-scope records only nodes made by the thread that entered it. A block entered
-in one thread and left in another (a generator resumed elsewhere) restores the
-state of the thread that entered it. ``value._MODES_ACTIVE`` is process-wide:
-it is on while *some* thread has a mode on, so that a process with no mode on
-anywhere pays one flag test per node; while it is on, a node made by a thread
-with no mode on costs one thread-local lookup more.
+scope records only nodes made by the thread that entered it. A ``no_grad()``,
+``enable_grad()`` or ``detect_anomaly()`` block entered in one thread and left
+in another (a generator resumed elsewhere) restores the state of the thread
+that entered it; a drawing scope must be left by the thread that entered it.
+``value._MODES_ACTIVE`` is process-wide: it is on while *some* thread has a
+mode on, so a process with no mode on anywhere pays one flag test per node;
+while it is on, a node made by a thread with no mode on costs one call and one
+thread-local lookup more (about 0.3 us a node, measured).
 
 Backward passes through shared nodes from several threads are serialized by
 one engine lock (see :mod:`autograd.graph`).
