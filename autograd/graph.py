@@ -26,6 +26,7 @@ waiting; close it (``steps.close()``) or run it to the end.
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -76,6 +77,15 @@ class EngineLock:
             self._owner = None
         self._held.release()
 
+    def _after_fork_in_child(self) -> None:
+        # Only the forking thread lives on in a child process: a lock another thread held
+        # would never be released there.
+        self._meta = threading.Lock()
+        if self._owner != threading.get_ident():
+            self._held = threading.Lock()
+            self._owner = None
+            self._depth = 0
+
     def held_by_me(self) -> bool:
         """True if the calling thread holds the lock."""
         return self._owner == threading.get_ident()
@@ -89,6 +99,8 @@ class EngineLock:
 
 ENGINE_LOCK = EngineLock()
 """Serializes passes and sorts across threads (see the module docstring)."""
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=ENGINE_LOCK._after_fork_in_child)
 
 
 def check_value(x: object, who: str, role: str = "") -> Value:

@@ -86,6 +86,18 @@ class _Local(threading.local):
 _local = _Local()
 
 
+def _recount_after_fork() -> None:
+    # Only the forking thread lives on in a child process: the others' modes no longer count.
+    global _active_threads, _count_lock
+    _count_lock = threading.RLock()
+    _active_threads = 1 if _local.modes.active else 0
+    _value._MODES_ACTIVE = _active_threads > 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_recount_after_fork)
+
+
 def _state() -> _ThreadModes:
     """The calling thread's modes."""
     return _local.modes

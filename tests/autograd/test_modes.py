@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -458,3 +459,41 @@ def test_engine_lock_refuses_a_release_it_does_not_hold():
     lock.release(token)
     with pytest.raises(RuntimeError, match="does not hold"):
         lock.release(token)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_child_process_forked_while_another_thread_holds_modes_and_the_lock_works():
+    inside, done = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with no_grad(), graph_module.ENGINE_LOCK:
+            inside.set()
+            assert done.wait(JOIN)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    try:
+        assert inside.wait(JOIN)
+        pid = os.fork()
+        if pid == 0:  # the child: only this thread exists; it must neither wait for ever nor lose edges
+            status = 1
+            try:
+                x = Value(3.0)
+                y = x * x
+                y.backward()
+                status = 0 if (x.grad == 6.0 and not value_module._MODES_ACTIVE) else 3
+            finally:
+                os._exit(status)
+        for _ in range(600):  # poll: a deadlocked child must fail the test, not hang it
+            done_pid, status = os.waitpid(pid, os.WNOHANG)
+            if done_pid:
+                break
+            threading.Event().wait(0.1)
+        else:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("the child process deadlocked")
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        done.set()
+        t.join(JOIN)
