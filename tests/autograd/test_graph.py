@@ -343,9 +343,11 @@ def test_a_failed_pickle_leaves_nothing_behind():
 
 
 def test_loading_refuses_a_state_that_is_not_a_node():
+    from autograd import serialize
+
     with pytest.raises(TypeError, match="not a Value class"):
-        autograd.serialize.new_node(int)
-    node = autograd.serialize.new_node(Value)
+        serialize.new_node(int)
+    node = serialize.new_node(Value)
     with pytest.raises(ValueError, match="unknown field 'evil'"):
         node.__setstate__({"data": 1.0, "evil": 2})
     with pytest.raises(TypeError, match="from list state"):
