@@ -23,9 +23,11 @@ import argparse
 import ast
 import contextlib
 import math
+import os
 import re
 import sys
 import unicodedata
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
@@ -37,7 +39,7 @@ from autograd.value import Value
 
 FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt", "sin", "cos")
 MAX_LENGTH = 500  # characters of expression text
-MAX_DEPTH = 100  # nesting of the syntax tree, so evaluating it needs no deep recursion
+MAX_DEPTH = 100  # real nesting of the syntax tree (a chain like a+b+c+d counts once)
 MAX_EXPONENT = 100  # |p| for a constant exponent
 MAX_LISTED_PATHS = 64  # --wrt lists at most this many paths one by one
 
@@ -110,6 +112,23 @@ def _refuse(expr: str, node: ast.AST, what: str) -> ExplainError:
     return ExplainError(f"{what} (column {span[0] + 1}: {_excerpt(expr, span)})", span)
 
 
+# Operators that chain flat: in ``a + b - c + d`` the parser nests each one in the next one's left
+# operand, but a reader sees one level. (Powers nest for real: ``(a**2)**3``.)
+_SAME_LEVEL = {ast.Add: 0, ast.Sub: 0, ast.Mult: 1, ast.Div: 1}
+
+
+def _child_depth(parent: ast.AST, child: ast.AST, depth: int) -> int:
+    """The nesting depth of ``child``: the parent's, for the left operand continuing a flat chain."""
+    if (
+        isinstance(parent, ast.BinOp)
+        and child is parent.left
+        and isinstance(child, ast.BinOp)
+        and _SAME_LEVEL.get(type(child.op), -1) == _SAME_LEVEL.get(type(parent.op), -2)
+    ):
+        return depth
+    return depth + 1
+
+
 def _check_node(expr: str, node: ast.AST) -> None:
     """Raise ExplainError unless ``node`` (one node, not its children) is allowed."""
     if isinstance(node, ast.BinOp):
@@ -157,18 +176,20 @@ def parse(expr: str) -> ast.Expression:
     if len(expr) > MAX_LENGTH:
         raise ExplainError(f"the expression is too long ({len(expr)} characters, at most {MAX_LENGTH})")
     for k, ch in enumerate(expr):
-        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
             raise ExplainError(f"the expression must be one line of printable text (character {ch!r} at column "
                                f"{k + 1})")
     try:
-        tree = ast.parse(expr, mode="eval")
+        with warnings.catch_warnings():  # e.g. "invalid decimal literal" for 1or x: the error below says it all
+            warnings.simplefilter("ignore")
+            tree = ast.parse(expr, mode="eval")
     except SyntaxError as err:
         # offset is 1-based; 0 or None means the end of the text
         start = min(err.offset - 1, len(expr)) if err.offset else len(expr)
         raise ExplainError(f"invalid syntax at column {start + 1}: {err.msg}", (start, start + 1)) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExplainError("the expression is too deeply nested or malformed") from None
-    # iterative walk, so the depth check itself needs no recursion
+    # iterative walk, so the depth check itself needs no recursion (nor does evaluation: see _Evaluator)
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
@@ -177,7 +198,7 @@ def parse(expr: str) -> ast.Expression:
         _check_node(expr, node)
         # a call's function name was checked with the call; only its argument is an expression
         children = node.args if isinstance(node, ast.Call) else ast.iter_child_nodes(node)
-        stack.extend((child, depth + 1) for child in children)
+        stack.extend((child, _child_depth(node, child, depth)) for child in children)
     return tree
 
 
@@ -245,31 +266,41 @@ class _Evaluator:
             self.formulas[result] = Formula(op, operands)
         return result
 
-    def _eval(self, node: ast.AST) -> Operand:
-        self._failed = node  # the innermost node being evaluated, for error messages
-        if isinstance(node, ast.Expression):
-            return self._eval(node.body)
-        if isinstance(node, ast.Constant):
-            return float(node.value)
-        if isinstance(node, ast.Name):
-            return self.inputs[node.id]
-        if isinstance(node, ast.UnaryOp):
-            a = self._eval(node.operand)
-            self._failed = node
-            if isinstance(node.op, ast.UAdd):
-                return a
-            return self._record(-a, "neg", a)
-        if isinstance(node, ast.BinOp):
-            a = self._eval(node.left)
-            b = self._eval(node.right)
-            self._failed = node
-            op = _BINARY[type(node.op)]
-            return self._record(_apply(op, a, b), op, a, b)
-        if isinstance(node, ast.Call):
-            a = self._eval(node.args[0])
-            self._failed = node
-            return self._record(_call(node.func.id, a), node.func.id, a)
-        raise ExplainError(f"internal: unchecked node {type(node).__name__}")  # parse() rules this out
+    def _eval(self, tree: ast.AST) -> Operand:
+        """Post-order walk with an explicit stack: a flat chain of 250 terms needs no recursion."""
+        results: list[Operand] = []
+        stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+        while stack:
+            node, operands_done = stack.pop()
+            self._failed = node  # the innermost node being evaluated, for error messages
+            if isinstance(node, ast.Expression):
+                stack.append((node.body, False))
+            elif isinstance(node, ast.Constant):
+                results.append(float(node.value))
+            elif isinstance(node, ast.Name):
+                results.append(self.inputs[node.id])
+            elif not isinstance(node, (ast.UnaryOp, ast.BinOp, ast.Call)):
+                raise ExplainError(f"internal: unchecked node {type(node).__name__}")  # parse() rules this out
+            elif not operands_done:  # operands first, left before right, as Python evaluates them
+                stack.append((node, True))
+                if isinstance(node, ast.UnaryOp):
+                    stack.append((node.operand, False))
+                elif isinstance(node, ast.BinOp):
+                    stack += [(node.right, False), (node.left, False)]
+                else:
+                    stack.append((node.args[0], False))
+            elif isinstance(node, ast.UnaryOp):
+                a = results.pop()
+                results.append(a if isinstance(node.op, ast.UAdd) else self._record(-a, "neg", a))
+            elif isinstance(node, ast.BinOp):
+                b = results.pop()
+                a = results.pop()
+                op = _BINARY[type(node.op)]
+                results.append(self._record(_apply(op, a, b), op, a, b))
+            else:
+                a = results.pop()
+                results.append(self._record(_call(node.func.id, a), node.func.id, a))
+        return results.pop()
 
 
 def _domain_reason(op: str, numbers: list[float], value: float) -> str:
@@ -413,11 +444,44 @@ def _drawing_module() -> ModuleType:
     return drawing
 
 
-def _write_svg(drawing: ModuleType, root: Value, path: str, wrt: Value | None) -> None:
+def _printable(text: str) -> str:
+    """``text`` on one line: line breaks, control characters and lone surrogates escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _display_path(path: str) -> str:
+    """A file name as the user typed it, safe to print on any terminal.
+
+    A name that is not UTF-8 reaches Python with its bad bytes as lone
+    surrogates, which a UTF-8 stream refuses to print: show them as ``\\xff``.
+    """
+    return _printable(os.fsencode(path).decode("utf-8", errors="backslashreplace"))
+
+
+def _check_svg_option(path: str | None) -> None:
+    """Refuse an empty ``--svg`` before anything is computed (it would draw nothing, silently)."""
+    if path is not None and not path.strip():
+        raise ExplainError("--svg needs a file name, e.g. --svg graph.svg (got an empty one)")
+
+
+def _draw_svg(drawing: ModuleType, root: Value, wrt: Value | None) -> object:
+    """The graph to write, drawn before anything is printed so that a graph too large fails cleanly."""
     try:
-        drawing.save_graph(drawing.draw(root, highlight=wrt), path)
+        return drawing.draw(root, highlight=wrt)
+    except drawing.GraphTooLargeError:
+        raise ExplainError(
+            f"the expression's graph is too large to draw (more than {drawing.DEFAULT_MAX_NODES} nodes): "
+            "explain a shorter expression, or drop --svg to get the report alone"
+        ) from None
+    except (RuntimeError, ValueError) as err:
+        raise ExplainError(f"could not draw the graph: {err}") from None
+
+
+def _write_svg(drawing: ModuleType, graph: object, path: str) -> None:
+    try:
+        drawing.save_graph(graph, path)
     except (OSError, RuntimeError, ValueError) as err:
-        raise ExplainError(f"could not write {path}: {err}") from None
+        raise ExplainError(f"could not write {_display_path(path)}: {err}") from None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -481,16 +545,17 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             parser.print_help(stderr)
             return 2
         expr = args.expression.strip()  # surrounding blanks would upset Python's parser (and the caret)
+        _check_svg_option(args.svg)
         drawing = _drawing_module() if args.svg else None  # fail before printing anything
         report, root, inputs = explain(expr, args.inputs, args.wrt)
+        graph = _draw_svg(drawing, root, inputs.get(args.wrt) if args.wrt else None) if drawing else None
         print(report, file=stdout)
         if drawing is not None:
-            _write_svg(drawing, root, args.svg, inputs.get(args.wrt) if args.wrt else None)
-            print(f"\ngraph written to {args.svg}", file=stdout)
+            _write_svg(drawing, graph, args.svg)
+            print(f"\ngraph written to {_display_path(args.svg)}", file=stdout)
     except ExplainError as err:
         # one line whatever the user typed: escape line breaks and other unprintable characters
-        message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in err.message)
-        print(f"error: {message}", file=stderr)
+        print(f"error: {_printable(err.message)}", file=stderr)
         if err.span is not None and expr:
             start, end = err.span
             print(f"  {expr}\n  {' ' * start}{'^' * max(1, min(end, len(expr)) - start)}", file=stderr)

@@ -7,11 +7,27 @@ edges, this equals Nielsen's sum over paths of the products of local
 derivatives, in time linear in the number of edges.
 
 Everything is iterative, so a chain of a million nodes needs no recursion.
+
+Thread policy: passes are serialized by one process-wide engine lock
+(:data:`ENGINE_LOCK`), re-entrant per thread. It is held for the whole of a
+:func:`backward` (and of a step-by-step :func:`chain_rule_steps` pass that
+writes ``.grad``, from its first step until it finishes or is closed), and
+for every topological sort (which keeps scratch counts on the nodes). So
+concurrent ``backward()`` calls through shared nodes give exact sums and run
+every hook once per pass; they run one after another, not in parallel (the
+passes are pure Python, which the interpreter's lock serializes anyway).
+``grad()`` holds the lock only for its sort: it writes no ``.grad``. A hook may
+call ``backward()`` or ``grad()`` itself (the lock is re-entrant), but must not
+wait for another thread that runs a pass: that thread waits for the lock.
+A step-by-step pass left unfinished and not closed keeps other threads' passes
+waiting; close it (``steps.close()``) or run it to the end.
 """
 
 from __future__ import annotations
 
 import gc
+import os
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -20,6 +36,71 @@ from autograd.value import Value, as_float
 
 # One chain-rule application: (node, parent index, local_grad, upstream, contribution, parent_grad after).
 RawStep = tuple[Value, int, float, float, float, float]
+
+
+class EngineLock:
+    """A re-entrant lock whose holder may be released from another thread.
+
+    ``threading.RLock`` can only be released by the thread that took it; a
+    step-by-step pass is a generator, which the garbage collector may close in
+    any thread, so its ``finally`` must be able to release on behalf of the
+    thread that started it. :meth:`acquire` returns a token for :meth:`release`.
+    """
+
+    def __init__(self) -> None:
+        self._held = threading.Lock()  # a plain Lock: any thread may release it
+        self._meta = threading.Lock()  # guards _owner and _depth
+        self._owner: int | None = None
+        self._depth = 0
+
+    def acquire(self) -> int:
+        """Wait for the lock (at once if this thread holds it already); return the token for release."""
+        me = threading.get_ident()
+        with self._meta:
+            if self._owner == me:
+                self._depth += 1
+                return me
+        self._held.acquire()
+        with self._meta:
+            self._owner = me
+            self._depth = 1
+        return me
+
+    def release(self, token: int) -> None:
+        """Undo one :meth:`acquire` that returned ``token`` (from any thread)."""
+        with self._meta:
+            if self._owner != token or not self._depth:
+                raise RuntimeError("release of an engine lock that this token does not hold")
+            self._depth -= 1
+            if self._depth:
+                return
+            self._owner = None
+        self._held.release()
+
+    def _after_fork_in_child(self) -> None:
+        # Only the forking thread lives on in a child process: a lock another thread held
+        # would never be released there.
+        self._meta = threading.Lock()
+        if self._owner != threading.get_ident():
+            self._held = threading.Lock()
+            self._owner = None
+            self._depth = 0
+
+    def held_by_me(self) -> bool:
+        """True if the calling thread holds the lock."""
+        return self._owner == threading.get_ident()
+
+    def __enter__(self) -> int:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release(threading.get_ident())
+
+
+ENGINE_LOCK = EngineLock()
+"""Serializes passes and sorts across threads (see the module docstring)."""
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=ENGINE_LOCK._after_fork_in_child)
 
 
 def check_value(x: object, who: str, role: str = "") -> Value:
@@ -41,10 +122,18 @@ def reverse_topological_order(root: Value) -> list[Value]:
     sort 2.4x faster (no hashing, one memory access per edge instead of two),
     and per-node cost stays flat as graphs outgrow the CPU caches. Every count
     is back to 0 when the sort finishes; if it is interrupted, the counts are
-    reset before the exception propagates. (Like the modes, this makes sorting
-    one graph from two threads at once unsupported.)
+    reset before the exception propagates. The engine lock makes sorts from
+    several threads take turns, so the counts of a shared node never mix.
     """
     check_value(root, "reverse_topological_order")
+    token = ENGINE_LOCK.acquire()  # the counts on shared nodes must not interleave with another sort
+    try:
+        return _sort(root)
+    finally:
+        ENGINE_LOCK.release(token)
+
+
+def _sort(root: Value) -> list[Value]:
     stack = [root]
     pop, push = stack.pop, stack.append
     order = [root]
@@ -120,7 +209,16 @@ def backward(root: Value, grad: float = 1.0, *, create_graph: bool = False) -> d
         for _ in chain_rule_steps(root, seed):
             pass
         return None
-    order = reverse_topological_order(root)
+    token = ENGINE_LOCK.acquire()  # another thread's pass must not interleave its += on shared nodes
+    try:
+        _backward(root, seed)
+    finally:
+        ENGINE_LOCK.release(token)
+    return None
+
+
+def _backward(root: Value, seed: float) -> None:
+    order = _sort(root)
     stash = _start_pass(order, root, seed)
     try:
         for node in order:
@@ -135,7 +233,6 @@ def backward(root: Value, grad: float = 1.0, *, create_graph: bool = False) -> d
     except BaseException:
         _restore_stash(stash)
         raise
-    return None
 
 
 def _start_pass(order: list[Value], root: Value, seed: float) -> dict[Value, float]:
@@ -177,13 +274,27 @@ def chain_rule_steps(root: Value, grad: float = 1.0, grads: dict[Value, float] |
     check_value(root, "chain_rule_steps")
     seed = as_float(grad, what="backward's grad")
     check = modes.is_anomaly_enabled()
-    order = reverse_topological_order(root)
-    if grads is None:
-        stash = _start_pass(order, root, seed)
-    else:
-        stash = {}
+    if grads is not None:  # writes no .grad: only the sort needs the engine lock
+        order = reverse_topological_order(root)
         grads.clear()
         grads[root] = seed
+        yield from _steps(order, grads, {}, check)
+        return
+    # writes .grad: hold the engine lock until the pass ends or the generator is closed,
+    # whichever thread closes it
+    token = ENGINE_LOCK.acquire()
+    try:
+        order = _sort(root)
+        stash = _start_pass(order, root, seed)
+        yield from _steps(order, None, stash, check)
+    finally:
+        ENGINE_LOCK.release(token)
+
+
+def _steps(
+    order: list[Value], grads: dict[Value, float] | None, stash: dict[Value, float], check: bool
+) -> Iterator[RawStep]:
+    """The body of :func:`chain_rule_steps` once the pass has started."""
     try:
         for node in order:
             g = node.grad if grads is None else grads.get(node, 0.0)

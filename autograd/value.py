@@ -93,10 +93,13 @@ class Value:
 
     # Slots, not a __dict__: a node is ~100 bytes smaller and attribute access is faster.
     # ``_pending`` is scratch space for graph.reverse_topological_order (0 between passes);
-    # ``_consts`` (set only by ops that record constants: a float for one, a tuple for n-ary ops;
-    # a bare float is not tracked by the cyclic collector) is read through ops.constants().
+    # ``_consts`` (set only by ops that record constants: a float for one, an int or a tuple for
+    # dot, a tuple for sum; a bare number is not tracked by the cyclic collector) is read through
+    # ops.constants(). ``__weakref__`` lets caches and explorers hold nodes weakly: 8 bytes a node
+    # (224 -> 232 bytes per node of a chain, measured with tracemalloc), no measurable change in
+    # creation time.
     __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "_hooks", "_site", "_pending",
-                 "_consts")
+                 "_consts", "__weakref__")
 
     def __init__(
         self,
@@ -131,6 +134,33 @@ class Value:
         self._pending = 0
         if _MODES_ACTIVE:  # no_grad(), detect_anomaly() or a drawing scope is on: see modes.py
             _on_create(self)
+
+    # -- pickling and copying: autograd/serialize.py, iterative for graphs of any depth --------------
+
+    def __reduce__(self) -> tuple:
+        from autograd.serialize import reduce_node
+
+        return reduce_node(self)
+
+    def __getstate__(self) -> dict:
+        from autograd.serialize import node_state
+
+        return node_state(self)
+
+    def __setstate__(self, state: object) -> None:
+        from autograd.serialize import set_node_state
+
+        set_node_state(self, state)
+
+    def __copy__(self) -> Value:
+        from autograd.serialize import copy_node
+
+        return copy_node(self)
+
+    def __deepcopy__(self, memo: dict) -> Value:
+        from autograd.serialize import deepcopy_node
+
+        return deepcopy_node(self, memo)
 
     # -- basic protocol -------------------------------------------------------
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import builtins
 import io
+import os
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Value
-from autograd.cli import MAX_LENGTH, explain, main
+from autograd.cli import MAX_DEPTH, MAX_LENGTH, explain, main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -346,3 +348,118 @@ def test_fuzz_nothing_is_executed_and_errors_are_clean(text, values, extra):
         assert out.startswith("expression: ") and err == ""
     else:
         assert_clean_error(code, out, err)
+
+
+# -- hardening: warnings, flat chains, --svg names and sizes ---------------------------------------
+
+
+@pytest.mark.parametrize("expr", ["1or x", "1if x else 2", "0x1for x", "1_0and x", "x+1is x"])
+def test_no_stray_warning_while_parsing(expr):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert_clean_error(*run("explain", expr, "x=1"))
+    assert caught == []
+
+
+def test_no_stray_warning_reaches_stderr_of_the_command():
+    result = subprocess.run([sys.executable, "-W", "always", "-m", "autograd", "explain", "1or x", "x=1"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "Warning" not in result.stderr and result.stderr.startswith("error: ")
+
+
+@pytest.mark.parametrize(("op", "terms", "expected"), [
+    ("+", 101, 101.0), ("+", 250, 250.0), ("*", 101, 101.0), ("-", 101, -99.0), ("/", 101, -99.0),
+])
+def test_flat_chains_are_not_nesting(op, terms, expected):
+    expr = op.join(["x"] * terms)
+    report, root, inputs = explain(expr, ["x=1"])
+    assert inputs["x"].grad == expected  # d/dx of x+...+x, x*...*x, x-x-...-x, x/x/.../x at x = 1
+    mixed = "+".join(["x*x/x"] * 60) + "-x"
+    assert explain(mixed, ["x=2"])[2]["x"].grad == 59.0
+
+
+@pytest.mark.parametrize("expr", [
+    "-" * 200 + "x",
+    "tanh(-" * (MAX_DEPTH // 2 + 1) + "x" + ")" * (MAX_DEPTH // 2 + 1),
+    "(x+" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1),  # right-leaning: real nesting
+    "(x*" * 60 + "(x+" * 45 + "x" + ")" * 105,
+])
+def test_real_nesting_is_still_limited(expr):
+    assert "nested too deeply" in assert_clean_error(*run("explain", expr, "x=1"))[0]
+
+
+def test_evaluating_a_long_chain_needs_no_recursion():
+    expr = "+".join(["x"] * 250)
+    tree = autograd.cli.parse(expr)
+    x = Value(1.0, label="x")
+    frames = 0
+    frame = sys._getframe()
+    while frame is not None:
+        frames, frame = frames + 1, frame.f_back
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(frames + 40)  # far less than the 250 levels a recursive walk would need
+    try:
+        result = autograd.cli._Evaluator(expr, {"x": x}).run(tree)
+    finally:
+        sys.setrecursionlimit(old)
+    assert result.data == 250.0 and len(autograd.topological_order(result)) == 250
+
+
+@pytest.mark.parametrize("argv", [["--svg="], ["--svg", ""], ["--svg", "  "]])
+def test_an_empty_svg_name_is_refused(tmp_path, monkeypatch, argv):
+    monkeypatch.chdir(tmp_path)
+    lines = assert_clean_error(*run("explain", "x*x", "x=2", *argv))
+    assert "--svg needs a file name" in lines[0] and len(lines) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+needs_utf8_names = pytest.mark.skipif(
+    sys.getfilesystemencoding().lower() not in ("utf-8", "utf8") or sys.platform == "win32",
+    reason="file names as bytes with surrogate escapes (POSIX, UTF-8 file system encoding)",
+)
+
+
+@needs_utf8_names
+def test_a_non_utf8_svg_name_is_written_and_printed_safely(tmp_path):
+    name = os.fsdecode(b"graph\xff.svg")  # what sys.argv holds for that name
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8", errors="strict")
+    err = io.StringIO()
+    code = main(["explain", "x*x", "x=2", "--svg", str(tmp_path / name)], out, err)
+    out.flush()
+    assert (code, err.getvalue()) == (0, "")
+    assert os.listdir(os.fsencode(tmp_path)) == [b"graph\xff.svg"]
+    assert (tmp_path / name).read_text().rstrip().endswith("</svg>")
+    assert raw.getvalue().decode("utf-8").endswith("graph\\xff.svg\n")
+
+
+@needs_utf8_names
+def test_a_non_utf8_svg_name_in_a_real_process(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "autograd", "explain", "x*x", "x=2", b"--svg=g\xff\xfe.svg"],
+        cwd=tmp_path, capture_output=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8:strict"},
+    )
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert result.stdout.endswith(b"graph written to g\\xff\\xfe.svg\n")
+    assert os.listdir(os.fsencode(tmp_path)) == [b"g\xff\xfe.svg"]
+    bad = subprocess.run(
+        [sys.executable, "-m", "autograd", "explain", "x", "x=2", b"--svg=" + os.fsencode(tmp_path) + b"/no\xff/g.svg"],
+        cwd=tmp_path, capture_output=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8:strict"},
+    )
+    assert bad.returncode == 2 and b"Traceback" not in bad.stderr
+    assert bad.stderr.startswith(b"error: could not write ") and b"no\\xff" in bad.stderr
+    assert bad.stderr.count(b"\n") == 1
+
+
+def test_svg_of_a_graph_too_large_to_draw_says_what_to_do(tmp_path):
+    target = tmp_path / "big.svg"
+    expr = "*".join(["x"] * 200)
+    lines = assert_clean_error(*run("explain", expr, "x=1", "--svg", str(target)))
+    assert len(lines) == 1
+    assert "too large to draw" in lines[0] and "shorter expression" in lines[0] and "drop --svg" in lines[0]
+    assert not target.exists()
+    code, out, err = run("explain", expr, "x=1")  # the report alone works
+    assert code == 0 and err == ""

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
+import weakref
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd
 from autograd import Value, grad, no_grad, topological_order
@@ -189,3 +193,171 @@ def test_stopping_a_step_by_step_pass_early_keeps_hooked_leaves_earlier_gradient
     next(steps)
     steps.close()
     assert x.grad == 5.0
+
+
+# -- pickling and copying (autograd/serialize.py) ---------------------------------------------
+
+
+def deep_chain(depth: int) -> tuple[Value, Value, Value]:
+    """``depth`` links, each going through the shared leaf ``w``; backward already run."""
+    x, w = Value(0.5, label="x"), Value(2.0, label="w")
+    v = x
+    for _ in range(depth):
+        v = v * 1.0000001 + w * 1e-7
+    v.label = "out"
+    v.backward()
+    return v, x, w
+
+
+def same_graph(a: Value, b: Value) -> None:
+    """``b`` is a copy of ``a``: same shape, sharing, fields and grads, and no node in common."""
+    order_a, order_b = topological_order(a), topological_order(b)
+    assert len(order_a) == len(order_b)
+    position_b = {n: k for k, n in enumerate(order_b)}
+    position_a = {n: k for k, n in enumerate(order_a)}
+    assert not set(map(id, order_a)) & set(map(id, order_b))
+    for na, nb in zip(order_a, order_b):
+        fields = ("data", "grad", "label", "op", "local_grads")
+        assert [getattr(nb, f) for f in fields] == [getattr(na, f) for f in fields]
+        assert [position_b[p] for p in nb.parents] == [position_a[p] for p in na.parents]  # sharing kept
+        assert nb._pending == 0
+
+
+ROUND_TRIPS = {
+    "pickle": lambda obj: pickle.loads(pickle.dumps(obj)),
+    "pickle protocol 0": lambda obj: pickle.loads(pickle.dumps(obj, protocol=0)),
+    "deepcopy": copy.deepcopy,
+}
+
+
+@pytest.mark.parametrize("how", ROUND_TRIPS)
+def test_a_100000_deep_graph_round_trips_without_recursion(how):
+    v, x, w = deep_chain(100_000)
+    v2, x2, w2 = ROUND_TRIPS[how]((v, x, w))
+    same_graph(v, v2)
+    leaves = [n for n in topological_order(v2) if not n.parents]
+    assert x2 in leaves and w2 in leaves  # pickled next to the root, they are the root's leaves
+    assert (x2.grad, w2.grad) == (x.grad, w.grad)
+    v2.backward()
+    assert x2.grad == 2 * x.grad
+
+
+@pytest.mark.parametrize("how", ROUND_TRIPS)
+def test_sharing_survives_whatever_is_pickled_first(how):
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    h = a * b
+    y = h * h + h.tanh()
+    for bundle in ([y, h, a], [a, h, y], [h, [y, b]], {"params": [a, b], "loss": y}):
+        out = ROUND_TRIPS[how](bundle)
+        flat = out if isinstance(out, list) else [out["params"], out["loss"]]
+        found = []
+        stack = list(flat)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            else:
+                found.append(item)
+        (y2,) = [n for n in found if n.data == y.data]
+        for n in found:
+            assert n in topological_order(y2)  # every copy is the very node the copied root depends on
+        assert len(topological_order(y2)) == len(topological_order(y))
+
+
+@settings(max_examples=30)
+@given(random_graphs(), st.sampled_from(sorted(ROUND_TRIPS)))
+def test_random_graphs_round_trip_and_differentiate_alike(graph, how):
+    root, leaves = graph
+    root.backward()
+    root2, leaves2 = ROUND_TRIPS[how]((root, leaves))
+    same_graph(root, root2)
+    assert grad(root2, leaves2) == grad(root, leaves)
+
+
+def test_pickling_drops_hooks_deepcopy_keeps_them():
+    x = Value(1.0, label="x")
+    y = x * 3
+    calls = []
+    x.register_hook(calls.append)
+    y.register_hook(lambda g: g * 2)  # a lambda: pickle could not write it
+    y2, x2 = pickle.loads(pickle.dumps((y, x)))
+    assert x2._hooks is None and y2._hooks is None
+    y2.backward()
+    assert x2.grad == 3.0 and calls == []
+    y3, x3 = copy.deepcopy((y, x))
+    y3.backward()
+    assert x3.grad == 6.0 and calls == [6.0]  # the copied hooks run: the same callables
+    assert x3._hooks is not x._hooks  # but in the copy's own list
+    x3._hooks.clear()
+    assert x._hooks == [calls.append]
+
+
+def test_copy_copy_is_one_node_sharing_parents():
+    x = Value(2.0)
+    y = x * x
+    y.register_hook(print)
+    y2 = copy.copy(y)
+    assert y2 is not y and y2.parents == (x, x) and y2.data == 4.0 and y2.op == "*"
+    assert y2._hooks == [print] and y2._hooks is not y._hooks
+
+
+def test_anomaly_sites_are_not_pickled():
+    with autograd.detect_anomaly():
+        y = Value(1.0) * 2
+    assert y._site
+    assert pickle.loads(pickle.dumps(y))._site is None
+
+
+class OpName(str):
+    """Stands in for op objects that are ``str`` subclasses."""
+
+
+class Tagged(Value):
+    """A subclass with a slot of its own, like the nodes that carry constants."""
+
+    __slots__ = ("_consts",)
+
+
+def test_every_declared_slot_is_kept_generically():
+    x = Value(2.0, label="x")
+    t = Tagged(5.0, label="t", op=OpName("scale"), parents=(x,), local_grads=(2.5,))
+    t._consts = (2.5, -1.0)
+    bare = Tagged(1.0)  # _consts never set: stays unset
+    y = Value(t.data * bare.data, op="*", parents=(t, bare), local_grads=(bare.data, t.data))
+    for how in ROUND_TRIPS.values():
+        y2, bare2 = how((y, bare))
+        t2 = y2.parents[0]
+        assert type(t2) is Tagged and t2._consts == (2.5, -1.0)
+        assert type(t2.op) is OpName and t2.op == "scale" and t2.parents[0].label == "x"
+        assert y2.parents[1] is bare2 and not hasattr(bare2, "_consts")
+
+
+def test_a_failed_pickle_leaves_nothing_behind():
+    x = Value(1.0)
+    y = x * 2
+    y.label = lambda: None  # not a str: pickle refuses it
+    with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
+        pickle.dumps(y + 1)
+    v, x, w = deep_chain(20_000)
+    assert pickle.loads(pickle.dumps(v)).data == v.data  # no claim left over from the failure
+
+
+def test_loading_refuses_a_state_that_is_not_a_node():
+    from autograd import serialize
+
+    with pytest.raises(TypeError, match="not a Value class"):
+        serialize.new_node(int)
+    node = serialize.new_node(Value)
+    with pytest.raises(ValueError, match="unknown field 'evil'"):
+        node.__setstate__({"data": 1.0, "evil": 2})
+    with pytest.raises(TypeError, match="from list state"):
+        node.__setstate__([1.0])
+
+
+def test_values_support_weak_references():
+    x = Value(1.0)
+    ref = weakref.ref(x)
+    cache = weakref.WeakKeyDictionary({x: "seen"})
+    assert ref() is x and cache[x] == "seen"
+    del x
+    assert ref() is None and not cache
