@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 import autograd
 from autograd import Value, dot, drawing, topological_order
 from autograd import value as value_module
-from autograd.drawing import render as render_module
 from autograd.drawing import GraphTooLargeError, RendererNotFoundError, draw, render_svg, save_graph, scope
+from autograd.drawing import render as render_module
 from tests.strategies import build, programs
 
 # -- a small DOT reader ----------------------------------------------------------------
