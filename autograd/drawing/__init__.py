@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from autograd.drawing.build import GraphTooLargeError, draw
 from autograd.drawing.drawn import DrawnGraph
+from autograd.drawing.explorer import Explorer, draw_backward_steps, explore
 from autograd.drawing.output import render_svg, save_graph
 from autograd.drawing.render import DEFAULT_TIMEOUT, RendererNotFoundError, RenderTimeoutError
 from autograd.drawing.scopes import Scope, scope
-from autograd.drawing.steps import backward_frames, draw_backward_steps
 from autograd.drawing.style import COLORS, DEFAULT_MAX_NODES, DONE, HIGHLIGHT, RANKDIRS
 
 __all__ = [
@@ -31,13 +31,14 @@ __all__ = [
     "HIGHLIGHT",
     "RANKDIRS",
     "DrawnGraph",
+    "Explorer",
     "GraphTooLargeError",
     "RenderTimeoutError",
     "RendererNotFoundError",
     "Scope",
-    "backward_frames",
     "draw",
     "draw_backward_steps",
+    "explore",
     "render_svg",
     "save_graph",
     "scope",

@@ -92,11 +92,13 @@ def _value_label(name: str, node: Value, opts: Options, grads: dict[Value, float
 def build(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Options,
           groups: dict[Value, GroupPath], *, grads: dict[Value, float] | None = None,
           highlight: Highlight | None = None, done: frozenset = frozenset(),
-          current: Edge | None = None, caption: Sequence[str] = ()) -> DrawnGraph:
+          current: Edge | None = None, caption: Sequence[str] = (),
+          legend_marks: Sequence[tuple[str, str]] | None = None) -> DrawnGraph:
     """The DOT picture (sizes are checked by the caller with :func:`check_size`).
 
     ``grads`` replaces the ``.grad`` shown (``?`` for a node not in it);
     ``done`` and ``current`` colour the edges of a backward pass in progress.
+    ``legend_marks`` replaces the legend's edge entries (``(text, colour)``).
     """
     collapsed = opts.collapse and bool(groups)
     members: dict[GroupPath, list[Value]] = defaultdict(list)
@@ -202,7 +204,9 @@ def build(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Op
 
     _emit_clusters(g, placed)
     if opts.legend:
-        if current is not None:
+        if legend_marks is not None:
+            marks = list(legend_marks)
+        elif current is not None:
             marks = [("this step", HIGHLIGHT), ("used", DONE)] if done else [("this step", HIGHLIGHT)]
         else:
             marks = [("highlighted", HIGHLIGHT)] if hl_edges else []

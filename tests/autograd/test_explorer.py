@@ -1,0 +1,350 @@
+"""The explorer: one layout, the whole backward pass, paths and nudges; its page, widget and safety."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import sys
+
+import pytest
+
+import autograd
+from autograd import Value, count_paths, draw, draw_backward_steps, explore, topological_order, total
+from autograd.drawing import GraphTooLargeError
+from autograd.drawing.explorer import page as page_module
+from autograd.drawing.explorer.data import to_script_json
+from autograd.trace import node_names, trace_backward
+from tests.autograd.chromium import by_attr, dump_dom, elements, needs_chromium
+
+
+@pytest.fixture(autouse=True)
+def no_system_dot(monkeypatch):
+    which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "dot" else which(name, *a, **k))
+
+
+def stepper_graph() -> tuple[Value, Value, Value]:
+    x, y = Value(3.0, label="x"), Value(-2.0, label="y")
+    z = x * x + x * y
+    z.label = "z"
+    return z, x, y
+
+
+def neuron() -> tuple[Value, dict[str, Value]]:
+    x1, x2 = Value(2.0, label="x1"), Value(-1.0, label="x2")
+    w1, w2, b = Value(-0.5, label="w1"), Value(0.75, label="w2"), Value(0.25, label="b")
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    o.label = "o"
+    return o, {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "b": b}
+
+
+def diamonds(n: int) -> tuple[Value, Value]:
+    """A chain of n diamonds: 2**n paths from x to the output."""
+    x = Value(0.9, label="x")
+    y = x
+    for _ in range(n):
+        y = y.tanh() * y.sin()
+    return y, x
+
+
+def page_data(page: str) -> dict:
+    m = re.search(r'<script type="application/json" id="cr-data">(.*?)</script>', page, re.S)
+    return json.loads(m.group(1))
+
+
+# -- the page as written ---------------------------------------------------------------------------------
+
+
+def test_page_has_one_picture_with_stable_ids_and_the_data(tmp_path) -> None:
+    z, x, y = stepper_graph()
+    out = tmp_path / "steps.html"
+    page = draw_backward_steps(z, out)
+    assert out.read_text(encoding="utf-8") == page
+    assert page.count("<svg") == 1  # laid out once
+    order = topological_order(z)
+    for k, node in enumerate(order):
+        assert f'id="n{k}"' in page
+        if node.op:
+            assert f'id="n{k}op"' in page
+        for i in range(len(node.parents)):
+            assert f'id="e{k}_{i}"' in page
+    assert x.grad == 0.0 and y.grad == 0.0  # writing the page touches no .grad
+    data = page_data(page)
+    assert [n["n"] for n in data["nodes"]] == list(node_names(z).values())
+    steps = trace_backward(z)
+    assert len(data["steps"]) == len(steps) == sum(len(n.parents) for n in order)
+    for raw, step in zip(data["steps"], steps):
+        assert order[raw[0]] is step.node and raw[1] == step.index
+        assert raw[2:] == [step.upstream, step.contribution, step.parent_grad]
+
+
+def test_page_is_self_contained_and_runs_only_its_own_script(tmp_path) -> None:
+    z, _, _ = stepper_graph()
+    page = draw_backward_steps(z)
+    for pattern in (r"<script[^>]*\bsrc=", r"<link\b", r"@import", r"url\(", r"""(?:src|href)=["']?(?:https?:)?//""",
+                    r"\bon[a-z]+=", r"\beval\(", r"new Function", r"fetch\(", r"XMLHttpRequest", r"WebSocket"):
+        assert not re.search(pattern, page), pattern
+    scripts = re.findall(r"<script([^>]*)>", page)
+    assert scripts == [' type="application/json" id="cr-data"', ""]
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page).group(1)
+    assert "default-src 'none'" in csp and "script-src 'sha256-" in csp and "unsafe-inline" not in csp.split(";")[1]
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+
+
+def test_assets_are_package_files_and_the_data_cannot_close_its_script() -> None:
+    for name in ("explorer.js", "explorer.css", "explorer.html", "page.js", "widget.js"):
+        assert page_module.asset(name).strip()
+    hostile = {"n": "</script><!--<script>", "x": "\u2028&"}
+    text = to_script_json(hostile)
+    assert "</" not in text and "<!--" not in text and "&" not in text
+    assert json.loads(text) == hostile
+    with pytest.raises(ValueError, match="to_script_json"):
+        page_module.page_html("t", "<svg></svg>", json.dumps(hostile))
+
+
+def test_same_picture_as_draw() -> None:
+    o, leaves = neuron()
+    o.backward()
+    ex = explore(o, legend=False)
+    drawn = draw(o, legend=False).source
+    # the same nodes, labels and edges: the explorer uses draw's DOT builder (only the shown grads could differ,
+    # and after backward() they are the same numbers)
+    assert ex.dot_source == drawn
+
+
+def test_page_size_grows_linearly(tmp_path) -> None:
+    def chain(n: int) -> Value:
+        y = Value(0.3, label="x")
+        for _ in range(n):
+            y = (y * 0.9).tanh()
+        return y
+
+    small, large = (len(draw_backward_steps(chain(n), max_nodes=None)) for n in (30, 120))
+    assert large < 4.6 * small
+
+
+def test_large_graphs_are_refused_with_draws_advice() -> None:
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(400):
+        y = y + 1.0
+    with pytest.raises(GraphTooLargeError, match="group_by='labels'"):
+        explore(y)
+    with pytest.raises(TypeError, match="collapse"):
+        explore(y, collapse=True)
+
+
+def test_no_step_cap_a_2000_step_page(tmp_path) -> None:
+    # 2,000 chain-rule steps on a small picture: a dot product over reused leaves (parallel edges)
+    xs = [Value(0.1 * k, label=f"x{k}") for k in range(10)]
+    ws = [Value(0.05 * k - 0.2, label=f"w{k}") for k in range(10)]
+    out = autograd.dot([xs[k % 10] for k in range(1000)], [ws[(3 * k) % 10] for k in range(1000)])
+    page = draw_backward_steps(out, tmp_path / "big.html")
+    assert len(page_data(page)["steps"]) == 2000
+
+
+def test_grouped_graph_shows_boxes_with_every_node() -> None:
+    from nn import MLP
+
+    model = MLP(2, [2, 1], seed=0)
+    out = model([Value(0.5, label="a"), Value(-1.0, label="c")])
+    ex = explore(out, group_by="labels")
+    assert "cluster_" in ex.dot_source
+    assert all(f'id="n{k}"' in ex.svg for k in range(len(ex.data["nodes"])))
+
+
+def test_hostile_title_is_text() -> None:
+    z, _, _ = stepper_graph()
+    page = draw_backward_steps(z, title="</title><script>alert(1)</script>")
+    assert "<script>alert(1)" not in page and "&lt;/title&gt;&lt;script&gt;" in page
+    with pytest.raises(TypeError, match="title"):
+        explore(z, title=3)
+
+
+# -- live updates and Jupyter --------------------------------------------------------------------------------
+
+
+def test_update_keeps_the_layout_and_replaces_the_numbers() -> None:
+    o, leaves = neuron()
+    ex = explore(o)
+    svg = ex.svg
+    before = ex.data["nodes"][ex.data["root"]]["v"]
+    leaves["w1"].data += 0.5
+    o2 = (leaves["x1"] * leaves["w1"] + leaves["x2"] * leaves["w2"] + leaves["b"]).tanh()
+    o2.label = "o"
+    assert ex.update(o2) is ex
+    assert ex.svg == svg
+    assert ex.data["nodes"][ex.data["root"]]["v"] == o2.data != before
+    with pytest.raises(ValueError, match="same shape"):
+        ex.update(o2 * 2.0)
+
+
+def test_repr_html_works_without_anywidget(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "anywidget", None)
+    monkeypatch.setattr("autograd.drawing.explorer.session._WIDGET_CLASS", None)
+    z, _, _ = stepper_graph()
+    ex = explore(z)
+    html_text = ex._repr_html_()
+    assert html_text.startswith("<iframe") and 'sandbox="allow-scripts"' in html_text
+    assert "&lt;svg" in html_text  # the page, escaped into srcdoc
+    bundle = ex._repr_mimebundle_()
+    assert bundle["text/html"] == html_text
+    with pytest.raises(ImportError, match=r"chainrule\[widget\]"):
+        ex.widget  # noqa: B018
+
+
+def test_widget_sends_the_picture_once_and_data_on_update() -> None:
+    pytest.importorskip("anywidget")
+    o, leaves = neuron()
+    ex = explore(o)
+    w = ex.widget
+    assert w.svg == ex.svg and json.loads(w.data) == ex.data
+    assert "crMount" in w._esm and "export default" in w._esm
+    bundle = ex._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in (bundle[0] if isinstance(bundle, tuple) else bundle)
+    leaves["b"].data = 1.0
+    o2 = (leaves["x1"] * leaves["w1"] + leaves["x2"] * leaves["w2"] + leaves["b"]).tanh()
+    o2.label = "o"
+    ex.update(o2)
+    assert json.loads(w.data)["nodes"][-1]["v"] == o2.data and w.svg == ex.svg
+
+
+# -- in the browser --------------------------------------------------------------------------------------------
+
+
+def value_elements(dom: str) -> dict[str, dict[str, str]]:
+    return {a["data-name"]: a for a in by_attr(dom, "data-name") if "data-index" in a}
+
+
+@needs_chromium
+def test_the_page_script_runs_under_its_content_security_policy(tmp_path) -> None:
+    z, x, y = stepper_graph()
+    dom = dump_dom(draw_backward_steps(z), tmp_path, "#step=end")
+    n = sum(len(node.parents) for node in topological_order(z))
+    assert f'data-step="{n}"' in dom
+    nodes = value_elements(dom)
+    z.backward()
+    assert float(nodes["x"]["data-grad"]) == x.grad and float(nodes["y"]["data-grad"]) == y.grad
+
+
+@needs_chromium
+def test_stepping_by_buttons_and_keys(tmp_path) -> None:
+    z, _, _ = stepper_graph()
+    page = draw_backward_steps(z)
+    n = len(trace_backward(z))
+    press = """
+function click(cls) { document.querySelector('button.cr-' + cls).click(); }
+function key(k) { document.dispatchEvent(new KeyboardEvent('keydown', {key: k, bubbles: true})); }
+"""
+    dom = dump_dom(page, tmp_path, driver=press + "click('next'); click('next'); click('prev'); key('ArrowRight'); "
+                   "key('ArrowRight');")
+    assert '<body data-step="3"' in dom
+    assert "step 3 / " in dom
+    current = [a for _, a in elements(dom) if "cr-current" in a.get("class", "").split()]
+    used = [a for _, a in elements(dom) if "cr-used" in a.get("class", "").split()]
+    assert len(current) == 1 and len(used) == 2
+    steps = trace_backward(z)
+    order = topological_order(z)
+    k = order.index(steps[2].node)
+    assert current[0]["id"] == f"e{k}_{steps[2].index}"
+    dom = dump_dom(page, tmp_path, driver=press + "key('End');")
+    assert f'<body data-step="{n}"' in dom
+    dom = dump_dom(page, tmp_path, driver=press + "key('End'); click('first'); key('ArrowLeft');")
+    assert '<body data-step="0"' in dom
+    dom = dump_dom(page, tmp_path, driver=press + "click('last'); key('Home'); click('next');")
+    assert '<body data-step="1"' in dom
+
+
+@needs_chromium
+def test_step_n_shows_the_gradients_accumulated_so_far(tmp_path) -> None:
+    o, leaves = neuron()
+    steps = trace_backward(o)
+    names = steps.names
+    page = draw_backward_steps(o, precision=6)
+    for n in (0, 3, len(steps)):
+        dom = dump_dom(page, tmp_path, f"#step={n}")
+        shown = {name: a["data-grad"] for name, a in value_elements(dom).items()}
+        expected = {names[o]: 1.0}
+        for s in steps[:n]:
+            expected[names[s.parent]] = s.parent_grad
+        for name, text in shown.items():
+            if name in expected:
+                assert float(text) == expected[name], (n, name)
+            else:
+                assert text == "?", (n, name)
+
+
+@needs_chromium
+def test_step_end_shows_every_leaf_gradient_equal_to_backward(tmp_path) -> None:
+    o, leaves = neuron()
+    page = draw_backward_steps(o)
+    o.backward()
+    dom = dump_dom(page, tmp_path, "#step=end")
+    shown = value_elements(dom)
+    for name, leaf in leaves.items():
+        assert float(shown[name]["data-grad"]) == leaf.grad, name
+
+
+@needs_chromium
+def test_node_link_lists_paths_whose_products_sum_to_the_gradient(tmp_path) -> None:
+    y, x = diamonds(6)  # 64 paths: more than the page lists
+    page = draw_backward_steps(y)
+    y.backward()
+    dom = dump_dom(page, tmp_path, "#node=x")
+    box = next(a for _, a in elements(dom) if "cr-pathbox" in a.get("class", ""))
+    assert int(box["data-count"]) == count_paths(y, x) == 64
+    products = [float(a["data-product"]) for a in by_attr(dom, "data-product")]
+    assert len(products) == 20  # the first ones, with the count of the rest
+    assert "and 44 more paths" in dom
+    summed = next(a for a in by_attr(dom, "data-sum"))
+    assert math.isclose(float(summed["data-sum"]), x.grad, rel_tol=1e-12)
+    # a node with few paths: all listed, their products sum to its gradient
+    o, leaves = neuron()
+    o.backward()
+    dom = dump_dom(draw_backward_steps(o), tmp_path, "#node=w1")
+    products = [float(a["data-product"]) for a in by_attr(dom, "data-product")]
+    assert len(products) == 1 and math.isclose(math.fsum(products), leaves["w1"].grad, rel_tol=1e-12)
+    selected = [a for _, a in elements(dom) if "cr-selected" in a.get("class", "")]
+    assert [a["data-name"] for a in selected] == ["w1"]
+
+
+HOSTILE = [
+    '<img src=x onerror="document.body.setAttribute(\'data-pwned\', 1)">',
+    "</script><script>document.body.setAttribute('data-pwned', 2)</script>",
+    "javascript:document.body.setAttribute('data-pwned',3)",
+    '<a href="javascript:alert(1)">x</a>',
+    "<!--",
+    "\\",
+    '"',
+    "\x00\x01\ud800",
+    "<svg onload=\"document.body.setAttribute('data-pwned', 4)\">",
+]
+
+
+@needs_chromium
+def test_hostile_labels_and_op_names_run_no_script_and_leave_no_javascript_url(tmp_path) -> None:
+    leaves = [Value(float(k + 1), label=h) for k, h in enumerate(HOSTILE)]
+    made = [Value(v.data * 2, "", h, (v,), (2.0,)) for v, h in zip(leaves, HOSTILE)]
+    for v, h in zip(made, HOSTILE):
+        v.label = h + "!"
+    out = total(made)
+    out.label = HOSTILE[1]
+    page = draw_backward_steps(out, title=HOSTILE[0])
+    # without the Content-Security-Policy: escaping alone must keep every string text
+    for fragment in ("#step=end", "#node=" + "%3Cimg"):
+        dom = dump_dom(page, tmp_path, fragment, driver="document.body.setAttribute('data-driven', 'yes');")
+        assert 'data-driven="yes"' in dom  # scripts run in this copy
+        assert not any("data-pwned" in attrs for _, attrs in elements(dom))
+        for tag, attrs in elements(dom):
+            assert tag not in ("img", "a", "iframe", "object", "embed")
+            for key, value in attrs.items():
+                assert not key.startswith("on"), (tag, key)
+                if not key.startswith("data-") and key not in ("aria-label", "title"):  # text, not links
+                    assert "javascript:" not in value.lower(), (tag, key, value)
+        assert dom.count("<script") == 3  # the data, the page's script and the driver
+    # no link anywhere: no element has a URL attribute at all
+    for tag, attrs in elements(page) + elements(dom):
+        assert not set(attrs) & {"href", "xlink:href", "src", "action", "formaction", "background", "poster"}, tag
