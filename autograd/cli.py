@@ -238,6 +238,11 @@ class _Evaluator:
         return result
 
     def _record(self, result: Operand, op: str, *operands: Operand) -> Operand:
+        value = result.data if isinstance(result, Value) else result
+        numbers = [x.data if isinstance(x, Value) else x for x in operands]
+        if not math.isfinite(value) and all(math.isfinite(x) for x in numbers):
+            # The engine gives inf/nan outside an op's domain (as PyTorch); a worked example stops there.
+            raise ArithmeticError(f"{_domain_reason(op, numbers, value)} (the result would be {value!r})")
         if isinstance(result, Value) and result not in self.formulas and result.op:
             self.formulas[result] = Formula(op, operands)
         return result
@@ -267,6 +272,21 @@ class _Evaluator:
             self._failed = node
             return self._record(_call(node.func.id, a), node.func.id, a)
         raise ExplainError(f"internal: unchecked node {type(node).__name__}")  # parse() rules this out
+
+
+def _domain_reason(op: str, numbers: list[float], value: float) -> str:
+    """Why ``op`` on finite ``numbers`` gave a non-finite ``value``, in words."""
+    if op == "log":
+        return "log needs a value > 0"
+    if op == "sqrt":
+        return "sqrt needs a value >= 0"
+    if op == "/" and numbers[1] == 0.0:
+        return "division by zero"
+    if op == "**" and numbers[0] < 0.0 and not float(numbers[1]).is_integer():
+        return "a negative base needs an integer exponent (the result would be complex)"
+    if op == "**" and numbers[0] == 0.0 and numbers[1] < 0.0:
+        return "zero to a negative power"
+    return f"{op} overflows a float"
 
 
 def _format_operand(x: Operand, names: dict[Value, str]) -> str:

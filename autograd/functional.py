@@ -7,11 +7,13 @@ exponential overflows, and since ``m`` is a constant the gradient is exact.
 
 from __future__ import annotations
 
-import builtins
-import math
 from collections.abc import Iterable
 
-from autograd.value import Operand, Value, as_float
+from autograd import ops as _ops
+from autograd.value import Operand, Value, _make, as_float
+
+_LOGSUMEXP = _ops.by_key("logsumexp")
+_MAX = _ops.by_key("max")
 
 
 def _values(xs: Iterable[Operand], who: str) -> list[Value]:
@@ -29,15 +31,15 @@ def _values(xs: Iterable[Operand], who: str) -> list[Value]:
 def logsumexp(xs: Iterable[Operand]) -> Value:
     """``log Σ exp(x_i)`` as one node; its local derivative on edge i is ``softmax(x)_i``.
 
-    Stable: computed as ``m + log Σ exp(x_i - m)`` with ``m = max x_i``.
+    Stable: computed as ``m + log Σ exp(x_i - m)`` with ``m = max x_i``. Non-finite
+    inputs follow PyTorch: a NaN gives NaN; all ``-inf`` gives ``-inf`` with NaN
+    derivatives (the softmax of nothing is undefined); an ``+inf`` input gives
+    ``+inf``, with derivative NaN on the infinite inputs and 0 on the others.
     """
     vs = _values(xs, "logsumexp")
-    m = builtins.max(v.data for v in vs)
-    if math.isinf(m):  # all -inf, or an +inf input: the shift trick does not apply
-        return Value(m, "", "logsumexp", tuple(vs), tuple(1.0 if v.data == m else 0.0 for v in vs))
-    exps = [math.exp(v.data - m) for v in vs]
-    s = math.fsum(exps)
-    return Value(m + math.log(s), "", "logsumexp", tuple(vs), tuple(e / s for e in exps))
+    data = [v.data for v in vs]
+    out = _ops.evaluate("logsumexp", data)  # both from the op's one description in ops.py
+    return _make(out, _LOGSUMEXP, tuple(vs), _ops.local_grads("logsumexp", data, out))
 
 
 def log_softmax(xs: Iterable[Operand]) -> list[Value]:
@@ -59,11 +61,10 @@ def max(xs: Iterable[Operand]) -> Value:  # noqa: A001 - mirrors torch.max; shad
     """The largest value as one node whose gradient flows to the arg max only.
 
     Every input keeps its edge (so a drawing shows the routing): the first
-    arg max has local derivative 1, every other input 0.
+    arg max has local derivative 1, every other input 0. A NaN input makes the
+    result NaN, with the gradient routed to the first NaN (as PyTorch does).
     """
     vs = _values(xs, "max")
-    best = 0
-    for i, v in enumerate(vs):
-        if v.data > vs[best].data:
-            best = i
-    return Value(vs[best].data, "", "max", tuple(vs), tuple(1.0 if i == best else 0.0 for i in range(len(vs))))
+    grads = _ops.local_grads("max", [v.data for v in vs], 0.0)
+    best = grads.index(1.0)
+    return _make(vs[best].data, _MAX, tuple(vs), grads)

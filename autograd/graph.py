@@ -98,20 +98,28 @@ def _run_hooks(node: Value, g: float) -> float:
     return g
 
 
-def backward(root: Value, grad: float = 1.0) -> None:
+def backward(root: Value, grad: float = 1.0, *, create_graph: bool = False) -> dict[Value, Value] | None:
     """Fill ``.grad`` of every node ``root`` depends on with ``d root / d node``.
 
     ``grad`` seeds the pass (d root / d root). Interior nodes are reset to this
     pass's gradient; leaves accumulate across passes until zeroed. Hooks run
     when a node's gradient is final. Inside ``detect_anomaly()`` the pass
     checks every contribution (see :func:`chain_rule_steps`).
+
+    With ``create_graph=True`` the ``.grad`` floats are filled exactly the same
+    way, and the gradients are also built as Values (see :func:`grad`) and
+    returned as ``{leaf: d root / d leaf}`` for every leaf ``root`` depends on.
     """
     check_value(root, "backward")
     seed = as_float(grad, what="backward's grad")
+    if create_graph:
+        backward(root, seed)
+        built = gradient_graph(root, seed)
+        return {node: _as_value(g) for node, g in built.items() if not node.parents}
     if modes.is_anomaly_enabled():
         for _ in chain_rule_steps(root, seed):
             pass
-        return
+        return None
     order = reverse_topological_order(root)
     stash = _start_pass(order, root, seed)
     try:
@@ -127,6 +135,7 @@ def backward(root: Value, grad: float = 1.0) -> None:
     except BaseException:
         _restore_stash(stash)
         raise
+    return None
 
 
 def _start_pass(order: list[Value], root: Value, seed: float) -> dict[Value, float]:
@@ -226,17 +235,77 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def grad(output: Value, inputs: Sequence[Value]) -> list[float]:
+def grad(
+    output: Value, inputs: Value | Sequence[Value], *, create_graph: bool = False
+) -> list[float] | float | list[Value] | Value:
     """``[d output / d x for x in inputs]`` without touching any ``.grad``.
 
-    An input that ``output`` does not depend on gets 0.0.
+    An input that ``output`` does not depend on gets 0.0. A single Value as
+    ``inputs`` gives a single gradient instead of a list.
+
+    With ``create_graph=True`` the gradients are Values (see
+    :func:`gradient_graph`) whose graphs reach back to the inputs, so they can
+    be differentiated again, to any order: ``grad(grad(y, x, create_graph=True), x)``
+    is the second derivative. Hooks do not run in that mode.
     """
     check_value(output, "grad")
-    inputs = list(inputs)
-    for i, x in enumerate(inputs):
+    single = isinstance(inputs, Value)
+    xs = [inputs] if single else list(inputs)  # type: ignore[arg-type]
+    for i, x in enumerate(xs):
         if not isinstance(x, Value):
             raise TypeError(f"grad's inputs must be Values; input {i} is {type(x).__name__}: {x!r}")
-    grads: dict[Value, float] = {}
-    for _ in chain_rule_steps(output, 1.0, grads):
-        pass
-    return [grads.get(x, 0.0) for x in inputs]
+    if create_graph:
+        built = gradient_graph(output, 1.0)
+        out: list = [_as_value(built.get(x, 0.0)) for x in xs]
+    else:
+        grads: dict[Value, float] = {}
+        for _ in chain_rule_steps(output, 1.0, grads):
+            pass
+        out = [grads.get(x, 0.0) for x in xs]
+    return out[0] if single else out
+
+
+def gradient_graph(root: Value, seed: float = 1.0) -> dict[Value, Value | float]:
+    """The backward pass built from Value ops: ``{node: d root / d node}`` as Values (or floats).
+
+    The same walk as :func:`backward`, but each edge's contribution
+    ``upstream * local`` is a new node, with the local derivative taken from the
+    op's derivative formula evaluated on Values (:func:`autograd.ops.value_grads`),
+    so the result is a graph over the same inputs. A node's contributions are
+    summed by one ``sum`` node. Where everything on the way is constant the
+    gradient stays a float. Multiplications by 1 are skipped, so the drawn
+    derivative shows only the arithmetic it needs.
+    """
+    from autograd.ops import value_grads
+    from autograd.value import total
+
+    order = reverse_topological_order(root)
+    pending: dict[Value, list] = {root: [seed]}
+    built: dict[Value, Value | float] = {}
+    with modes.enable_grad():  # the derivative's graph must be recorded even inside no_grad()
+        for node in order:
+            terms = pending.pop(node, None)
+            if terms is None:
+                continue
+            g = terms[0] if len(terms) == 1 else _sum_terms(terms, total)
+            built[node] = g
+            if not node.parents or (type(g) is float and g == 0.0):
+                continue
+            for p, local in zip(node.parents, value_grads(node)):
+                if type(local) is float and local == 0.0:
+                    continue
+                term = local if (type(g) is float and g == 1.0) else g if (type(local) is float and local == 1.0) \
+                    else g * local
+                pending.setdefault(p, []).append(term)
+    return built
+
+
+def _sum_terms(terms: list, total) -> Value | float:  # noqa: ANN001 - total is value.total (imported lazily)
+    if all(type(t) is float for t in terms):
+        return sum(terms)
+    return total(terms)
+
+
+def _as_value(g: Value | float) -> Value:
+    """A gradient as a Value: a constant leaf where it is a plain number."""
+    return g if isinstance(g, Value) else Value(g)

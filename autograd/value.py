@@ -3,21 +3,35 @@
 Every op computes its result *and* the local derivative of that result with
 respect to each input, right here in the forward pass, and stores them on the
 new node as ``parents`` and ``local_grads``. The backward pass (``graph.py``)
-only multiplies and adds those numbers; nothing anywhere else re-derives a
-derivative.
+only multiplies and adds those numbers.
+
+What each op computes is written once, in the table of ``autograd/ops.py``:
+its forward formula beside its derivative formulas (``mul: a * b; b, a``).
+The arithmetic methods and ``exp``/``log``/``tanh``/... below are generated
+from those rows when this module is imported, with the float formulas inlined,
+so a method runs exactly the code one would write by hand. ``Value.source(name)``
+shows the generated code of a method.
 
 Plain numbers mixed into an op are constants: they shape the result and its
 local derivatives but are not recorded as parents (nobody asks for the
 gradient of a literal ``2``), so ``x * 2`` has one parent, ``x``, with local
-derivative ``2.0``.
+derivative ``2.0``, and records the constant ``2.0`` for the readers that
+recompute the op (the explorer, compiled replay).
+
+Numbers outside an op's domain give ``nan`` or ``inf``, as in PyTorch
+(``log(0) = -inf``, ``1/0 = inf``, ``exp(1000) = inf``); inside
+``autograd.detect_anomaly()`` the first non-finite value raises.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable
+import linecache
+import os
+from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
-from typing import Union
+from typing import TYPE_CHECKING, Union
+
+from autograd import ops as _ops
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
@@ -44,7 +58,8 @@ def as_float(x: object, what: str = "Value data") -> float:
 
     ``bool`` is rejected although it is an ``int`` subclass: ``Value(True)`` is
     almost always a bug. NaN and infinities are accepted (anomaly detection is
-    the tool that hunts them).
+    the tool that hunts them). A ``Value`` is not a number here: an op's
+    operands go through ``Value`` arithmetic, so one reaching this check is a bug.
     """
     if type(x) is float:
         return x
@@ -63,25 +78,48 @@ class Value:
         data: the forward value.
         grad: d(root)/d(self) after a backward pass from some root (0.0 before).
         label: a name for display ("" when not given).
-        op: the op that produced this node ("" for a leaf).
+        op: the op that produced this node ("" for a leaf); for the engine's ops an
+            :class:`autograd.ops.Op`, a ``str`` equal to the symbol shown ("*", "tanh", ...).
         parents: the op's inputs (an empty tuple for a leaf).
         local_grads: d(self)/d(parents[i]) as plain floats, aligned with ``parents``.
+
+    A Value behaves like its number where Python asks for one: ``float(v)``,
+    ``format(v, ".4f")``, ``v.item()``, ``math.exp(v)``, ``bool(v)`` and the
+    orderings ``< <= > >=`` (so ``max``, ``min`` and ``sorted`` work) all read
+    ``.data``. Equality and hashing do not: ``==`` is identity, because a Value
+    is a vertex of a graph and a key of dictionaries (two nodes holding 2.0 are
+    different nodes). Compare ``a.data == b.data`` for numbers.
     """
 
     # Slots, not a __dict__: a node is ~100 bytes smaller and attribute access is faster.
-    # ``_pending`` is scratch space for graph.reverse_topological_order (0 between passes).
-    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "_hooks", "_site", "_pending")
+    # ``_pending`` is scratch space for graph.reverse_topological_order (0 between passes);
+    # ``_consts`` (set only by ops that record constants: a float for one, a tuple for n-ary ops;
+    # a bare float is not tracked by the cyclic collector) is read through ops.constants().
+    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "_hooks", "_site", "_pending",
+                 "_consts")
 
     def __init__(
         self,
         data: Number,
         label: str = "",
         op: str = "",
-        parents: tuple[Value, ...] = (),
-        local_grads: tuple[float, ...] = (),
+        parents: Sequence[Value] = (),
+        local_grads: Sequence[float] = (),
     ) -> None:
+        """A leaf (``Value(2.0, label="x")``), or a node made by hand from ``parents`` and their local derivatives.
+
+        Everything is checked here, so a bad argument fails at once rather than
+        in a later drawing or backward pass. (The engine's own ops build their
+        nodes through a faster path that needs no checks.)
+        """
         if type(data) is not float:
             data = as_float(data)
+        if type(label) is not str:
+            raise TypeError(f"Value's label must be a str, got {_describe(label)}")
+        if not isinstance(op, str):
+            raise TypeError(f"Value's op must be a str, got {_describe(op)}")
+        if not (type(parents) is tuple and type(local_grads) is tuple and not parents and not local_grads):
+            parents, local_grads = _checked_edges(parents, local_grads, op)
         self.data = data
         self.grad = 0.0
         self.label = label
@@ -98,22 +136,58 @@ class Value:
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+        op = f", op={str(self.op)!r}" if self.parents else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label}{op})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    def item(self) -> float:
+        """The forward value as a Python float (as ``tensor.item()``)."""
+        return self.data
+
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.4f}"`` formats ``.data``; an empty spec gives ``str(v)``."""
+        return format(self.data, spec) if spec else str(self)
+
+    def __bool__(self) -> bool:
+        return self.data != 0.0
+
+    # Orderings compare the numbers and return bool (there is no gradient of a comparison).
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < _number(other, "<")
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _number(other, "<=")
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _number(other, ">")
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _number(other, ">=")
+
+    # Identity, stated explicitly: defining orderings must not suggest == compares numbers.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
 
     @property
     def is_leaf(self) -> bool:
         """True for a node made by the user (or under ``no_grad``), not by an op."""
         return not self.parents
 
-    def backward(self, grad: float = 1.0) -> None:
+    def backward(self, grad: float = 1.0, *, create_graph: bool = False) -> dict[Value, Value] | None:
         """Reverse pass from this node: fill ``.grad`` of every node it depends on.
 
         Interior nodes get this pass's gradient (reset first); leaves accumulate
         across passes until zeroed. See :func:`autograd.graph.backward`.
+        With ``create_graph=True`` the ``.grad`` floats are filled the same way
+        and the gradients are also returned as Values, one per leaf reached
+        (``{leaf: d self / d leaf}``), whose graphs can be differentiated again.
         """
         from autograd.graph import backward
 
-        backward(self, grad)
+        return backward(self, grad, create_graph=create_graph)
 
     def register_hook(self, fn: Callable[[float], float | None]) -> HookHandle:
         """Run ``fn(grad)`` when this node's gradient is final in a backward pass.
@@ -129,155 +203,83 @@ class Value:
         self._hooks.append(fn)
         return HookHandle(self, fn)
 
-    # -- arithmetic: forward value and local derivatives side by side ----------
-    # d(a+b)/da = 1, d(a+b)/db = 1
-
-    def __add__(self, other: Operand) -> Value:
-        if type(other) is Value:
-            return Value(self.data + other.data, "", "+", (self, other), (1.0, 1.0))
-        return Value(self.data + _constant(other, "+"), "", "+", (self,), (1.0,))
-
-    __radd__ = __add__
-
-    # d(a-b)/da = 1, d(a-b)/db = -1
-    def __sub__(self, other: Operand) -> Value:
-        if type(other) is Value:
-            return Value(self.data - other.data, "", "-", (self, other), (1.0, -1.0))
-        return Value(self.data - _constant(other, "-"), "", "-", (self,), (1.0,))
-
-    def __rsub__(self, other: Number) -> Value:
-        return Value(_constant(other, "-") - self.data, "", "-", (self,), (-1.0,))
-
-    # d(ab)/da = b, d(ab)/db = a
-    def __mul__(self, other: Operand) -> Value:
-        if type(other) is Value:
-            return Value(self.data * other.data, "", "*", (self, other), (other.data, self.data))
-        c = _constant(other, "*")
-        return Value(self.data * c, "", "*", (self,), (c,))
-
-    __rmul__ = __mul__
-
-    # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
-    def __truediv__(self, other: Operand) -> Value:
-        if type(other) is Value:
-            b = other.data
-            if b == 0.0:
-                raise ZeroDivisionError(f"division by zero: {self!r} / {other!r}")
-            q = self.data / b
-            return Value(q, "", "/", (self, other), (1.0 / b, -q / b))  # -a/b^2 without b*b underflowing
-        c = _constant(other, "/")
-        if c == 0.0:
-            raise ZeroDivisionError(f"division by zero: {self!r} / {other!r}")
-        return Value(self.data / c, "", "/", (self,), (1.0 / c,))
-
-    def __rtruediv__(self, other: Number) -> Value:
-        c = _constant(other, "/")
-        b = self.data
-        if b == 0.0:
-            raise ZeroDivisionError(f"division by zero: {other!r} / {self!r}")
-        q = c / b
-        return Value(q, "", "/", (self,), (-q / b,))
-
-    # d(-a)/da = -1
-    def __neg__(self) -> Value:
-        return Value(-self.data, "", "neg", (self,), (-1.0,))
+    @staticmethod
+    def source(name: str) -> str:
+        """The generated code of the op method ``name`` (e.g. ``"__mul__"`` or ``"tanh"``)."""
+        try:
+            return _GENERATED[name]
+        except KeyError:
+            raise KeyError(f"no generated method {name!r}; methods: {', '.join(_GENERATED)}") from None
 
     def __pos__(self) -> Value:
         return self
 
-    # d|a|/da = sign(a), taken as 0 at 0 (a subgradient)
-    def __abs__(self) -> Value:
-        a = self.data
-        return Value(abs(a), "", "abs", (self,), (1.0 if a > 0 else -1.0 if a < 0 else 0.0,))
+    # The op methods (+ - * / ** neg abs exp log sqrt tanh sigmoid relu sin cos) are attached
+    # below from the table in ops.py.
+    if TYPE_CHECKING:  # for type checkers and readers: the generated methods' signatures
+        def __add__(self, other: Operand) -> Value: ...
+        def __radd__(self, other: Number) -> Value: ...
+        def __sub__(self, other: Operand) -> Value: ...
+        def __rsub__(self, other: Number) -> Value: ...
+        def __mul__(self, other: Operand) -> Value: ...
+        def __rmul__(self, other: Number) -> Value: ...
+        def __truediv__(self, other: Operand) -> Value: ...
+        def __rtruediv__(self, other: Number) -> Value: ...
+        def __pow__(self, other: Operand) -> Value: ...
+        def __rpow__(self, other: Number) -> Value: ...
+        def __neg__(self) -> Value: ...
+        def __abs__(self) -> Value: ...
+        def exp(self) -> Value: ...
+        def log(self) -> Value: ...
+        def sqrt(self) -> Value: ...
+        def tanh(self) -> Value: ...
+        def sigmoid(self) -> Value: ...
+        def relu(self) -> Value: ...
+        def sin(self) -> Value: ...
+        def cos(self) -> Value: ...
 
-    # d(a^p)/da = p a^(p-1); d(a^p)/dp = a^p ln a (only for a > 0)
-    def __pow__(self, other: Operand) -> Value:
-        a = self.data
-        if type(other) is Value:
-            p = other.data
-            if not a > 0.0:
-                raise ValueError(
-                    f"{self!r} ** {other!r}: the base must be > 0 when the exponent is a Value "
-                    "(d(a**p)/dp = a**p * ln(a) is undefined otherwise); "
-                    "use a plain number as the exponent for a fixed power"
-                )
-            out = _power(a, p, self, other)
-            return Value(out, "", "**", (self, other), (p * _power(a, p - 1.0, self, other), out * math.log(a)))
-        p = _constant(other, "**")
-        out = _power(a, p, self, other)
-        if p == 0.0:
-            local = 0.0
-        elif a == 0.0 and p < 1.0:
-            local = math.inf  # the slope of a**p at 0 for 0 < p < 1 is infinite
-        else:
-            local = p * _power(a, p - 1.0, self, other)
-        return Value(out, "", "**", (self,), (local,))
 
-    # d(c^a)/da = c^a ln c (c > 0)
-    def __rpow__(self, other: Number) -> Value:
-        c = _constant(other, "**")
-        if not c > 0.0:
-            raise ValueError(
-                f"{other!r} ** {self!r}: the base must be > 0 when the exponent is a Value "
-                "(d(c**p)/dp = c**p * ln(c) is undefined otherwise)"
-            )
-        out = _power(c, self.data, other, self)
-        return Value(out, "", "**", (self,), (out * math.log(c),))
+_new = object.__new__
 
-    # -- functions ----------------------------------------------------------------
 
-    # d(e^a)/da = e^a
-    def exp(self) -> Value:
-        try:
-            e = math.exp(self.data)
-        except OverflowError:
-            raise OverflowError(f"exp({self!r}) overflows a float (the argument must be <= ~709.78)") from None
-        return Value(e, "", "exp", (self,), (e,))
+def _make(data: float, op: _ops.Op, parents: tuple[Value, ...], local_grads: tuple[float, ...]) -> Value:
+    """A node made by an op: no checks (the op made the arguments), ~20% cheaper than ``Value(...)``."""
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    v.op = op
+    v.parents = parents
+    v.local_grads = local_grads
+    v._hooks = None
+    v._site = None
+    v._pending = 0
+    if _MODES_ACTIVE:
+        _on_create(v)
+    return v
 
-    # d(ln a)/da = 1/a
-    def log(self) -> Value:
-        a = self.data
-        if not a > 0.0:
-            raise ValueError(f"log({self!r}) is undefined: log needs a value > 0")
-        return Value(math.log(a), "", "log", (self,), (1.0 / a,))
 
-    # d(sqrt a)/da = 1 / (2 sqrt a)
-    def sqrt(self) -> Value:
-        a = self.data
-        if a < 0.0:
-            raise ValueError(f"sqrt({self!r}) is undefined: sqrt needs a value >= 0")
-        s = math.sqrt(a)
-        return Value(s, "", "sqrt", (self,), (0.5 / s if s > 0.0 else math.inf,))
-
-    # d(tanh a)/da = 1 - tanh(a)^2
-    def tanh(self) -> Value:
-        t = math.tanh(self.data)
-        return Value(t, "", "tanh", (self,), (1.0 - t * t,))
-
-    # d(sigma(a))/da = sigma(a) (1 - sigma(a)); two branches so exp never overflows
-    def sigmoid(self) -> Value:
-        a = self.data
-        if a >= 0.0:
-            s = 1.0 / (1.0 + math.exp(-a))
-        else:
-            e = math.exp(a)
-            s = e / (1.0 + e)
-        return Value(s, "", "sigmoid", (self,), (s * (1.0 - s),))
-
-    # d relu(a)/da = 1 if a > 0 else 0 (0 at the kink, as PyTorch)
-    def relu(self) -> Value:
-        a = self.data
-        if a > 0.0:
-            return Value(a, "", "relu", (self,), (1.0,))
-        return Value(0.0, "", "relu", (self,), (0.0,))
-
-    # d(sin a)/da = cos a
-    def sin(self) -> Value:
-        return Value(math.sin(self.data), "", "sin", (self,), (math.cos(self.data),))
-
-    # d(cos a)/da = -sin a
-    def cos(self) -> Value:
-        return Value(math.cos(self.data), "", "cos", (self,), (-math.sin(self.data),))
+def _checked_edges(parents: object, local_grads: object, op: str) -> tuple[tuple, tuple]:
+    """``(parents, local_grads)`` as tuples, after checking: Values, each with one real local derivative."""
+    if isinstance(parents, Value) or isinstance(local_grads, Value):
+        raise TypeError("Value's parents and local_grads must be sequences (tuples), not a single Value")
+    try:
+        parents, local_grads = tuple(parents), tuple(local_grads)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(
+            f"Value's parents and local_grads must be sequences, got {_describe(parents)} and {_describe(local_grads)}"
+        ) from None
+    if len(parents) != len(local_grads):
+        raise ValueError(
+            f"a node made with op {op!r} needs one local derivative per parent: got {len(parents)} parent(s) "
+            f"and {len(local_grads)} local derivative(s)"
+        )
+    for i, p in enumerate(parents):
+        if not isinstance(p, Value):
+            raise TypeError(f"parent {i} of a node made with op {op!r} must be a Value, got {_describe(p)}")
+    grads = tuple(as_float(g, what=f"local derivative {i} of a node made with op {op!r}")
+                  for i, g in enumerate(local_grads))
+    return parents, grads
 
 
 class HookHandle:
@@ -305,73 +307,162 @@ def _constant(x: object, op: str) -> float:
     return as_float(x, what=f"operand of {op!r}")
 
 
-def _power(a: float, p: float, base: object, exponent: object) -> float:
-    """``a ** p`` for real results only, with errors that name both operands."""
-    if a < 0.0 and not float(p).is_integer():
-        raise ValueError(
-            f"{base!r} ** {exponent!r}: a negative base needs an integer exponent (the result would be complex)"
-        )
-    if a == 0.0 and p < 0.0:
-        raise ZeroDivisionError(f"{base!r} ** {exponent!r}: zero to a negative power")
-    try:
-        return a**p
-    except OverflowError:
-        raise OverflowError(f"{base!r} ** {exponent!r} overflows a float") from None
+def _number(x: object, op: str) -> float:
+    """The number on the other side of a comparison."""
+    if isinstance(x, Value):
+        return x.data
+    return as_float(x, what=f"the right side of {op!r}")
+
+
+# -- generating the op methods from the table ----------------------------------------------------
+#
+# Each method computes ``out`` from the forward formula and the local derivatives from the
+# derivative formulas, on floats, inline. Binary methods dispatch on the other operand: a Value
+# makes the two-input op (``mul``), a number the one-input op with a recorded constant (``mul_c``).
+
+# method -> (op for a Value operand, op for a number operand); reflected methods have only the latter
+_METHODS: dict[str, tuple[str | None, str]] = {
+    "__add__": ("add", "add_c"), "__radd__": (None, "add_c"),
+    "__sub__": ("sub", "sub_c"), "__rsub__": (None, "rsub_c"),
+    "__mul__": ("mul", "mul_c"), "__rmul__": (None, "mul_c"),
+    "__truediv__": ("div", "div_c"), "__rtruediv__": (None, "rdiv_c"),
+    "__pow__": ("pow", "pow_c"), "__rpow__": (None, "rpow_c"),
+    "__neg__": (None, "neg"), "__abs__": (None, "abs"), "exp": (None, "exp"), "log": (None, "log"),
+    "sqrt": (None, "sqrt"), "tanh": (None, "tanh"), "sigmoid": (None, "sigmoid"), "relu": (None, "relu"),
+    "sin": (None, "sin"), "cos": (None, "cos"),
+}
+_GENERATED: dict[str, str] = {}
+
+
+def _code(op: _ops.Op, indent: str) -> list[str]:
+    """Lines computing ``out`` and returning the node, for an op whose inputs are named a (b) and c."""
+    forward = _ops.python_expr(op.forward, inline=True)  # type: ignore[arg-type]
+    grads = ", ".join(_ops.python_expr(g, inline=True) for g in op.grads)  # type: ignore[union-attr]
+    parents = "self, other" if op.arity == 2 else "self"
+    make = f"_make(out, _OP_{op.key}, ({parents},), ({grads},))"
+    if op.n_consts:
+        lines = [f"out = {forward}", f"node = {make}", "node._consts = c", "return node"]
+    else:
+        lines = [f"out = {forward}", f"return {make}"]
+    return [indent + line for line in lines]
+
+
+def _method_source(name: str, value_key: str | None, const_key: str) -> str:
+    const_op = _ops.by_key(const_key)
+    doc_op = _ops.by_key(value_key or const_key)
+    doc = f"{doc_op.forward_text}: d/da = {', d/db = '.join(doc_op.grads_text or ())}"
+    if const_op.arity == 1 and not const_op.n_consts:  # a plain unary op
+        body = ["    a = self.data", *_code(const_op, "    ")]
+        return "\n".join([f"def {name}(self):", f'    """{doc}"""', *body]) + "\n"
+    take_c = f"    c = other if type(other) is float else _constant(other, {const_op.symbol!r})"
+    lines = [f"def {name}(self, other):", f'    """{doc} (a number operand is the constant c)"""',
+             "    a = self.data"]
+    if value_key is not None:
+        lines += ["    if type(other) is Value:", "        b = other.data", *_code(_ops.by_key(value_key), "        ")]
+    lines += [take_c, *_code(const_op, "    ")]
+    return "\n".join(lines) + "\n"
+
+
+def _install_methods() -> None:
+    namespace = globals()
+    namespace.update({f"_OP_{op.key}": op for op in _ops.TABLE})
+    namespace.update(_ops.float_namespace())
+    for name, (value_key, const_key) in _METHODS.items():
+        source = _method_source(name, value_key, const_key)
+        # named inside the package folder, so frames here count as the engine's, not the user's
+        filename = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"<generated {name}>")
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # tracebacks show it
+        exec(compile(source, filename, "exec"), namespace)  # our own table's formulas, never user text
+        fn = namespace.pop(name)
+        fn.__qualname__ = f"Value.{name}"
+        fn.__module__ = __name__
+        setattr(Value, name, fn)
+        _GENERATED[name] = source
+
+
+_install_methods()
+
+
+# -- n-ary nodes ------------------------------------------------------------------------------------
+
+_OP_SUM = _ops.by_key("sum")
+_OP_DOT = _ops.by_key("dot")
 
 
 def total(values: Iterable[Operand], start: Operand = 0.0) -> Value:
     """One n-ary node ``start + sum(values)``: every edge has local derivative 1.
 
-    Cheaper and easier to draw than a chain of binary ``+`` nodes.
+    Cheaper and easier to draw than a chain of binary ``+`` nodes. The plain
+    numbers among the terms are added into one recorded constant ``c0``.
     """
     parents: list[Value] = []
+    c0 = 0.0
     s = 0.0
     for v in (start, *values):
         if type(v) is Value:
             parents.append(v)
             s += v.data
         else:
-            s += _constant(v, "sum")
-    return Value(s, "", "sum", tuple(parents), (1.0,) * len(parents))
+            c = _constant(v, "sum")
+            c0 += c
+            s += c
+    node = _make(s, _OP_SUM, tuple(parents), (1.0,) * len(parents))
+    node._consts = (c0,)
+    return node
 
 
 def dot(a: Iterable[Operand], b: Iterable[Operand], start: Operand = 0.0) -> Value:
     """One n-ary node ``start + sum(a[i] * b[i])`` (a neuron's weighted input).
 
     d/da[i] = b[i], d/db[i] = a[i], d/dstart = 1. The two sequences must have
-    the same length.
+    the same length. Parents come in two groups: first the pairs where both
+    factors are Values (``a[i], b[i]``, each the other's local derivative), then
+    the Values multiplied by a plain number (that number is their local
+    derivative), the start last when it is a Value. Recorded constants, as
+    :func:`autograd.ops.constants` gives them: ``(c0, number of pairs, the
+    numbers of the second group...)``; the node stores only the first two, the
+    numbers being its last local derivatives already.
     """
     a = list(a)
     b = list(b)
     if len(a) != len(b):
         raise ValueError(f"dot needs two sequences of the same length, got {len(a)} and {len(b)}")
-    parents: list[Value] = []
-    local: list[float] = []
+    pairs: list[Value] = []
+    pair_grads: list[float] = []
+    singles: list[Value] = []
+    coefs: list[float] = []
+    c0 = 0.0
     s = 0.0
     for x, y in zip(a, b):
         if type(x) is Value:
             xd = x.data
             if type(y) is Value:
-                parents += (x, y)
-                local += (y.data, xd)
-                s += xd * y.data
+                yd = y.data
+                pairs += (x, y)
+                pair_grads += (yd, xd)
+                s += xd * yd
             else:
-                c = _constant(y, "dot")
-                parents.append(x)
-                local.append(c)
+                c = y if type(y) is float else _constant(y, "dot")
+                singles.append(x)
+                coefs.append(c)
                 s += xd * c
         elif type(y) is Value:
-            c = _constant(x, "dot")
-            parents.append(y)
-            local.append(c)
+            c = x if type(x) is float else _constant(x, "dot")
+            singles.append(y)
+            coefs.append(c)
             s += c * y.data
         else:
-            s += _constant(x, "dot") * _constant(y, "dot")
+            c = _constant(x, "dot") * _constant(y, "dot")
+            c0 += c
+            s += c
     if type(start) is Value:
-        parents.append(start)
-        local.append(1.0)
+        singles.append(start)
+        coefs.append(1.0)
         s += start.data
     else:
-        s += _constant(start, "dot")
-    return Value(s, "", "dot", tuple(parents), tuple(local))
-
+        c = _constant(start, "dot")
+        c0 += c
+        s += c
+    node = _make(s, _OP_DOT, (*pairs, *singles), (*pair_grads, *coefs))
+    node._consts = (c0, len(pairs) >> 1)  # the coefficients are the last local_grads: see ops.constants
+    return node

@@ -40,14 +40,11 @@ def _unary(name: str, x):
 @settings(max_examples=30)
 def test_unary_tangent_is_values_local_derivative(name, a):
     """Same forward value and the same local derivative as Value, kinks included (relu'(0) = abs'(0) = 0)."""
-    if name in ("log",) and a <= 0 or name == "sqrt" and a < 0:
-        with pytest.raises(ValueError, match=name):
-            _unary(name, Dual(a, 1.0))
-        return
     v = _unary(name, Value(a))
     d = _unary(name, Dual(a, 1.0))
-    assert d.primal == v.data
-    assert d.tangent == v.local_grads[0]
+    same = lambda x, y: x == y or (x != x and y != y)  # noqa: E731 - nan outside the domain, in both modes
+    assert same(d.primal, v.data)
+    assert same(d.tangent, v.local_grads[0])
 
 
 @pytest.mark.parametrize("op", ["+", "-", "*", "/", "**"])
@@ -64,12 +61,9 @@ def test_binary_tangents_are_values_local_derivatives(op, a, b):
         ops = {"+": lambda: x + y, "-": lambda: x - y, "*": lambda: x * y, "/": lambda: x / y, "**": lambda: x**y}
         return ops[op]()
 
-    try:
-        v = apply(Value(a), Value(b))
-    except (OverflowError, ZeroDivisionError, ValueError) as e:  # e.g. a tiny base to a negative power
-        with pytest.raises(type(e)):
-            apply(Dual(a, 1.0), Dual(b, 0.0))
-        return
+    v = apply(Value(a), Value(b))
+    # an infinite local derivative times a zero tangent is nan in forward mode (as in PyTorch's): skip those
+    assume(all(math.isfinite(g) for g in v.local_grads))
     da = apply(Dual(a, 1.0), Dual(b, 0.0))
     db = apply(Dual(a, 0.0), Dual(b, 1.0))
     assert da.primal == pytest.approx(v.data, rel=1e-15, abs=0)
@@ -166,10 +160,7 @@ def test_errors_name_the_problem():
         Dual("1")
     with pytest.raises(ValueError, match="2 inputs and 1 tangents"):
         jvp(lambda d: d[0] * d[1], [1.0, 2.0], [1.0])
-    with pytest.raises(ZeroDivisionError, match="division by zero"):
-        Dual(1.0) / Dual(0.0)
-    with pytest.raises(ValueError, match="base must be > 0"):
-        Dual(-1.0) ** Dual(0.5)
+    assert (Dual(1.0) / Dual(0.0)).primal == math.inf  # the engine's policy: inf/nan, as in PyTorch
     with pytest.raises(TypeError, match="returned a Value"):
         jvp(lambda d: Value(1.0), [1.0], [1.0])
     with pytest.raises(ValueError, match="empty"):

@@ -1,0 +1,576 @@
+"""One description of each op, read by everything that needs to know what an op *is*.
+
+Each op is a row of :data:`TABLE`: its key, the symbol a graph shows, and two
+formulas side by side, the forward value and the local derivative with respect
+to each input::
+
+    mul     "*"     a * b           d/da = b            d/db = a
+    tanh    "tanh"  tanh(a)         d/da = 1 - out*out
+
+``a`` and ``b`` are the inputs' values, ``c`` the recorded constant (``x * 2``
+records ``c = 2``), ``out`` the op's own result. The formulas are written in a
+tiny expression language (Python syntax: numbers, those names, ``+ - * / **``,
+unary minus, and the primitives of :data:`PRIMITIVES`), parsed once against a
+whitelist. Every reader derives what it needs from the same text:
+
+- the engine's fast path: ``value.py`` generates each ``Value`` method from its
+  row, with the float formulas inlined, so the backward pass multiplies plain
+  numbers exactly as if the method had been written by hand;
+- higher-order derivatives: :func:`value_grads` evaluates the derivative
+  formulas with ``Value`` operands, so the derivative is itself a graph;
+- the explorer's in-browser forward pass: :func:`table_json` ships the formulas
+  as expression trees that a small JavaScript interpreter evaluates (no eval);
+- compiled replay: :func:`python_expr` renders a formula as straight-line code.
+
+Four ops take any number of inputs and are described in prose instead, with a
+generic implementation here (:func:`evaluate`, :func:`value_grads`) that works
+on floats and on Values: ``sum`` (consts ``(c0,)``: ``c0 + Σ p_i``), ``dot``
+(consts ``(c0, npairs, coef_0, ...)``: ``c0 + Σ_{k<npairs} p_2k·p_2k+1 +
+Σ_i coef_i·p_(2·npairs+i)``), ``max`` (NaN if any input is NaN, else the
+largest; the gradient goes to the first arg max) and ``logsumexp`` (``m + log Σ
+exp(p_i − m)`` with ``m`` the max; its local derivatives are the softmax).
+
+Non-finite numbers follow PyTorch: no op raises for a value outside its domain
+or an overflow; it produces ``inf`` or ``nan`` (``log(0) = -inf``,
+``sqrt(-1) = nan``, ``1/0 = inf``, ``exp(710) = inf``), and
+``autograd.detect_anomaly()`` is the tool that stops at the first one.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+# -- primitives: the functions a formula may call, on floats -------------------------------------
+
+_INF = math.inf
+_NAN = math.nan
+
+
+def f_exp(x: float) -> float:
+    """e**x; ``inf`` on overflow."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return _INF
+
+
+def f_log(x: float) -> float:
+    """ln x; ``-inf`` at 0, ``nan`` below."""
+    if x > 0.0:
+        return math.log(x)
+    return -_INF if x == 0.0 else _NAN
+
+
+def f_sqrt(x: float) -> float:
+    """√x; ``nan`` below 0."""
+    return math.sqrt(x) if x >= 0.0 else _NAN
+
+
+def f_sin(x: float) -> float:
+    """sin x; ``nan`` at ±inf."""
+    return math.sin(x) if x - x == 0.0 else _NAN
+
+
+def f_cos(x: float) -> float:
+    """cos x; ``nan`` at ±inf."""
+    return math.cos(x) if x - x == 0.0 else _NAN
+
+
+def f_sigmoid(x: float) -> float:
+    """1 / (1 + e**-x), in two branches so that no exponential overflows."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    if x < 0.0:
+        e = math.exp(x) if x > -745.2 else 0.0
+        return e / (1.0 + e)
+    return x  # nan
+
+
+def f_relu(x: float) -> float:
+    """max(x, 0), keeping ``nan`` (as PyTorch does)."""
+    return x if x > 0.0 or x != x else 0.0
+
+
+def f_sign(x: float) -> float:
+    """1, -1 or 0 (also for ``nan``): the derivative of |x|, 0 at the kink as in PyTorch."""
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
+
+
+def f_step(x: float) -> float:
+    """0 for x <= 0, else 1 (``nan`` counts as positive, as in PyTorch): the derivative of relu."""
+    return 0.0 if x <= 0.0 else 1.0
+
+
+def f_div(a: float, b: float) -> float:
+    """a / b with IEEE results at b = 0: ±inf, or nan for 0/0."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a == 0.0 or a != a:
+            return _NAN
+        return math.copysign(_INF, a) * math.copysign(1.0, b)
+
+
+def f_pow(a: float, p: float) -> float:
+    """a ** p for real results: ``nan`` for a negative base and a fractional exponent, ±inf on overflow."""
+    try:
+        return math.pow(a, p)
+    except OverflowError:
+        odd = a < 0.0 and p.is_integer() and p % 2.0 == 1.0
+        return -_INF if odd else _INF
+    except ValueError:  # 0 to a negative power, or a negative base with a fractional exponent
+        if a == 0.0:
+            odd = p.is_integer() and p % 2.0 == 1.0
+            return math.copysign(_INF, a) if odd else _INF
+        return _NAN
+
+
+def f_dpow(a: float, p: float) -> float:
+    """d(a**p)/da = p·a**(p-1), and 0 for p = 0 (PyTorch's convention, so 0**0 has slope 0)."""
+    return 0.0 if p == 0.0 else p * f_pow(a, p - 1.0)
+
+
+def f_xlog(out: float, a: float) -> float:
+    """d(a**p)/dp = a**p·ln a, and 0 where a = 0 and the power is 0 (PyTorch masks that 0·(-inf))."""
+    if a == 0.0 and out == 0.0:
+        return 0.0
+    return out * f_log(a)
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """A function formulas may call: its float version, and how other readers spell it.
+
+    ``inline`` is a Python template the fast path uses instead of a call (``{0}``
+    is the argument, always a plain name there); ``method`` is the ``Value``
+    method computing it on a Value (None: the function is piecewise constant,
+    so on a Value it is the float of its data, a constant of the graph).
+    """
+
+    float_fn: Callable[..., float]
+    method: str | None
+    inline: str | None = None
+
+
+PRIMITIVES: dict[str, Primitive] = {
+    "exp": Primitive(f_exp, "exp"),
+    "log": Primitive(f_log, "log"),
+    "sqrt": Primitive(f_sqrt, "sqrt"),
+    "tanh": Primitive(math.tanh, "tanh"),
+    "sigmoid": Primitive(f_sigmoid, "sigmoid"),
+    "relu": Primitive(f_relu, "relu", "({0} if {0} > 0.0 or {0} != {0} else 0.0)"),
+    "abs": Primitive(abs, "__abs__"),
+    "sin": Primitive(f_sin, "sin"),
+    "cos": Primitive(f_cos, "cos"),
+    "sign": Primitive(f_sign, None, "(1.0 if {0} > 0.0 else -1.0 if {0} < 0.0 else 0.0)"),
+    "step": Primitive(f_step, None, "(0.0 if {0} <= 0.0 else 1.0)"),
+    "dpow": Primitive(f_dpow, None),
+    "xlog": Primitive(f_xlog, None),
+}
+
+
+# -- formulas --------------------------------------------------------------------------------------
+
+# A formula as an expression tree, the form every reader walks:
+#   ["num", x]  ["var", name]  ["neg", t]  [op, left, right] (op in + - * / **)  ["call", name, args...]
+Tree = list
+
+VARIABLES = ("a", "b", "c", "out")
+_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+
+
+class FormulaError(ValueError):
+    """A formula outside the op language (a bug in the table, caught at import)."""
+
+
+def parse_formula(text: str) -> Tree:
+    """The expression tree of ``text``, checked against the formula language."""
+    try:
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError as e:
+        raise FormulaError(f"formula {text!r}: {e.msg}") from None
+    return _tree(node, text)
+
+
+def _tree(node: ast.AST, text: str) -> Tree:
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return ["num", float(node.value)]
+    if isinstance(node, ast.Name) and node.id in VARIABLES:
+        return ["var", node.id]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return ["neg", _tree(node.operand, text)]
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        return [_BINARY[type(node.op)], _tree(node.left, text), _tree(node.right, text)]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in PRIMITIVES \
+            and not node.keywords:
+        return ["call", node.func.id, *(_tree(a, text) for a in node.args)]
+    raise FormulaError(f"formula {text!r}: {ast.dump(node)} is outside the op language")
+
+
+def python_expr(tree: Tree, names: dict[str, str] | None = None, *, inline: bool = False,
+                fn_prefix: str = "f_") -> str:
+    """``tree`` as Python source over floats.
+
+    ``names`` renames the variables (``{"a": "x3"}``); division and powers call
+    the IEEE-safe ``f_div``/``f_pow`` and primitives ``f_<name>`` (``fn_prefix``
+    changes that), so the code never raises on a value outside a domain.
+    With ``inline=True``, primitives that have an inline template use it.
+    """
+    names = names or {}
+
+    def go(t: Tree) -> str:
+        kind = t[0]
+        if kind == "num":
+            return repr(t[1])
+        if kind == "var":
+            return names.get(t[1], t[1])
+        if kind == "neg":
+            return f"(-{go(t[1])})"
+        if kind == "call":
+            prim = PRIMITIVES[t[1]]
+            args = [go(a) for a in t[2:]]
+            if inline and prim.inline is not None and len(args) == 1 and args[0].isidentifier():
+                return prim.inline.format(args[0])
+            fn = "abs" if t[1] == "abs" else f"{fn_prefix}{t[1]}"
+            return f"{fn}({', '.join(args)})"
+        left, right = go(t[1]), go(t[2])
+        if kind == "/":
+            if inline and (right.isidentifier() or t[2][0] == "num"):
+                # a float division inline; only a zero divisor takes the IEEE-safe call
+                return f"({left} / {right} if {right} else {fn_prefix}div({left}, {right}))"
+            return f"{fn_prefix}div({left}, {right})"
+        if kind == "**":
+            return f"{fn_prefix}pow({left}, {right})"
+        return f"({left} {kind} {right})"
+
+    return go(tree)
+
+
+def float_namespace() -> dict[str, Any]:
+    """The functions :func:`python_expr`'s code calls, for ``exec``."""
+    ns: dict[str, Any] = {f"f_{name}": prim.float_fn for name, prim in PRIMITIVES.items()}
+    ns.update(f_div=f_div, f_pow=f_pow)
+    return ns
+
+
+# -- the table -------------------------------------------------------------------------------------
+
+
+class Op(str):
+    """An op as the graph shows it (a ``str``: ``node.op == "*"``) carrying its description.
+
+    ``key`` is unique (``x * y`` is ``mul``, ``x * 2`` is ``mul_c``); ``arity``
+    is the number of Value inputs (None for the n-ary ops); ``forward`` and
+    ``grads`` are the formulas' trees (None for the n-ary ops); ``n_consts``
+    counts the recorded constants of a fixed-arity op.
+    """
+
+    key: str
+    arity: int | None
+    forward: Tree | None
+    grads: tuple[Tree, ...] | None
+    forward_text: str | None
+    grads_text: tuple[str, ...] | None
+    n_consts: int
+
+    def __new__(cls, key: str, symbol: str, arity: int | None, forward: str | None = None,
+                grads: Sequence[str] | None = None) -> Op:
+        self = super().__new__(cls, symbol)
+        self.key = key
+        self.arity = arity
+        self.forward_text = forward
+        self.grads_text = tuple(grads) if grads is not None else None
+        self.forward = parse_formula(forward) if forward is not None else None
+        self.grads = tuple(parse_formula(g) for g in grads) if grads is not None else None
+        if arity is not None and (self.grads is None or len(self.grads) != arity):
+            raise FormulaError(f"op {key!r}: {arity} input(s) need {arity} derivative formula(s)")
+        self.n_consts = int(forward is not None and _uses(self.forward, "c"))
+        return self
+
+    @property
+    def symbol(self) -> str:
+        """The text a graph shows for this op."""
+        return str.__str__(self)
+
+    def __reduce__(self) -> tuple[Callable[[str], Op], tuple[str]]:
+        return by_key, (self.key,)
+
+    def __repr__(self) -> str:  # as the plain string, so messages and reprs read as before
+        return repr(self.symbol)
+
+
+def _uses(tree: Tree, name: str) -> bool:
+    if tree[0] == "var":
+        return tree[1] == name
+    return any(isinstance(t, list) and _uses(t, name) for t in tree[1:])
+
+
+#            key        symbol     arity  forward          d/da (, d/db)
+TABLE: tuple[Op, ...] = (
+    Op("add",       "+",         2, "a + b",        ["1", "1"]),
+    Op("add_c",     "+",         1, "a + c",        ["1"]),
+    Op("sub",       "-",         2, "a - b",        ["1", "-1"]),
+    Op("sub_c",     "-",         1, "a - c",        ["1"]),
+    Op("rsub_c",    "-",         1, "c - a",        ["-1"]),
+    Op("mul",       "*",         2, "a * b",        ["b", "a"]),
+    Op("mul_c",     "*",         1, "a * c",        ["c"]),
+    Op("div",       "/",         2, "a / b",        ["1 / b", "-out / b"]),       # -a/b² without b*b underflowing
+    Op("div_c",     "/",         1, "a / c",        ["1 / c"]),
+    Op("rdiv_c",    "/",         1, "c / a",        ["-out / a"]),
+    Op("pow",       "**",        2, "a ** b",       ["dpow(a, b)", "xlog(out, a)"]),  # b·a^(b-1), a^b·ln a
+    Op("pow_c",     "**",        1, "a ** c",       ["dpow(a, c)"]),
+    Op("rpow_c",    "**",        1, "c ** a",       ["xlog(out, c)"]),
+    Op("neg",       "neg",       1, "-a",           ["-1"]),
+    Op("abs",       "abs",       1, "abs(a)",       ["sign(a)"]),                 # 0 at the kink
+    Op("exp",       "exp",       1, "exp(a)",       ["out"]),
+    Op("log",       "log",       1, "log(a)",       ["1 / a"]),
+    Op("sqrt",      "sqrt",      1, "sqrt(a)",      ["0.5 / out"]),
+    Op("tanh",      "tanh",      1, "tanh(a)",      ["1 - out * out"]),
+    Op("sigmoid",   "sigmoid",   1, "sigmoid(a)",   ["out * (1 - out)"]),
+    Op("relu",      "relu",      1, "relu(a)",      ["step(a)"]),                 # 0 at the kink
+    Op("sin",       "sin",       1, "sin(a)",       ["cos(a)"]),
+    Op("cos",       "cos",       1, "cos(a)",       ["-sin(a)"]),
+    Op("sum",       "sum",       None),
+    Op("dot",       "dot",       None),
+    Op("max",       "max",       None),
+    Op("logsumexp", "logsumexp", None),
+)
+OPS: dict[str, Op] = {op.key: op for op in TABLE}
+_DOT = OPS["dot"]
+
+
+def by_key(key: str) -> Op:
+    """The op with this key; a KeyError names the known keys."""
+    try:
+        return OPS[key]
+    except KeyError:
+        raise KeyError(f"no op {key!r}; known ops: {', '.join(OPS)}") from None
+
+
+# -- reading a node ------------------------------------------------------------------------------
+
+
+def op_of(node: Any) -> Op | None:
+    """The described op that made ``node``, or None (a leaf, or a node made by hand with a plain string op)."""
+    op = node.op
+    return op if type(op) is Op and node.parents else None
+
+
+def constants(node: Any) -> tuple[float, ...]:
+    """The constants recorded with ``node`` (``x * 2`` records ``(2.0,)``; most ops record none)."""
+    consts = getattr(node, "_consts", ())
+    if type(consts) is float:  # one constant, stored bare (a float costs the cyclic collector nothing)
+        return (consts,)
+    if node.op is _DOT:  # (c0, npairs) stored; the coefficients are the local derivatives after the pairs
+        c0, npairs = consts
+        return (c0, float(npairs), *node.local_grads[2 * npairs:])
+    return consts
+
+
+def evaluate(key: str, values: Sequence[float], consts: Sequence[float] = ()) -> float:
+    """The forward value of op ``key`` on input values and constants: the reference every evaluator matches."""
+    op = by_key(key)
+    if op.forward is not None:
+        env = _env(op, values, consts, None)
+        return _eval_tree(op.forward, env, _FLOAT)
+    return float(_NARY_FORWARD[key](list(values), tuple(consts)))
+
+
+def local_grads(key: str, values: Sequence[float], out: float, consts: Sequence[float] = ()) -> tuple[float, ...]:
+    """The local derivatives of op ``key`` at these values, as floats (the fast path's numbers)."""
+    op = by_key(key)
+    if op.grads is not None:
+        env = _env(op, values, consts, out)
+        return tuple(float(_eval_tree(g, env, _FLOAT)) for g in op.grads)
+    return tuple(float(g) for g in _NARY_GRADS[key](list(values), out, tuple(consts)))
+
+
+def value_grads(node: Any) -> tuple[Any, ...]:
+    """The local derivatives of ``node`` built from Value ops, aligned with ``node.parents``.
+
+    Each entry is a Value whose graph reaches the node's inputs (so it can be
+    differentiated again), or a float where the derivative is constant there
+    (``step``, ``sign``, the arg max routing of ``max``, a recorded constant).
+    A node made by hand with plain-number local derivatives has no formula:
+    a TypeError names it.
+    """
+    op = op_of(node)
+    if op is None:
+        raise TypeError(
+            f"cannot differentiate twice through {node!r} (op {str(node.op)!r}): its local derivatives are "
+            "plain numbers with no formula; build it from the engine's ops to get higher derivatives"
+        )
+    consts = constants(node)
+    if op.grads is not None:
+        env = _env(op, node.parents, consts, node)
+        return tuple(_eval_tree(g, env, _VALUE) for g in op.grads)
+    return tuple(_NARY_GRADS[op.key](list(node.parents), node, consts))
+
+
+def _env(op: Op, values: Sequence[Any], consts: Sequence[float], out: Any) -> dict[str, Any]:
+    env: dict[str, Any] = {"out": out}
+    for name, v in zip(("a", "b"), values):
+        env[name] = v
+    if consts:
+        env["c"] = consts[0]
+    return env
+
+
+# Two ways to evaluate a tree: on floats (IEEE-safe), and on Values or floats (building graph nodes).
+_FLOAT = "float"
+_VALUE = "value"
+
+
+def _eval_tree(t: Tree, env: dict[str, Any], mode: str) -> Any:
+    kind = t[0]
+    if kind == "num":
+        return t[1]
+    if kind == "var":
+        return env[t[1]]
+    if kind == "neg":
+        return -_eval_tree(t[1], env, mode)
+    if kind == "call":
+        args = [_eval_tree(a, env, mode) for a in t[2:]]
+        prim = PRIMITIVES[t[1]]
+        if mode == _VALUE and any(hasattr(a, "parents") for a in args):
+            if prim.method is not None:
+                return getattr(args[0], prim.method)()
+            if t[1] == "dpow":  # p·a**(p-1) with a Value base: a graph, differentiable again
+                a, p = args
+                return 0.0 if _data(p) == 0.0 else p * a ** (p - 1.0)
+            if t[1] == "xlog":  # out·ln a with a Value: masked where PyTorch masks it
+                out, a = args
+                if _data(a) == 0.0 and _data(out) == 0.0:
+                    return 0.0
+                return out * (a.log() if hasattr(a, "parents") else f_log(a))
+            return prim.float_fn(*(_data(a) for a in args))  # piecewise constant: a constant of the graph
+        return prim.float_fn(*args)
+    left = _eval_tree(t[1], env, mode)
+    right = _eval_tree(t[2], env, mode)
+    if mode == _VALUE and (hasattr(left, "parents") or hasattr(right, "parents")):
+        if kind == "+":
+            return left + right
+        if kind == "-":
+            return left - right
+        if kind == "*":
+            return left * right
+        if kind == "/":
+            return left / right
+        return left ** right
+    if kind == "+":
+        return left + right
+    if kind == "-":
+        return left - right
+    if kind == "*":
+        return left * right
+    if kind == "/":
+        return f_div(left, right)
+    return f_pow(left, right)
+
+
+def _data(x: Any) -> float:
+    return x.data if hasattr(x, "parents") else x
+
+
+# -- the n-ary ops: generic over floats and Values -----------------------------------------------
+
+
+def _sum_forward(values: list[Any], consts: tuple[float, ...]) -> Any:
+    s = consts[0] if consts else 0.0
+    for v in values:
+        s = s + v
+    return s
+
+
+def _dot_forward(values: list[Any], consts: tuple[float, ...]) -> Any:
+    c0, npairs, coefs = consts[0], int(consts[1]), consts[2:]
+    s = c0
+    for k in range(npairs):
+        s = s + values[2 * k] * values[2 * k + 1]
+    for coef, v in zip(coefs, values[2 * npairs:]):
+        s = s + coef * v
+    return s
+
+
+def _first_argmax(data: list[float]) -> int:
+    """The first NaN if there is one (max propagates NaN, as in PyTorch), else the first largest."""
+    best = 0
+    for i, x in enumerate(data):
+        if x != x:
+            return i
+        if x > data[best]:
+            best = i
+    return best
+
+
+def _max_forward(values: list[Any], consts: tuple[float, ...]) -> Any:
+    return values[_first_argmax([_data(v) for v in values])]
+
+
+def _logsumexp_forward(values: list[Any], consts: tuple[float, ...]) -> float:
+    data = [_data(v) for v in values]
+    m = max(data)
+    if any(x != x for x in data):
+        return _NAN
+    if math.isinf(m):  # all -inf (log 0), or an +inf input: the shift trick does not apply
+        return m
+    return m + math.log(math.fsum(math.exp(x - m) for x in data))
+
+
+def _sum_grads(values: list[Any], out: Any, consts: tuple[float, ...]) -> list[Any]:
+    return [1.0] * len(values)
+
+
+def _dot_grads(values: list[Any], out: Any, consts: tuple[float, ...]) -> list[Any]:
+    npairs = int(consts[1])
+    grads: list[Any] = []
+    for k in range(npairs):
+        grads += (values[2 * k + 1], values[2 * k])
+    grads.extend(consts[2:])
+    return grads
+
+
+def _max_grads(values: list[Any], out: Any, consts: tuple[float, ...]) -> list[Any]:
+    best = _first_argmax([_data(v) for v in values])
+    return [1.0 if i == best else 0.0 for i in range(len(values))]
+
+
+def _logsumexp_grads(values: list[Any], out: Any, consts: tuple[float, ...]) -> list[Any]:
+    """softmax_i = exp(p_i - out); nan where that is inf - inf or -inf + inf (as PyTorch)."""
+    if hasattr(out, "parents"):
+        return [(v - out).exp() for v in values]
+    data = [_data(v) for v in values]
+    m = max(data)
+    if math.isfinite(m) and all(x == x for x in data):  # exp(x_i - m) / Σ: exact where exp(x_i - out) rounds
+        exps = [math.exp(x - m) for x in data]
+        s = math.fsum(exps)
+        return [e / s for e in exps]
+    return [f_exp(x - out) for x in data]  # inf - inf is nan, as in PyTorch
+
+
+_NARY_FORWARD: dict[str, Callable[..., Any]] = {
+    "sum": _sum_forward, "dot": _dot_forward, "max": _max_forward, "logsumexp": _logsumexp_forward,
+}
+_NARY_GRADS: dict[str, Callable[..., list[Any]]] = {
+    "sum": _sum_grads, "dot": _dot_grads, "max": _max_grads, "logsumexp": _logsumexp_grads,
+}
+
+
+# -- for the browser -------------------------------------------------------------------------------
+
+
+def table_json() -> dict[str, dict[str, Any]]:
+    """Every op as JSON-able data: ``{key: {"symbol", "arity", "forward", "grads"}}`` (trees; None for n-ary)."""
+    return {
+        op.key: {
+            "symbol": op.symbol,
+            "arity": op.arity,
+            "forward": op.forward,
+            "grads": list(op.grads) if op.grads is not None else None,
+        }
+        for op in TABLE
+    }
