@@ -348,3 +348,134 @@ def test_hostile_labels_and_op_names_run_no_script_and_leave_no_javascript_url(t
     # no link anywhere: no element has a URL attribute at all
     for tag, attrs in elements(page) + elements(dom):
         assert not set(attrs) & {"href", "xlink:href", "src", "action", "formaction", "background", "poster"}, tag
+
+
+# -- nudging: the forward pass again, in the browser ----------------------------------------------------------
+
+
+def neuron_at(**changes: float) -> Value:
+    values = {"x1": 2.0, "x2": -1.0, "w1": -0.5, "w2": 0.75, "b": 0.25}
+    values.update(changes)
+    v = {k: Value(x, label=k) for k, x in values.items()}
+    o = (v["x1"] * v["w1"] + v["x2"] * v["w2"] + v["b"]).tanh()
+    o.label = "o"
+    return o
+
+
+def close(a: float, b: float) -> bool:
+    return a == b or math.isclose(a, b, rel_tol=1e-14, abs_tol=1e-300)
+
+
+@needs_chromium
+def test_nudging_a_leaf_recomputes_the_forward_pass_as_python_does(tmp_path) -> None:
+    o, leaves = neuron()
+    page = draw_backward_steps(o, precision=6)
+    o.backward()
+    k = topological_order(o).index(leaves["w1"])
+    delta = 0.125
+    driver = f"""
+var node = document.getElementById('n{k}');
+node.dispatchEvent(new MouseEvent('click', {{bubbles: true}}));
+var input = document.querySelector('input.cr-delta');
+input.value = '{delta}';
+input.dispatchEvent(new Event('input', {{bubbles: true}}));
+"""
+    dom = dump_dom(page, tmp_path, driver=driver)
+    result = next(a for a in by_attr(dom, "data-predicted"))
+    moved = neuron_at(w1=-0.5 + delta)
+    assert result["data-leaf"] == "w1" and float(result["data-delta"]) == delta
+    assert close(float(result["data-new-output"]), moved.data)
+    assert close(float(result["data-actual"]), moved.data - o.data)
+    assert float(result["data-predicted"]) == leaves["w1"].grad * delta
+    # every node shows its new value
+    shown = {a["data-name"]: float(a["data-value"]) for a in by_attr(dom, "data-value") if "data-name" in a}
+    new_values = {name: node.data for node, name in node_names(moved).items()}
+    assert shown.keys() == new_values.keys()
+    for name, value in new_values.items():
+        assert close(shown[name], value), name
+
+
+@needs_chromium
+def test_nudging_is_off_for_ops_the_page_does_not_know(tmp_path) -> None:
+    x = Value(2.0, label="x")
+    y = Value(4.0, "", "square", (x,), (4.0,))  # made by hand: no formula recorded
+    out = y * 3.0
+    page = draw_backward_steps(out)
+    assert explore(out).data["nudge"]["ok"] is False
+    dom = dump_dom(page, tmp_path, "#node=x")
+    assert "Nudging is off" in dom and "'square'" in dom
+    delta = next(a for tag, a in elements(dom) if "cr-delta" in a.get("class", ""))
+    assert "disabled" in delta
+
+
+# -- the JavaScript op evaluator against autograd.ops.evaluate ------------------------------------------------
+
+
+SAMPLES = [0.0, -0.0, 0.5, 1.5, -2.0, 3.0, -1.0, 1.0, 710.0, -800.0, 1e308, -1e-300, math.inf, -math.inf, math.nan]
+
+
+def evaluator_cases() -> list[tuple[str, list[float], list[float]]]:
+    from autograd import ops
+
+    cases: list[tuple[str, list[float], list[float]]] = []
+    for op in ops.TABLE:
+        if op.arity == 2:
+            cases += [(op.key, [a, b], []) for a in SAMPLES for b in SAMPLES]
+        elif op.arity == 1 and op.n_consts:
+            cases += [(op.key, [a], [c]) for a in SAMPLES for c in SAMPLES]
+        elif op.arity == 1:
+            cases += [(op.key, [a], []) for a in SAMPLES]
+    lists = [[1.0, 2.0, 3.0], [0.5], [-1.0, 1e308, 1e308], [math.nan, 1.0], [1.0, math.nan], [-math.inf, -math.inf],
+             [math.inf, 1.0], [1e-300, -2.5, 7.25, 0.1, 0.2, 0.3], [-0.0, 0.0]]
+    for xs in lists:
+        cases += [("sum", xs, [0.0]), ("sum", xs, [2.5]), ("max", xs, []), ("logsumexp", xs, [])]
+    cases += [("dot", [1.0, 2.0, 3.0, 4.0], [0.5, 2.0]), ("dot", [1.0, 2.0, 3.0], [0.0, 1.0, -2.0]),
+              ("dot", [1e308, 10.0], [0.0, 1.0]), ("dot", [2.0, 3.0], [1.0, 0.0, 0.5, 0.25])]
+    return cases
+
+
+def _to_text(x: float) -> str:
+    return "nan" if x != x else ("inf" if x == math.inf else ("-inf" if x == -math.inf else repr(x)))
+
+
+@needs_chromium
+def test_the_javascript_evaluator_matches_python_for_every_op(tmp_path) -> None:
+    from autograd import ops
+
+    cases = evaluator_cases()
+    assert {key for key, _, _ in cases} == set(ops.OPS)  # every op key is covered
+    encoded = [[k, [_to_text(v) for v in vs], [_to_text(c) for c in cs]] for k, vs, cs in cases]
+    payload = to_script_json({"table": ops.table_json(), "cases": encoded})
+    page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+<pre id="out"></pre>
+<script type="application/json" id="cases">{payload}</script>
+<script>{page_module.asset("explorer.js")}</script>
+<script>
+var input = JSON.parse(document.getElementById('cases').textContent);
+var num = function (s) {{ return s === 'nan' ? NaN : s === 'inf' ? Infinity : s === '-inf' ? -Infinity : Number(s); }};
+var out = input.cases.map(function (c) {{
+  try {{ return crExact(crEvalOp(input.table, c[0], c[1].map(num), c[2].map(num))); }}
+  catch (e) {{ return 'error: ' + e.message; }}
+}});
+document.getElementById('out').textContent = JSON.stringify(out);
+</script></body></html>"""
+    (tmp_path / "eval.html").write_text(page, encoding="utf-8")
+    from tests.autograd.chromium import run
+
+    dom = run(["--dump-dom", (tmp_path / "eval.html").as_uri()]).stdout
+    got = json.loads(re.search(r'<pre id="out">(.*?)</pre>', dom, re.S).group(1))
+    assert len(got) == len(cases)
+    transcendental = {"exp", "log", "sqrt", "tanh", "sigmoid", "sin", "cos", "pow", "pow_c", "rpow_c", "logsumexp"}
+    mismatches = []
+    for (key, values, consts), text in zip(cases, got):
+        want = ops.evaluate(key, values, consts)
+        have = float(text)  # "nan", "inf", "-0" and plain numbers all read back
+        if want != want:
+            ok = have != have
+        elif key in transcendental:  # libm and V8 may round the last bit differently
+            ok = have == want or abs(have - want) <= 2 * math.ulp(want)
+        else:
+            ok = have == want and math.copysign(1.0, have) == math.copysign(1.0, want)
+        if not ok:
+            mismatches.append((key, values, consts, want, text))
+    assert not mismatches, mismatches[:10]

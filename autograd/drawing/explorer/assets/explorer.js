@@ -47,12 +47,57 @@ function crFmt(x, p) {
 /* A float as text that reads back to the same float (Python's float() parses it). */
 function crExact(x) {
   if (x !== x) return "nan";
+  if (x === 0 && 1 / x < 0) return "-0";
   if (x === Infinity) return "inf";
   if (x === -Infinity) return "-inf";
   return String(x);
 }
 
-/* -- the op evaluator: expression trees from autograd.ops.table_json() ----------------------- */
+/* -- the op evaluator: expression trees from autograd.ops.table_json() -----------------------
+ * Each primitive matches its Python reference in autograd/ops.py (f_exp, f_pow, ...), IEEE results
+ * included: inf and nan instead of errors, so a nudge shows what the engine would compute. */
+
+/* Python's math.pow (f_pow): as Math.pow but 1 ** anything = 1 and (-1) ** +-inf = 1. */
+function crPow(a, p) {
+  if (a === 1) return 1;
+  if (a === -1 && (p === Infinity || p === -Infinity)) return 1;
+  return Math.pow(a, p);
+}
+
+/* Python's math.fsum: the correctly rounded sum (Shewchuk's partials), so logsumexp matches bit for bit. */
+function crFsum(xs) {
+  var partials = [], special = 0, i, j;
+  for (i = 0; i < xs.length; i++) {
+    var x = xs[i];
+    if (!isFinite(x)) { special += x; continue; }
+    var kept = 0;
+    for (j = 0; j < partials.length; j++) {
+      var y = partials[j];
+      if (Math.abs(x) < Math.abs(y)) { var t = x; x = y; y = t; }
+      var hi = x + y, lo = y - (hi - x);
+      if (lo !== 0) partials[kept++] = lo;
+      x = hi;
+    }
+    partials.length = kept;
+    partials.push(x);
+  }
+  if (special !== 0 || special !== special) return special;
+  var n = partials.length;
+  if (!n) return 0;
+  var sum = partials[--n], low = 0;
+  while (n > 0) {
+    var xx = sum, yy = partials[--n];
+    sum = xx + yy;
+    low = yy - (sum - xx);
+    if (low !== 0) break;
+  }
+  // round half even across the remaining partials, as CPython does
+  if (n > 0 && ((low < 0 && partials[n - 1] < 0) || (low > 0 && partials[n - 1] > 0))) {
+    var yr = low * 2, xr = sum + yr;
+    if (yr === xr - sum) sum = xr;
+  }
+  return sum;
+}
 
 var CR_FUNCTIONS = {
   exp: Math.exp,
@@ -61,15 +106,17 @@ var CR_FUNCTIONS = {
   tanh: Math.tanh,
   sigmoid: function (a) {
     if (a >= 0) return 1 / (1 + Math.exp(-a));
-    var e = Math.exp(a);
-    return e / (1 + e);
+    if (a < 0) { var e = Math.exp(a); return e / (1 + e); }
+    return a;  // nan
   },
-  relu: function (a) { return a > 0 ? a : (a !== a ? a : 0); },
+  relu: function (a) { return a > 0 || a !== a ? a : 0; },
   abs: Math.abs,
   sin: Math.sin,
   cos: Math.cos,
-  sign: function (a) { return a > 0 ? 1 : a < 0 ? -1 : (a !== a ? a : 0); },
-  step: function (a) { return a > 0 ? 1 : (a !== a ? a : 0); }
+  sign: function (a) { return a > 0 ? 1 : a < 0 ? -1 : 0; },
+  step: function (a) { return a <= 0 ? 0 : 1; },
+  dpow: function (a, p) { return p === 0 ? 0 : p * crPow(a, p - 1); },
+  xlog: function (out, a) { return a === 0 && out === 0 ? 0 : out * Math.log(a); }
 };
 
 function crEvalTree(t, env) {
@@ -84,16 +131,18 @@ function crEvalTree(t, env) {
     case "-": return crEvalTree(t[1], env) - crEvalTree(t[2], env);
     case "*": return crEvalTree(t[1], env) * crEvalTree(t[2], env);
     case "/": return crEvalTree(t[1], env) / crEvalTree(t[2], env);
-    case "**": return Math.pow(crEvalTree(t[1], env), crEvalTree(t[2], env));
+    case "**": return crPow(crEvalTree(t[1], env), crEvalTree(t[2], env));
     case "call":
       if (!Object.prototype.hasOwnProperty.call(CR_FUNCTIONS, t[1])) throw new Error("unknown function " + t[1]);
-      return CR_FUNCTIONS[t[1]](crEvalTree(t[2], env));
+      var args = [];
+      for (var i = 2; i < t.length; i++) args.push(crEvalTree(t[i], env));
+      return CR_FUNCTIONS[t[1]].apply(null, args);
     default:
       throw new Error("unknown expression " + String(op));
   }
 }
 
-/* The value of op `key` on parent values `p` with recorded constants `c` (see autograd.ops). */
+/* The value of op `key` on parent values `p` with recorded constants `c` (see autograd.ops.evaluate). */
 function crEvalOp(table, key, p, c) {
   var i, s, m;
   c = (c || []).map(crNum);
@@ -109,12 +158,12 @@ function crEvalOp(table, key, p, c) {
       for (i = 0; i < c.length - 2; i++) s += c[2 + i] * p[2 * pairs + i];
       return s;
     case "max":
-      m = -Infinity;
+      m = 0;
       for (i = 0; i < p.length; i++) {
-        if (p[i] !== p[i]) return NaN;
-        if (p[i] > m) m = p[i];
+        if (p[i] !== p[i]) return p[i];
+        if (p[i] > p[m]) m = i;
       }
-      return m;
+      return p[m];
     case "logsumexp":
       m = -Infinity;
       for (i = 0; i < p.length; i++) {
@@ -122,13 +171,13 @@ function crEvalOp(table, key, p, c) {
         if (p[i] > m) m = p[i];
       }
       if (m === -Infinity || m === Infinity) return m;
-      s = 0;
-      for (i = 0; i < p.length; i++) s += Math.exp(p[i] - m);
-      return m + Math.log(s);
+      return m + Math.log(crFsum(p.map(function (x) { return Math.exp(x - m); })));
   }
   var entry = table[key];
   if (!entry || !entry.forward) throw new Error("no forward formula for op " + key);
-  return crEvalTree(entry.forward, { a: p[0], b: p[1], c: c[0] });
+  var env = { a: p[0], b: p[1] };
+  if (c.length) env.c = c[0];
+  return crEvalTree(entry.forward, env);
 }
 
 /* -- the explorer ----------------------------------------------------------------------- */
