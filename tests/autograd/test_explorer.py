@@ -108,11 +108,19 @@ def test_assets_are_package_files_and_the_data_cannot_close_its_script() -> None
 def test_same_picture_as_draw() -> None:
     o, leaves = neuron()
     o.backward()
-    ex = explore(o, legend=False)
-    drawn = draw(o, legend=False).source
+    ex = explore(o)
+    drawn = draw(o, legend=False).source  # the page draws its legend in HTML beside the picture
     # the same nodes, labels and edges: the explorer uses draw's DOT builder (only the shown grads could differ,
     # and after backward() they are the same numbers)
     assert ex.dot_source == drawn
+
+
+def test_legend_lists_the_roles_present_and_can_be_left_out() -> None:
+    o, _ = neuron()
+    legend = [entry[0] for entry in explore(o).data["legend"]]
+    assert legend == ["input", "parameter", "intermediate", "op", "output", "this step", "used steps",
+                      "paths of the selected value"]
+    assert explore(o, legend=False).data["legend"] == []
 
 
 def test_page_size_grows_linearly(tmp_path) -> None:

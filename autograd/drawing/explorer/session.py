@@ -19,13 +19,15 @@ from autograd.drawing.build import build, check_size
 from autograd.drawing.explorer.data import explorer_data, same_shape, to_script_json
 from autograd.drawing.explorer.page import asset, page_html
 from autograd.drawing.grouping import resolve_groups
-from autograd.drawing.style import DEFAULT_MAX_NODES, DONE, HIGHLIGHT, options
+from autograd.drawing.style import COLORS, DEFAULT_MAX_NODES, DONE, HIGHLIGHT, options
 from autograd.graph import check_value, topological_order
 from autograd.trace import node_names
 from autograd.value import Value
 
 PATH_COLOR = "#8e44ad"  # the selected node's paths (explorer.css: --cr-path)
 DEFAULT_TITLE = "Backward pass, step by step"
+_ROLE_ORDER = ("input", "parameter", "constant", "value", "op", "output")
+_ROLE_NAMES = {"value": "intermediate"}
 _OPTIONS = ("rankdir", "show_local_grads", "precision", "params", "group_by", "max_nodes", "legend", "timeout")
 
 
@@ -45,21 +47,33 @@ class Explorer:
         if not isinstance(title, str):
             raise TypeError(f"title must be a str, got {type(title).__name__}: {title!r}")
         self.title = title
-        self._opts = options(rankdir, True, show_local_grads, precision, params, False, legend)
+        # The legend is drawn by the page (HTML, beside the picture), so the picture is draw(..., legend=False)'s.
+        self._opts = options(rankdir, True, show_local_grads, precision, params, False, False)
+        self._legend = bool(legend)
         self._group_by = group_by
         order = topological_order(root)
         groups = resolve_groups(order, group_by)
         check_size(root, order, groups, False, max_nodes)  # before any work that grows with the graph
         names = node_names(root, order)
         grads: dict[Value, float] = {}
-        self._data = explorer_data(root, order, names, self._opts, groups, title, grads)
-        marks = [("this step", HIGHLIGHT), ("used steps", DONE), ("paths of the selected value", PATH_COLOR)]
-        picture = build(root, order, names, self._opts, groups, grads=grads, legend_marks=marks)
+        self._data = self._with_legend(explorer_data(root, order, names, self._opts, groups, title, grads))
+        picture = build(root, order, names, self._opts, groups, grads=grads)
         self.dot_source = picture.source
         self.svg = backend.render(picture.source, "svg", timeout=timeout).decode("utf-8")
         self._widget: Any = None
 
     # -- data --------------------------------------------------------------------------------
+
+    def _with_legend(self, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` with the legend entries the page shows: the roles present, then the edge colours."""
+        if not self._legend:
+            data["legend"] = []
+            return data
+        present = {node["r"] for node in data["nodes"]} | ({"op"} if any("op" in n for n in data["nodes"]) else set())
+        data["legend"] = [[_ROLE_NAMES.get(r, r), COLORS[r], "fill"] for r in _ROLE_ORDER if r in present] + [
+            ["this step", HIGHLIGHT, "line"], ["used steps", DONE, "line"],
+            ["paths of the selected value", PATH_COLOR, "line"]]
+        return data
 
     @property
     def data(self) -> dict[str, Any]:
@@ -80,7 +94,7 @@ class Explorer:
         order = topological_order(root)
         names = node_names(root, order)
         groups = resolve_groups(order, self._group_by)
-        new = explorer_data(root, order, names, self._opts, groups, self.title, {})
+        new = self._with_legend(explorer_data(root, order, names, self._opts, groups, self.title, {}))
         differs = same_shape(self._data, new)
         if differs:
             raise ValueError(f"update needs a graph of the same shape as the one laid out: {differs}; "

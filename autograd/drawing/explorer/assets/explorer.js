@@ -311,18 +311,47 @@ function crMount(root, data, options) {
     ui.gradBox.appendChild(crEl("h2", null, "Gradients so far"));
     ui.gradTable = crEl("table", { "class": "cr-grads" });
     ui.gradBox.appendChild(ui.gradTable);
-    side.appendChild(ui.gradBox);
 
     var help = crEl("p", { "class": "cr-help" },
       "\u2190 \u2192 step, Home/End first/last, space play/pause. Click a value for its paths; " +
       "click an input or parameter to nudge it.");
 
+    ui.legend = crEl("div", { "class": "cr-legend", "aria-label": "legend" });
     root.insertBefore(bar, graph);
+    root.insertBefore(ui.legend, graph);
     var main = crEl("div", { "class": "cr-main" });
+    var left = crEl("div", { "class": "cr-left" });
     root.insertBefore(main, graph);
-    main.appendChild(graph);
+    left.appendChild(graph);
+    left.appendChild(ui.gradBox);
+    main.appendChild(left);
     main.appendChild(side);
     root.appendChild(help);
+  }
+
+  var CR_COLOR = /^#[0-9a-fA-F]{6}$/;
+  function buildLegend() {
+    ui.legend.textContent = "";
+    (D.legend || []).forEach(function (entry) {
+      var item = crEl("span", { "class": "cr-legend-item" });
+      var swatch = crEl("span", { "class": entry[2] === "line" ? "cr-swatch cr-line" : "cr-swatch" });
+      if (CR_COLOR.test(entry[1])) {  // a colour from the drawing's palette, nothing else
+        if (entry[2] === "line") swatch.style.borderTopColor = entry[1];
+        else swatch.style.backgroundColor = entry[1];
+      }
+      item.appendChild(swatch);
+      item.appendChild(document.createTextNode(entry[0]));
+      ui.legend.appendChild(item);
+    });
+  }
+
+  function fitPicture() {
+    // grow a small picture up to 1.5 times its natural size, never past the box
+    var w = parseFloat(svg.getAttribute("width")), unit = /pt$/.test(svg.getAttribute("width") || "") ? 4 / 3 : 1;
+    if (w > 0) {
+      svg.style.width = "100%";
+      svg.style.maxWidth = Math.round(w * unit * 1.5) + "px";
+    }
   }
 
   function buildGradTable() {
@@ -637,6 +666,8 @@ function crMount(root, data, options) {
   load(data);
   findElements();
   buildControls();
+  buildLegend();
+  fitPicture();
   buildGradTable();
   wire();
   if (!D.nudge.ok) ui.nudgeInfo.textContent = "Nudging is off: " + D.nudge.reason + ".";
