@@ -143,6 +143,11 @@ def test_large_graphs_are_refused_with_draws_advice() -> None:
         explore(y)
     with pytest.raises(TypeError, match="collapse"):
         explore(y, collapse=True)
+    # an explicit step cap still works as before
+    z, _, _ = stepper_graph()
+    with pytest.raises(GraphTooLargeError, match="6 steps, more than max_steps=5"):
+        draw_backward_steps(z, max_steps=5)
+    assert draw_backward_steps(z, max_steps=6).count("<svg") == 1
 
 
 def test_no_step_cap_a_2000_step_page(tmp_path) -> None:
@@ -487,3 +492,56 @@ document.getElementById('out').textContent = JSON.stringify(out);
         if not ok:
             mismatches.append((key, values, consts, want, text))
     assert not mismatches, mismatches[:10]
+
+
+@needs_chromium
+def test_widget_module_renders_and_updates_in_place_in_the_browser(tmp_path) -> None:
+    """The anywidget module, given a stand-in model: two widgets in one document, then a live update."""
+    o, leaves = neuron()
+    ex = explore(o)
+    esm = page_module.asset("explorer.js") + "\n" + page_module.asset("widget.js")
+    first = json.dumps(ex.data)
+    leaves["w1"].data = 0.25
+    o2 = (leaves["x1"] * leaves["w1"] + leaves["x2"] * leaves["w2"] + leaves["b"]).tanh()
+    o2.label = "o"
+    ex.update(o2)
+    payload = to_script_json({"esm": esm, "svg": ex.svg, "first": first, "second": json.dumps(ex.data)})
+    page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+<div id="a"></div><div id="b"></div>
+<script type="application/json" id="payload">{payload}</script>
+<script type="module">
+const p = JSON.parse(document.getElementById('payload').textContent);
+const mod = await import(URL.createObjectURL(new Blob([p.esm], {{type: 'text/javascript'}})));
+function model(data) {{
+  const values = {{svg: p.svg, data: data}}, handlers = {{}};
+  return {{get: (k) => values[k], on: (ev, cb) => {{ handlers[ev] = cb; }},
+           set: (k, v) => {{ values[k] = v; (handlers['change:' + k] || (() => {{}}))(); }}}};
+}}
+const ma = model(p.first), mb = model(p.first);
+mod.default.render({{model: ma, el: document.getElementById('a')}});
+mod.default.render({{model: mb, el: document.getElementById('b')}});
+document.querySelector('#a button.cr-last').click();
+document.querySelector('#b button.cr-last').click();
+ma.set('data', p.second);
+document.body.setAttribute('data-done', 'yes');
+</script></body></html>"""
+    from tests.autograd.chromium import run
+
+    (tmp_path / "widget.html").write_text(page, encoding="utf-8")
+    dom = run(["--dump-dom", (tmp_path / "widget.html").as_uri()]).stdout
+    assert 'data-done="yes"' in dom
+    ids = [a["id"] for _, a in elements(dom) if "id" in a]
+    assert len(ids) == len(set(ids))  # two pictures, no id twice
+    shown = [a for a in by_attr(dom, "data-grad") if "data-name" in a]
+    a_grads = {a["data-name"]: float(a["data-grad"]) for a in shown if a["id"].startswith("crw1-")}
+    b_grads = {a["data-name"]: float(a["data-grad"]) for a in shown if a["id"].startswith("crw2-")}
+    o.backward()
+    old_w1 = leaves["w1"].grad
+    for leaf in leaves.values():
+        leaf.grad = 0.0
+    o2.backward()
+    assert b_grads["w1"] == old_w1  # the untouched widget keeps the first numbers
+    assert a_grads["w1"] == leaves["w1"].grad != old_w1  # the updated one shows the new pass, same layout
+    values = {a["data-name"]: float(a["data-value"]) for a in by_attr(dom, "data-value")
+              if a.get("id", "").startswith("crw1-")}
+    assert values["o"] == o2.data and values["w1"] == 0.25

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from autograd.drawing import render as backend
-from autograd.drawing.build import build, check_size
+from autograd.drawing.build import GraphTooLargeError, build, check_size
 from autograd.drawing.explorer.data import explorer_data, same_shape, to_script_json
 from autograd.drawing.explorer.page import asset, page_html
 from autograd.drawing.grouping import resolve_groups
@@ -186,14 +186,25 @@ def explore(root: Value, **options: Any) -> Explorer:
 
 
 def draw_backward_steps(root: Value, path: Union[str, Path, None] = None, *, title: str = DEFAULT_TITLE,
-                        **options: Any) -> str:
+                        max_steps: int | None = None, **options: Any) -> str:
     """A self-contained HTML page stepping through the backward pass of ``root`` (the explorer).
 
     The graph is laid out once; every step, selection and nudge happens in
     the page. Written to ``path`` when given; the HTML text is returned either
     way. Options as for :func:`explore`. Graphs above ``max_nodes`` drawn
-    nodes are refused as ``draw`` refuses them.
+    nodes are refused as ``draw`` refuses them; ``max_steps`` (no cap by
+    default) refuses a backward pass of more chain-rule steps.
     """
+    if max_steps is not None:
+        if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 0:
+            raise ValueError(f"max_steps must be a non-negative int or None, got {max_steps!r}")
+        check_value(root, "draw_backward_steps", " to draw")
+        n_steps = sum(len(node.parents) for node in topological_order(root))
+        if n_steps > max_steps:
+            raise GraphTooLargeError(
+                f"the backward pass of {root!r} has {n_steps} steps, more than max_steps={max_steps}: "
+                f"pass max_steps={n_steps} (or None) to show them all, or step through a smaller graph"
+            )
     page = explore(root, title=title, **options).html()
     if path is not None:
         Path(path).write_text(page, encoding="utf-8")
