@@ -425,6 +425,12 @@ def _write_svg(drawing: ModuleType, root: Value, path: str, wrt: Value | None) -
 def _write_html(drawing: ModuleType, root: Value, path: str) -> None:
     try:
         drawing.draw_backward_steps(root, path)
+    except drawing.GraphTooLargeError:
+        raise ExplainError(
+            f"could not write {path}: the expression's graph has more than {drawing.DEFAULT_MAX_NODES} nodes to "
+            "draw; explain a shorter expression, or build it in Python and call "
+            "autograd.explore(root, max_nodes=None).save(PAGE)"
+        ) from None
     except (OSError, RuntimeError, ValueError) as err:
         raise ExplainError(f"could not write {path}: {err}") from None
 

@@ -7,14 +7,18 @@ import math
 import re
 import shutil
 import sys
+import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd
 from autograd import Value, count_paths, draw, draw_backward_steps, explore, topological_order, total
 from autograd.drawing import GraphTooLargeError
 from autograd.drawing.explorer import page as page_module
 from autograd.drawing.explorer.data import to_script_json
+from autograd.drawing.text import plain
 from autograd.trace import node_names, trace_backward
 from tests.autograd.chromium import by_attr, dump_dom, elements, needs_chromium
 
@@ -175,6 +179,22 @@ def test_hostile_title_is_text() -> None:
     assert "<script>alert(1)" not in page and "&lt;/title&gt;&lt;script&gt;" in page
     with pytest.raises(TypeError, match="title"):
         explore(z, title=3)
+
+
+@settings(max_examples=25, deadline=None)
+@given(label=st.text(max_size=12), op=st.text(max_size=8), title=st.text(max_size=12))
+def test_any_label_op_or_title_gives_a_well_formed_page(label, op, title) -> None:
+    x = Value(1.5, label=label)
+    y = Value(3.0, "", op or "?", (x, x), (2.0, 0.5))
+    page = draw_backward_steps(y, title=title)
+    page.encode("utf-8")  # writable as UTF-8: no lone surrogate left
+    data = page_data(page)  # the data script parses as JSON, so nothing closed it early
+    names = [n["n"] for n in data["nodes"]]
+    assert names[0] == (plain(label) or "v0") or names[0] == plain(label) + "#0"  # "v1" as a label repeats
+    assert data["nodes"][-1]["op"] == plain(op or "?")
+    assert re.findall(r"<script([^>]*)>", page) == [' type="application/json" id="cr-data"', ""]
+    svg = page[page.index("<svg"):page.index("</svg>") + 6]
+    ET.fromstring(svg)  # the inline picture is well-formed XML
 
 
 # -- live updates and Jupyter --------------------------------------------------------------------------------

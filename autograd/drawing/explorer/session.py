@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from autograd.drawing import render as backend
+from autograd.drawing import text
 from autograd.drawing.build import GraphTooLargeError, build, check_size
 from autograd.drawing.explorer.data import explorer_data, same_shape, to_script_json
 from autograd.drawing.explorer.page import asset, page_html
@@ -46,7 +47,7 @@ class Explorer:
         check_value(root, "explore", " to explore")
         if not isinstance(title, str):
             raise TypeError(f"title must be a str, got {type(title).__name__}: {title!r}")
-        self.title = title
+        self.title = text.plain(title)  # control characters and lone surrogates shown, as in the picture
         # The legend is drawn by the page (HTML, beside the picture), so the picture is draw(..., legend=False)'s.
         self._opts = options(rankdir, True, show_local_grads, precision, params, False, False)
         self._legend = bool(legend)
