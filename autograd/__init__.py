@@ -15,6 +15,7 @@ from typing import Any
 from autograd.functional import log_softmax, logsumexp, max, softmax
 from autograd.graph import grad, reverse_topological_order, topological_order
 from autograd.modes import AnomalyError, detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
+from autograd.ops import Op
 from autograd.value import HookHandle, Value, dot, total
 
 # name -> submodule that defines it, imported on first access
@@ -41,11 +42,15 @@ _LAZY = {
     "jvp": "autograd.forward",
     "compare_modes": "autograd.forward",
     "collector_paused": "autograd.graph",
+    "hessian": "autograd.higher",
+    "hvp": "autograd.higher",
+    "gradgradcheck": "autograd.check",
 }
 
 __all__ = [
     "AnomalyError",
     "HookHandle",
+    "Op",
     "Value",
     "detect_anomaly",
     "dot",
@@ -75,4 +80,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    # only the public names: the submodules and helpers this file imports are not the API
+    return sorted(__all__)

@@ -25,7 +25,8 @@ from autograd.modes import AnomalyError, detect_anomaly, no_grad
 from autograd.trace import format_table
 from autograd.value import Value, as_float
 
-__all__ = ["AnomalyError", "GradcheckEntry", "GradcheckError", "GradcheckReport", "detect_anomaly", "gradcheck"]
+__all__ = ["AnomalyError", "GradcheckEntry", "GradcheckError", "GradcheckReport", "detect_anomaly", "gradcheck",
+           "gradgradcheck"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class GradcheckReport:
     eps: float
     atol: float
     rtol: float
+    check: str = "gradcheck"  # or "gradgradcheck": the entries are then second derivatives
 
     @property
     def ok(self) -> bool:
@@ -71,7 +73,8 @@ class GradcheckReport:
         return [e for e in self.entries if not e.ok]
 
     def __str__(self) -> str:
-        header = ("input", "value", "analytic", "numeric", "abs error", "rel error", "")
+        first = "input" if self.check == "gradcheck" else "second derivative"
+        header = (first, "value", "analytic", "numeric", "abs error", "rel error", "")
         rows = [header] + [
             (
                 e.name,
@@ -85,10 +88,11 @@ class GradcheckReport:
             for e in self.entries
         ]
         lines = format_table(rows, left={0, 6})
+        what = "input(s)" if self.check == "gradcheck" else "second derivative(s)"
         verdict = (
-            f"gradcheck passed: {len(self.entries)} input(s)"
+            f"{self.check} passed: {len(self.entries)} {what}"
             if self.ok
-            else f"gradcheck FAILED: {len(self.failures)} of {len(self.entries)} input(s) mismatched"
+            else f"{self.check} FAILED: {len(self.failures)} of {len(self.entries)} {what} mismatched"
         )
         tolerance = f"(eps={self.eps:g}, atol={self.atol:g}, rtol={self.rtol:g}; f = {self.output:.6g})"
         return "\n".join([f"{verdict} {tolerance}", *lines])
@@ -111,6 +115,40 @@ def _evaluate(f: Callable[[list[Value]], Value], xs: list[float], labels: list[s
     return leaves, out
 
 
+def _tolerances(eps: float, atol: float, rtol: float, who: str) -> tuple[float, float, float]:
+    eps = as_float(eps, what=f"{who}'s eps")
+    if not eps > 0.0 or not math.isfinite(eps):
+        raise ValueError(f"{who}'s eps must be a positive finite number, got {eps!r}")
+    atol = as_float(atol, what=f"{who}'s atol")
+    rtol = as_float(rtol, what=f"{who}'s rtol")
+    if not (atol >= 0.0 and rtol >= 0.0):
+        raise ValueError(f"{who}'s atol and rtol must be >= 0, got atol={atol!r}, rtol={rtol!r}")
+    return eps, atol, rtol
+
+
+def _inputs(inputs: Sequence[Union[Value, float]], who: str) -> tuple[list[float], list[str]]:
+    xs: list[float] = []
+    labels: list[str] = []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Value):
+            xs.append(x.data)
+            labels.append(x.label or f"x{i}")
+        else:
+            xs.append(as_float(x, what=f"{who}'s input {i}"))
+            labels.append(f"x{i}")
+    if not xs:
+        raise ValueError(f"{who} needs at least one input")
+    return xs, labels
+
+
+def _entry(name: str, x: float, analytic: float, numeric: float, atol: float, rtol: float) -> GradcheckEntry:
+    abs_error = abs(analytic - numeric)
+    scale = max(abs(analytic), abs(numeric))
+    rel_error = abs_error / scale if scale > 0.0 else abs_error
+    ok = abs_error <= atol + rtol * abs(numeric)  # False for NaN, as wanted
+    return GradcheckEntry(name, x, analytic, numeric, abs_error, rel_error, ok)
+
+
 def gradcheck(
     f: Callable[[list[Value]], Value],
     inputs: Sequence[Union[Value, float]],
@@ -131,24 +169,8 @@ def gradcheck(
     """
     if not callable(f):
         raise TypeError(f"gradcheck needs a callable f, got {type(f).__name__}: {f!r}")
-    eps = as_float(eps, what="gradcheck's eps")
-    if not eps > 0.0 or not math.isfinite(eps):
-        raise ValueError(f"gradcheck's eps must be a positive finite number, got {eps!r}")
-    atol = as_float(atol, what="gradcheck's atol")
-    rtol = as_float(rtol, what="gradcheck's rtol")
-    if not (atol >= 0.0 and rtol >= 0.0):
-        raise ValueError(f"gradcheck's atol and rtol must be >= 0, got atol={atol!r}, rtol={rtol!r}")
-    xs: list[float] = []
-    labels: list[str] = []
-    for i, x in enumerate(inputs):
-        if isinstance(x, Value):
-            xs.append(x.data)
-            labels.append(x.label or f"x{i}")
-        else:
-            xs.append(as_float(x, what=f"gradcheck's input {i}"))
-            labels.append(f"x{i}")
-    if not xs:
-        raise ValueError("gradcheck needs at least one input")
+    eps, atol, rtol = _tolerances(eps, atol, rtol, "gradcheck")
+    xs, labels = _inputs(inputs, "gradcheck")
 
     # analytic: one backward pass through the graph f builds (hooks inside f apply)
     leaves, out = _evaluate(f, xs, labels)
@@ -161,13 +183,53 @@ def gradcheck(
             up[i] = x + eps
             down[i] = x - eps
             numeric = (_evaluate(f, up, labels)[1].data - _evaluate(f, down, labels)[1].data) / (2.0 * eps)
-            a = analytic[i]
-            abs_error = abs(a - numeric)
-            scale = max(abs(a), abs(numeric))
-            rel_error = abs_error / scale if scale > 0.0 else abs_error
-            ok = abs_error <= atol + rtol * abs(numeric)  # False for NaN, as wanted
-            entries.append(GradcheckEntry(labels[i], x, a, numeric, abs_error, rel_error, ok))
+            entries.append(_entry(labels[i], x, analytic[i], numeric, atol, rtol))
     report = GradcheckReport(tuple(entries), out.data, eps, atol, rtol)
+    if raise_on_failure and not report.ok:
+        raise GradcheckError(report)
+    return report
+
+
+def gradgradcheck(
+    f: Callable[[list[Value]], Value],
+    inputs: Sequence[Union[Value, float]],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_on_failure: bool = False,
+) -> GradcheckReport:
+    """Compare second derivatives of ``f`` with central differences of its gradient.
+
+    Analytic: the Hessian from differentiating the gradient built with
+    ``create_graph=True`` (:func:`autograd.hessian`). Numeric: for each input
+    ``j``, ``(∇f(x + eps e_j) - ∇f(x - eps e_j)) / (2 eps)``, using backward's
+    first derivatives, so it checks the derivative formulas' derivatives. One
+    entry per pair ``(i, j)``, named ``d2/dx_i dx_j``; the report reads like
+    :func:`gradcheck`'s.
+    """
+    from autograd.higher import hessian
+
+    if not callable(f):
+        raise TypeError(f"gradgradcheck needs a callable f, got {type(f).__name__}: {f!r}")
+    eps, atol, rtol = _tolerances(eps, atol, rtol, "gradgradcheck")
+    xs, labels = _inputs(inputs, "gradgradcheck")
+    leaves, out = _evaluate(f, xs, labels)
+    analytic = hessian(f, leaves)
+
+    def gradient(at: list[float]) -> list[float]:
+        vs, y = _evaluate(f, at, labels)
+        return _grad(y, vs)  # type: ignore[return-value]
+
+    entries = []
+    for j, x in enumerate(xs):
+        up, down = list(xs), list(xs)
+        up[j] = x + eps
+        down[j] = x - eps
+        g_up, g_down = gradient(up), gradient(down)
+        for i in range(len(xs)):
+            numeric = (g_up[i] - g_down[i]) / (2.0 * eps)
+            entries.append(_entry(f"d2/d{labels[i]} d{labels[j]}", x, analytic[i][j], numeric, atol, rtol))
+    report = GradcheckReport(tuple(entries), out.data, eps, atol, rtol, check="gradgradcheck")
     if raise_on_failure and not report.ok:
         raise GradcheckError(report)
     return report

@@ -365,8 +365,8 @@ def constants(node: Any) -> tuple[float, ...]:
     consts = getattr(node, "_consts", ())
     if type(consts) is float:  # one constant, stored bare (a float costs the cyclic collector nothing)
         return (consts,)
-    if node.op is _DOT:  # (c0, npairs) stored; the coefficients are the local derivatives after the pairs
-        c0, npairs = consts
+    if node.op is _DOT:  # (c0, npairs) or npairs stored; the coefficients are the local derivatives after the pairs
+        c0, npairs = (0.0, consts) if type(consts) is int else consts
         return (c0, float(npairs), *node.local_grads[2 * npairs:])
     return consts
 

@@ -65,9 +65,12 @@ class Path:
         return len(self.local_grads)
 
     def __str__(self) -> str:
-        names = [n.label or n.op or "?" for n in self.nodes]
+        names = [n.label or str(n.op) or "?" for n in self.nodes]
         factors = " * ".join(f"{g:.6g}" for g in self.local_grads) or "1"
         return f"{' -> '.join(names)}: {factors} = {self.product:.6g}"
+
+    def __repr__(self) -> str:  # the route and its product, not every node's full repr
+        return f"Path({self})"
 
 
 def _check(root: object, leaf: object, who: str) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from autograd.graph import chain_rule_steps, check_value, topological_order
 from autograd.value import Value
 
+_REPR_ROWS = 30  # steps a REPL repr shows before cutting
 _COLUMNS = ("#", "node", "op", "parent", "local_grad", "upstream", "contribution", "parent_grad")
 
 
@@ -114,7 +115,13 @@ class StepTable(list):
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"StepTable({len(self)} steps from {self.name(self.root)!r})"
+        """The table itself at the REPL; a long one is cut after its first rows (``print`` shows all)."""
+        head = f"StepTable: {len(self)} chain-rule steps from {self.name(self.root)}"
+        if len(self) <= _REPR_ROWS:
+            return f"{head}\n{self}"
+        lines = str(self).splitlines()
+        more = f"... {len(self) - _REPR_ROWS} more steps (print() shows all)"
+        return "\n".join([head, *lines[: _REPR_ROWS + 1], more])
 
 
 def trace_backward(root: Value, grad: float = 1.0) -> StepTable:

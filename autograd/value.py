@@ -427,9 +427,9 @@ def dot(a: Iterable[Operand], b: Iterable[Operand], start: Operand = 0.0) -> Val
     b = list(b)
     if len(a) != len(b):
         raise ValueError(f"dot needs two sequences of the same length, got {len(a)} and {len(b)}")
-    pairs: list[Value] = []
+    pairs: list[Value] = []  # Value-Value pairs, flattened: x0, y0, x1, y1, ...
     pair_grads: list[float] = []
-    singles: list[Value] = []
+    singles: list[Value] | None = None  # Values times a plain number (made only when there is one)
     coefs: list[float] = []
     c0 = 0.0
     s = 0.0
@@ -441,28 +441,42 @@ def dot(a: Iterable[Operand], b: Iterable[Operand], start: Operand = 0.0) -> Val
                 pairs += (x, y)
                 pair_grads += (yd, xd)
                 s += xd * yd
-            else:
-                c = y if type(y) is float else _constant(y, "dot")
-                singles.append(x)
-                coefs.append(c)
-                s += xd * c
+                continue
+            c = y if type(y) is float else _constant(y, "dot")
+            single = x
+            s += xd * c
         elif type(y) is Value:
             c = x if type(x) is float else _constant(x, "dot")
-            singles.append(y)
-            coefs.append(c)
+            single = y
             s += c * y.data
         else:
             c = _constant(x, "dot") * _constant(y, "dot")
             c0 += c
             s += c
+            continue
+        if singles is None:
+            singles = [single]
+        else:
+            singles.append(single)
+        coefs.append(c)
+    npairs = len(pairs) >> 1
     if type(start) is Value:
-        singles.append(start)
-        coefs.append(1.0)
+        if singles is None:  # the common neuron of a hidden layer: pairs, then the bias
+            pairs.append(start)
+            pair_grads.append(1.0)
+        else:
+            singles.append(start)
+            coefs.append(1.0)
         s += start.data
     else:
         c = _constant(start, "dot")
         c0 += c
         s += c
-    node = _make(s, _OP_DOT, (*pairs, *singles), (*pair_grads, *coefs))
-    node._consts = (c0, len(pairs) >> 1)  # the coefficients are the last local_grads: see ops.constants
+    if singles is None:
+        node = _make(s, _OP_DOT, tuple(pairs), tuple(pair_grads))
+    else:
+        node = _make(s, _OP_DOT, (*pairs, *singles), (*pair_grads, *coefs))
+    # Recorded constants (c0, npairs); the usual c0 = 0 is stored as the bare int npairs, which
+    # allocates nothing. ops.constants() gives the documented tuple either way.
+    node._consts = npairs if c0 == 0.0 else (c0, npairs)
     return node

@@ -23,6 +23,7 @@ EXPECTED = [
     "05_rnn_bptt",
     "06_sum_over_paths",
     "07_training_mlp",
+    "08_higher_order",
 ]
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))

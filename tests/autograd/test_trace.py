@@ -130,3 +130,22 @@ def test_leaf_root_and_deep_chain():
 def test_rejects_non_values():
     with pytest.raises(TypeError, match="trace_backward needs a Value"):
         trace_backward(3.0)
+
+
+def test_repl_reprs_show_the_table_and_the_path():
+    from autograd import paths
+
+    x = Value(1.5, label="x")
+    w = Value(-0.7, label="w")
+    y = (x * w).tanh()
+    y.label = "y"
+    steps = trace_backward(y)
+    text = repr(steps)
+    assert text.startswith("StepTable: 3 chain-rule steps from y") and "local_grad" in text
+    (path,) = paths(y, w)
+    assert repr(path).startswith("Path(w -> ") and repr(path).endswith(f"= {path.product:.6g})")
+    chain = x
+    for _ in range(40):
+        chain = chain * 1.0
+    long = repr(trace_backward(chain))
+    assert "more steps (print() shows all)" in long and len(long.splitlines()) < 40

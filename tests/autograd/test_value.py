@@ -241,3 +241,65 @@ def test_dot_checks_lengths():
 def test_hook_needs_a_callable():
     with pytest.raises(TypeError, match="callable"):
         Value(1.0).register_hook(3)
+
+
+# -- a Value behaves like its number where Python asks for one ------------------------------------
+
+
+def test_python_number_protocol():
+    v = Value(2.5, label="v")
+    assert float(v) == 2.5 and v.item() == 2.5
+    assert f"{v:.3f}" == "2.500" and format(v, "") == str(v)
+    assert math.exp(v) == math.exp(2.5)
+    assert bool(Value(0.0)) is False and bool(v) is True and bool(Value(math.nan)) is True
+
+
+def test_orderings_compare_data_and_return_bool():
+    a, b = Value(1.0), Value(2.0)
+    assert (a < b) is True and (a <= b) is True and (a > b) is False and (a >= b) is False
+    assert (a < 1.5) is True and (1.5 < b) is True and (a >= 1) is True
+    values = [Value(3.0), a, b]
+    assert max(values) is values[0] and min(values) is a
+    assert sorted(values) == [a, b, values[0]]
+    with pytest.raises(TypeError, match="'<'"):
+        a < "x"  # noqa: B015
+
+
+def test_equality_and_hash_stay_identity():
+    a, b = Value(1.0), Value(1.0)
+    assert a != b and a == a
+    assert len({a, b}) == 2 and {a: 1}[a] == 1
+
+
+def test_constructor_checks_its_arguments_at_once():
+    with pytest.raises(TypeError, match="label must be a str"):
+        Value(1.0, label=None)
+    with pytest.raises(TypeError, match="op must be a str"):
+        Value(1.0, op=3)
+    x = Value(1.0)
+    with pytest.raises(ValueError, match="one local derivative per parent: got 2 parent"):
+        Value(2.0, op="f", parents=(x, x), local_grads=(1.0,))
+    with pytest.raises(TypeError, match="parent 0 .* must be a Value"):
+        Value(2.0, op="f", parents=(1.0,), local_grads=(1.0,))
+    with pytest.raises(TypeError, match="local derivative 0"):
+        Value(2.0, op="f", parents=(x,), local_grads=("a",))
+    with pytest.raises(TypeError, match="sequences"):
+        Value(2.0, op="f", parents=x, local_grads=(1.0,))
+    node = Value(2.0, op="f", parents=[x], local_grads=[3])  # sequences become tuples, numbers floats
+    assert node.parents == (x,) and node.local_grads == (3.0,) and type(node.local_grads[0]) is float
+
+
+def test_dir_lists_only_public_names():
+    names = dir(autograd)
+    assert "Value" in names and "draw" in names and "hessian" in names
+    assert not [n for n in names if n.startswith("_")]
+    assert "importlib" not in names and "Any" not in names
+    assert set(names) == set(autograd.__all__)
+    for name in names:
+        assert getattr(autograd, name) is not None
+
+
+def test_grad_of_a_single_value_is_a_float():
+    x = Value(3.0)
+    assert autograd.grad(x * x, x) == 6.0
+    assert autograd.grad(x * x, [x]) == [6.0]
