@@ -565,3 +565,16 @@ document.body.setAttribute('data-done', 'yes');
     values = {a["data-name"]: float(a["data-value"]) for a in by_attr(dom, "data-value")
               if a.get("id", "").startswith("crw1-")}
     assert values["o"] == o2.data and values["w1"] == 0.25
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js to check the scripts' syntax")
+def test_scripts_parse(tmp_path) -> None:
+    import subprocess
+
+    classic = tmp_path / "page.js"
+    classic.write_text(page_module.page_script(), encoding="utf-8")
+    module = tmp_path / "widget.mjs"
+    module.write_text(page_module.asset("explorer.js") + "\n" + page_module.asset("widget.js"), encoding="utf-8")
+    for path in (classic, module):
+        result = subprocess.run(["node", "--check", str(path)], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
