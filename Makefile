@@ -1,42 +1,78 @@
 # Two commands set everything up on a fresh machine:
-#   make demo   installs into .venv and runs the main demo
-#   make test   installs into .venv and runs the test suite
+#   make demo   installs what the demo needs into .venv and runs it
+#   make test   installs the project, the test tools and the PyTorch oracle into .venv and runs the suite
 # The project lives in its own virtual environment: PyPI has an unrelated
 # package also called `autograd`, and tests run as `python -m pytest` from the
 # repo root so this project's `autograd` is the one imported.
+#
+# Each target installs only its own extra and records it in a stamp file in
+# .venv, so `make demo` stays light (no PyTorch, no test tools) and `make demo`
+# after `make test` (or before it) installs nothing twice.
 
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --disable-pip-version-check --progress-bar on
 # The PyTorch oracle for the tests (CPU build, exact pin). `make test ORACLE=` skips it.
 ORACLE ?= oracle
 
-.PHONY: test demo bench lint clean
+comma := ,
 
-$(VENV)/.installed-$(ORACLE): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev$(if $(ORACLE),$(comma)$(ORACLE))]"
+.PHONY: test demo notebooks bench lint clean
+
+$(PY):
+	@echo "==> creating the virtual environment $(VENV)"
+	$(PYTHON) -m venv $(VENV)
+
+# the demo: the project, its data sets, plots, progress bars and the SVG renderer
+# (`make test` installs a superset: after it, this only records that.)
+$(VENV)/.installed-demo: pyproject.toml | $(PY)
+	@if [ -n "$$(find $(VENV) -maxdepth 1 -name '.installed-test-*' -newer pyproject.toml)" ]; then \
+		echo "==> the demo's packages are installed already (by make test)"; \
+	else \
+		echo "==> installing the demo's packages (numpy, matplotlib, scikit-learn, tqdm, graphviz renderer)"; \
+		$(PIP) -e ".[demo,render]"; \
+	fi
+	@touch $@
+
+# the tests: everything above plus pytest, hypothesis, nbmake, ruff, micrograd and (unless ORACLE=) torch
+$(VENV)/.installed-test-$(ORACLE): pyproject.toml | $(PY)
+	@echo "==> installing the test tools$(if $(ORACLE), and the PyTorch oracle (large download))"
+	$(PIP) -e ".[dev$(if $(ORACLE),$(comma)$(ORACLE))]"
+	@echo "==> registering the python3 Jupyter kernel (the notebooks run as tests)"
 	$(PY) -m ipykernel install --sys-prefix --name python3 > /dev/null
 	touch $@
 
-comma := ,
+$(VENV)/.installed-notebooks: pyproject.toml | $(PY)
+	@echo "==> installing JupyterLab and the notebooks' packages"
+	$(PIP) -e ".[notebooks]"
+	@echo "==> registering the python3 Jupyter kernel"
+	$(PY) -m ipykernel install --sys-prefix --name python3 > /dev/null
+	touch $@
 
-test: $(VENV)/.installed-$(ORACLE)
+test: $(VENV)/.installed-test-$(ORACLE)
+	@echo "==> running the test suite"
 	$(PY) -m pytest
 
 # The main demo: trains an MLP on two moons and writes plots, metrics, a checkpoint
 # and a neuron's graph into out/. Options go in ARGS, e.g. make demo ARGS="--dataset iris".
-demo: $(VENV)/.installed-$(ORACLE)
-	$(PY) -m nn $(ARGS)
+demo: $(VENV)/.installed-demo
+	@echo "==> running the demo: $(PY) -m nn $(ARGS)"
+	@$(PY) -m nn $(ARGS)
+
+# JupyterLab on notebooks/, in the project's environment (kernel "python3"); Ctrl-C stops it.
+# As root (e.g. in a container) Jupyter needs --allow-root.
+notebooks: $(VENV)/.installed-notebooks
+	@echo "==> starting JupyterLab on notebooks/ (open the http://localhost:8888/lab?token=... address it prints)"
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(JUPYTER_ARGS)
 
 # Benchmarks against the peers (exact pins; each engine runs in its own process).
 # Prints a table, writes benchmarks/results/latest.json; ARGS="--quick" for a smoke run.
-bench: $(VENV)/.installed-$(ORACLE)
-	$(PY) -m pip install --quiet -e ".[bench]"
+bench: $(VENV)/.installed-test-$(ORACLE)
+	$(PIP) --quiet -e ".[bench]"
 	$(PY) -m benchmarks $(ARGS)
 
-lint: $(VENV)/.installed-$(ORACLE)
+lint: $(VENV)/.installed-test-$(ORACLE)
 	$(VENV)/bin/ruff check .
 
 clean:

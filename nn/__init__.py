@@ -1,6 +1,7 @@
 """Neural networks on the scalar autograd engine: modules, losses, optimizers, checkpoints.
 
-``from nn import MLP, SGD``; losses live in ``nn.losses``. Data sets
+``from nn import MLP, SGD``; losses live in ``nn.losses``; ``nn.health(model, loss=loss)``
+reports each layer's gradient health after a backward pass. Data sets
 (``nn.data``, scikit-learn), the demo and the training examples are imported
 only when used.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 from nn import losses
 from nn.checkpoint import CheckpointError
 from nn.conv import Conv2d, Flatten, MaxPool2d
+from nn.health import HealthReport, HealthThresholds, health
 from nn.module import MLP, Layer, Module, Neuron, Sequential
 from nn.optim import SGD, Adam, Optimizer
 from nn.rnn import RNN
@@ -19,6 +21,8 @@ __all__ = [
     "CheckpointError",
     "Conv2d",
     "Flatten",
+    "HealthReport",
+    "HealthThresholds",
     "Layer",
     "MLP",
     "MaxPool2d",
@@ -28,5 +32,6 @@ __all__ = [
     "RNN",
     "SGD",
     "Sequential",
+    "health",
     "losses",
 ]

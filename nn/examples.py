@@ -9,19 +9,25 @@
 
 Both return a metrics dict (``loss`` per epoch, accuracies, timing) and write
 a loss plot (``loss.png``) and the trained model (``model.json``) into
-``out_dir``. The demo (``python -m nn --model cnn|rnn``) calls them.
+``out_dir``, each atomically and only once training has finished. A loss or
+parameter that becomes infinite or NaN (a learning rate far too large) stops
+training with ``FloatingPointError`` and nothing is written. The demo
+(``python -m nn --model cnn|rnn``) calls them.
 """
 
 from __future__ import annotations
 
+import io
+import math
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from autograd import Value, no_grad
 from nn import losses
+from nn.checkpoint import to_json, write_all_atomic
 from nn.conv import Conv2d, Flatten, MaxPool2d
 from nn.data import batches, digits, split
 from nn.module import Layer, Module, Sequential
@@ -35,7 +41,24 @@ def _check_positive(**kwargs: Any) -> None:
             raise ValueError(f"{name} must be > 0, got {v!r}")
 
 
-def _plot_loss(history: Sequence[float], path: Path, title: str, ylabel: str) -> Path:
+def _quiet(message: str) -> None:
+    pass
+
+
+def _check_finite(loss: float, model: Module, where: str, lr: float) -> None:
+    """Raise ``FloatingPointError`` when the loss or a parameter is infinite or NaN: training diverged."""
+    if math.isfinite(loss):
+        n = sum(1 for p in model.parameters() if not math.isfinite(p.data))
+        if not n:
+            return
+        bad = f"{n} parameter(s) became infinite or NaN"
+    else:
+        bad = f"the loss became {loss}"
+    raise FloatingPointError(f"training diverged: {bad} at {where} with learning rate {lr:g}; try a smaller --lr")
+
+
+def _plot_loss(history: Sequence[float], title: str, ylabel: str) -> bytes:
+    """The loss curve as PNG bytes."""
     from matplotlib.figure import Figure  # the object API needs no GUI backend
 
     fig = Figure(figsize=(5, 3.5), layout="constrained")
@@ -45,8 +68,9 @@ def _plot_loss(history: Sequence[float], path: Path, title: str, ylabel: str) ->
     if min(history) > 0:
         ax.set_yscale("log")
     ax.grid(alpha=0.3)
-    fig.savefig(path, dpi=120)
-    return path
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=120)
+    return buffer.getvalue()
 
 
 def _progress(iterable: Any, progress: bool, **kwargs: Any) -> Any:
@@ -94,20 +118,25 @@ def train_cnn_digits(
     n_test: int | None = None,
     batch_size: int = 16,
     channels: int = 6,
+    say: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Train :func:`digits_cnn` on the digits (80/20 split, ``seed``) with Adam; return the metrics.
 
     ``n_train`` / ``n_test`` cap the split's sizes (None: all 1437 / 360).
     The batch loss is ``(1/m) Σ cross_entropy(logits, label)``. Writes
-    ``loss.png`` and ``model.json`` into ``out_dir``.
+    ``loss.png`` and ``model.json`` into ``out_dir``. ``say`` receives one line per stage.
     """
+    say = say or _quiet
     _check_positive(epochs=epochs, lr=lr, batch_size=batch_size, channels=channels)
+    say("loading data: digits")
     train, test = split(digits(), test_fraction=0.2, seed=seed)
     X_train, y_train = train.X[:n_train], train.y[:n_train]
     X_test, y_test = test.X[:n_test], test.y[:n_test]
     model = digits_cnn(seed, channels)
     opt = Adam(model.parameters(), lr=lr)
     rng = random.Random(seed)
+    say(f"training a CNN ({model.num_parameters()} parameters) on {len(X_train)} images: {epochs} epochs, "
+        f"Adam lr {lr:g}, mini-batches of {batch_size}")
 
     history: list[float] = []
     start = time.perf_counter()
@@ -115,18 +144,21 @@ def train_cnn_digits(
         running = 0.0
         bar = _progress(list(batches(len(X_train), batch_size, rng=rng)), progress,
                         desc=f"cnn epoch {epoch + 1}/{epochs}", unit="batch")
-        for idx in bar:
+        for k, idx in enumerate(bar):
             loss = losses.mean(losses.cross_entropy(model(_image(X_train[i])), y_train[i]) for i in idx)
+            if not math.isfinite(loss.data):
+                _check_finite(loss.data, model, f"epoch {epoch + 1}, batch {k + 1}", lr)
             opt.zero_grad()
             loss.backward()
             opt.step()
             running += loss.data * len(idx)
             bar.set_postfix(loss=f"{loss.data:.3f}")
+        _check_finite(running, model, f"epoch {epoch + 1}", lr)
         history.append(running / len(X_train))
     seconds = time.perf_counter() - start
 
     return _finish(
-        model, history, seconds, Path(out_dir),
+        model, history, seconds, Path(out_dir), say,
         f"CNN on 8x8 digits, Adam lr {lr}", "mean cross-entropy",
         model_name="cnn", dataset="digits", epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
         train_accuracy=_accuracy(model, X_train, y_train), test_accuracy=_accuracy(model, X_test, y_test),
@@ -175,6 +207,7 @@ def train_rnn(
     length: int = 8,
     hidden_size: int = 8,
     batch_size: int = 20,
+    say: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Teach an RNN to count the ones in a sequence of ``length`` bits; return the metrics.
 
@@ -182,32 +215,40 @@ def train_rnn(
     hidden state, so every step's weights get their gradient through time
     (BPTT). Accuracy: the fraction of sequences whose rounded output is the
     exact count. The test sequences are fresh draws. Writes ``loss.png`` and ``model.json``.
+    ``say`` receives one line per stage.
     """
+    say = say or _quiet
     _check_positive(epochs=epochs, lr=lr, n_train=n_train, n_test=n_test, length=length,
                     hidden_size=hidden_size, batch_size=batch_size)
+    say(f"making data: {n_train} training and {n_test} test sequences of {length} random bits")
     rng = random.Random(seed)
     train = bit_sequences(n_train, length, rng)
     test = bit_sequences(n_test, length, rng)
     model = Counter(hidden_size, seed)
     opt = Adam(model.parameters(), lr=lr)
+    say(f"training an RNN ({model.num_parameters()} parameters) to count the ones in {n_train} sequences "
+        f"of {length} bits: {epochs} epochs, Adam lr {lr:g}, mini-batches of {batch_size}")
 
     history: list[float] = []
     start = time.perf_counter()
     bar = _progress(range(epochs), progress, desc="rnn", unit="epoch")
-    for _ in bar:
+    for epoch in bar:
         running = 0.0
-        for idx in batches(n_train, batch_size, rng=rng):
+        for k, idx in enumerate(batches(n_train, batch_size, rng=rng)):
             loss = losses.mean(losses.mse(model(train[i]), sum(train[i])) for i in idx)
+            if not math.isfinite(loss.data):
+                _check_finite(loss.data, model, f"epoch {epoch + 1}, batch {k + 1}", lr)
             opt.zero_grad()
             loss.backward()
             opt.step()
             running += loss.data * len(idx)
+        _check_finite(running, model, f"epoch {epoch + 1}", lr)
         history.append(running / n_train)
         bar.set_postfix(loss=f"{history[-1]:.4f}")
     seconds = time.perf_counter() - start
 
     return _finish(
-        model, history, seconds, Path(out_dir),
+        model, history, seconds, Path(out_dir), say,
         f"RNN counting ones in {length} bits, Adam lr {lr}", "mean squared error",
         model_name="rnn", task=f"count the ones in {length} bits", epochs=epochs, lr=lr, batch_size=batch_size,
         seed=seed, train_accuracy=_count_accuracy(model, train), test_accuracy=_count_accuracy(model, test),
@@ -215,12 +256,18 @@ def train_rnn(
     )  # Counter(hidden_size).load(out_dir / "model.json") restores the model
 
 
-def _finish(model: Module, history: list[float], seconds: float, out_dir: Path, title: str, ylabel: str,
-            model_name: str, **fields: Any) -> dict[str, Any]:
-    """Write the loss plot and the checkpoint into ``out_dir``; return the run's metrics."""
+def _finish(model: Module, history: list[float], seconds: float, out_dir: Path, say: Callable[[str], None],
+            title: str, ylabel: str, model_name: str, **fields: Any) -> dict[str, Any]:
+    """Write the loss plot and the checkpoint into ``out_dir``; return the run's metrics.
+
+    Both are made in memory first, then each is written atomically.
+    """
+    say("drawing loss.png")
+    png = _plot_loss(history, title, ylabel)
+    checkpoint = to_json(model).encode("utf-8")
     out_dir.mkdir(parents=True, exist_ok=True)
-    _plot_loss(history, out_dir / "loss.png", title, ylabel)
-    model.save(out_dir / "model.json")
+    say(f"writing {out_dir}/: loss.png, model.json")
+    write_all_atomic({out_dir / "loss.png": png, out_dir / "model.json": checkpoint})
     return {
         "model": model_name,
         "architecture": repr(model),
@@ -228,4 +275,5 @@ def _finish(model: Module, history: list[float], seconds: float, out_dir: Path, 
         **fields,
         "loss": history,
         "train_seconds": round(seconds, 3),
+        "files": ["loss.png", "model.json"],
     }

@@ -80,7 +80,8 @@ def test_n_ary_ops_match_their_descriptions(xs, c):
     nodes = [total([*vs, c]), dot(vs[:half], vs[half:2 * half], c), dot(vs, [c] * len(vs), vs[0]),
              dot([*vs[:half], c], [*vs[half:2 * half], vs[-1]]), autograd.max(vs), autograd.logsumexp(vs)]
     # the fast path adds terms in input order, the description constants last: equal up to reassociation
-    scale = (math.fsum(abs(x) for x in xs) + abs(c) + 1.0) ** 2
+    size = sum(abs(x) for x in xs) + abs(c) + 1.0  # inf when it overflows
+    scale = size * size  # inf when that overflows, as wanted
     for node in nodes:
         values = [p.data for p in node.parents]
         consts = O.constants(node)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+import signal
+import stat
 import struct
+import subprocess
+import sys
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -140,9 +146,11 @@ def test_load_state_dict_checks_everything_before_changing_anything():
         model.load_state_dict({**model.state_dict(), "extra": 1.0})
 
 
-def test_missing_file_is_file_not_found(tmp_path):
+def test_a_file_that_cannot_be_read_raises_its_os_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         small_model().load(tmp_path / "nope.json")
+    with pytest.raises(IsADirectoryError):
+        small_model().load(tmp_path)
 
 
 def _leftovers(folder) -> list[str]:
@@ -220,3 +228,289 @@ def test_non_finite_values_round_trip(tmp_path):
     other = small_model()
     other.load(tmp_path / "m.json")
     assert bits(other) == bits(model)
+
+
+# -- every bad file is a CheckpointError ------------------------------------------------
+
+
+def _saved_text(tmp_path) -> str:
+    path = tmp_path / "m.json"
+    small_model().save(path)
+    return path.read_text()
+
+
+def _replace_first_param(text: str, literal: str) -> str:
+    data = json.loads(text)
+    data["parameters"]["layers.0.neurons.0.b"] = "@@"  # a scalar slot
+    return json.dumps(data).replace('"@@"', literal)
+
+
+BAD_FILES = {
+    "non-UTF-8 byte": lambda t: t.encode()[:30] + b"\xff\xfe" + t.encode()[30:],
+    "integer above 1e308": lambda t: _replace_first_param(t, "1" + "0" * 309).encode(),
+    "4,301-digit integer": lambda t: _replace_first_param(t, "7" * 4301).encode(),
+    "float literal that overflows": lambda t: _replace_first_param(t, "1e999").encode(),
+    "100,000 nested brackets": lambda t: b"[" * 100_000 + b"]" * 100_000,
+    "100,000 nested objects": lambda t: b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
+    "deep nesting in a parameter": lambda t: _replace_first_param(t, "[" * 50_000 + "]" * 50_000).encode(),
+    "duplicate key": lambda t: t.replace('"version": 1,', '"version": 1, "version": 1,').encode(),
+    "duplicate parameter": lambda t: t.replace('"parameters": {',
+                                               '"parameters": {"layers.0.neurons.0.b": 0.5,').encode(),
+    "version true": lambda t: t.replace('"version": 1', '"version": true').encode(),
+    "version 1.0": lambda t: t.replace('"version": 1', '"version": 1.0').encode(),
+    "version NaN": lambda t: t.replace('"version": 1', '"version": NaN').encode(),
+    "format not a string": lambda t: t.replace(f'"format": "{FORMAT}"', '"format": ["x"]').encode(),
+    "unknown field": lambda t: t.replace('"version": 1,', '"version": 1, "extra": 0,').encode(),
+    "architecture with true for 2": lambda t: t.replace('"nin": 2', '"nin": true').encode(),
+    "architecture with 2.0 for 2": lambda t: t.replace('"nin": 2', '"nin": 2.0').encode(),
+    "sha256 not hex": lambda t: re.sub(r'"sha256": "[0-9a-f]+"', '"sha256": "xyz"', t).encode(),
+    "sha256 a number": lambda t: re.sub(r'"sha256": "[0-9a-f]+"', '"sha256": 5', t).encode(),
+    "a digit flipped": lambda t: _flip_a_digit(t).encode(),
+    "empty file": lambda t: b"",
+    "UTF-8 BOM": lambda t: b"\xef\xbb\xbf" + t.encode(),
+    "a NUL byte": lambda t: t.encode()[:20] + b"\x00" + t.encode()[20:],
+    "control characters in a name": lambda t: t.replace('"parameters": {',
+                                                        '"parameters": {"\\u0000<\\ud800": 1,').encode(),
+    "NaN for a list": lambda t: t.replace('"layers.0.neurons.0.w": [', '"layers.0.neurons.0.w": NaN, "x": [').encode(),
+}
+
+
+def _flip_a_digit(text: str) -> str:
+    """Change one digit of one parameter: still valid JSON of the right shape, but not what was saved."""
+    i = text.index('"parameters"')
+    i = next(k for k in range(i, len(text)) if text[k] in "123456789")
+    return text[:i] + ("2" if text[i] != "2" else "3") + text[i + 1:]
+
+
+@pytest.mark.parametrize("name", list(BAD_FILES))
+def test_every_bad_file_raises_checkpoint_error_and_leaves_the_model_unchanged(tmp_path, name):
+    raw = BAD_FILES[name](_saved_text(tmp_path))
+    path = tmp_path / "bad.json"
+    path.write_bytes(raw)
+    model = MLP(2, [3, 2], seed=5)
+    before = bits(model)
+    with pytest.raises(CheckpointError) as info:
+        model.load(path)
+    assert bits(model) == before
+    message = str(info.value)
+    assert message.isprintable() or "\n" in message  # no raw control characters or surrogates
+    message.encode("utf-8")  # printable to a terminal
+
+
+def test_specific_messages_for_strict_types(tmp_path):
+    text = _saved_text(tmp_path)
+    path = tmp_path / "bad.json"
+    cases = [
+        (BAD_FILES["version true"], "format version True"),
+        (BAD_FILES["duplicate key"], "duplicate key version"),
+        (BAD_FILES["integer above 1e308"], "overflows a double"),
+        (BAD_FILES["4,301-digit integer"], "integer of 4301 digits"),
+        (BAD_FILES["100,000 nested brackets"], "nested too deeply"),
+        (BAD_FILES["non-UTF-8 byte"], r"not UTF-8 text \(byte 30"),
+        (BAD_FILES["a digit flipped"], "do not match their sha256"),
+        (BAD_FILES["unknown field"], "unknown field.*extra"),
+        (BAD_FILES["architecture with true for 2"], "different architecture"),
+    ]
+    for edit, message in cases:
+        path.write_bytes(edit(text))
+        with pytest.raises(CheckpointError, match=message):
+            small_model().load(path)
+
+
+def test_infinity_and_nan_are_accepted_for_parameters_only(tmp_path):
+    text = _saved_text(tmp_path)
+    path = tmp_path / "m.json"
+    data = json.loads(text)
+    del data["sha256"]  # a file without a checksum (older, or written by hand) still loads
+    first = next(iter(data["parameters"]))
+    data["parameters"][first] = [math.inf, math.nan]
+    path.write_text(json.dumps(data))
+    model = small_model()
+    model.load(path)
+    assert model.parameters()[0].data == math.inf and math.isnan(model.parameters()[1].data)
+
+
+def test_a_hand_edit_without_the_checksum_loads_and_with_it_is_refused(tmp_path):
+    text = _saved_text(tmp_path)
+    data = json.loads(text)
+    first = next(iter(data["parameters"]))
+    data["parameters"][first] = [0.25, 0.5]
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(CheckpointError, match="sha256"):
+        small_model().load(path)
+    del data["sha256"]
+    path.write_text(json.dumps(data))
+    model = small_model()
+    model.load(path)
+    assert [p.data for p in model.parameters()[:2]] == [0.25, 0.5]
+
+
+@st.composite
+def damage(draw):
+    """A list of byte flips (position fraction, xor mask) or a truncation point."""
+    if draw(st.booleans()):
+        return ("truncate", draw(st.floats(0.0, 1.0)))
+    flips = draw(st.lists(st.tuples(st.floats(0.0, 1.0, exclude_max=True), st.integers(1, 255)),
+                          min_size=1, max_size=4))
+    return ("flip", flips)
+
+
+@given(how=damage())
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_fuzz_damaged_files_raise_only_checkpoint_error_and_leave_the_model_unchanged(tmp_path, how):
+    """Random byte flips and truncations: either CheckpointError with the model untouched, or (a change
+    JSON cannot see, such as whitespace) exactly the saved parameters, never anything else."""
+    path = tmp_path / "m.json"
+    saved = MLP(2, [3, 2], seed=0)
+    saved.save(path)
+    raw = bytearray(path.read_bytes())
+    kind, arg = how
+    if kind == "truncate":
+        raw = raw[: int(arg * len(raw))]
+    else:
+        for where, mask in arg:
+            raw[int(where * len(raw))] ^= mask
+    path.write_bytes(bytes(raw))
+    model = MLP(2, [3, 2], seed=5)
+    before = bits(model)
+    try:
+        model.load(path)
+    except CheckpointError:
+        assert bits(model) == before
+    else:
+        assert bits(model) == bits(saved)
+
+
+# -- save: permissions, symlinks, directories, leftovers -------------------------------------
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.parametrize("umask, expected", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_a_new_file_gets_the_umask_permissions(tmp_path, umask, expected):
+    old = os.umask(umask)
+    try:
+        small_model().save(tmp_path / "m.json")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "m.json").stat().st_mode) == expected
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o444])
+def test_an_existing_file_keeps_its_permissions(tmp_path, mode):
+    path = tmp_path / "m.json"
+    small_model().save(path)
+    os.chmod(path, mode)
+    MLP(2, [3, 2], seed=1).save(path)
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    other = small_model()
+    other.load(path)
+    assert bits(other) == bits(MLP(2, [3, 2], seed=1))
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
+def test_saving_to_a_symlink_writes_through_to_its_target(tmp_path):
+    real = tmp_path / "store" / "real.json"
+    real.parent.mkdir()
+    small_model().save(real)
+    os.chmod(real, 0o600)
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    chain = tmp_path / "chain.json"
+    chain.symlink_to(link)
+    MLP(2, [3, 2], seed=1).save(chain)
+    assert chain.is_symlink() and link.is_symlink() and not real.is_symlink()
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+    loaded = small_model()
+    loaded.load(real)
+    assert bits(loaded) == bits(MLP(2, [3, 2], seed=1))
+    assert sorted(p.name for p in real.parent.iterdir()) == ["real.json"]  # the temp file went next to the target
+    dangling = tmp_path / "dangling.json"
+    dangling.symlink_to(tmp_path / "store" / "new.json")
+    small_model().save(dangling)
+    assert dangling.is_symlink() and (tmp_path / "store" / "new.json").is_file()
+
+
+def test_saving_over_a_directory_is_refused_and_writes_nothing(tmp_path):
+    (tmp_path / "m.json").mkdir()
+    with pytest.raises(IsADirectoryError, match="directory"):
+        small_model().save(tmp_path / "m.json")
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"] and (tmp_path / "m.json").is_dir()
+
+
+def _old(path, seconds=3600):
+    t = time.time() - seconds
+    os.utime(path, (t, t))
+
+
+def test_save_removes_stale_temporaries_and_nothing_else(tmp_path):
+    path = tmp_path / "model.json"
+    stale = [".model.json.0123456789abcdef.tmp", ".model.json.k3j_9x0a.tmp"]  # this version's and mkstemp's
+    keep = [".model.json.0123456789abcde.tmp", ".model.json.0123456789ABCDEF.tmp", "model.json.tmp",
+            ".model.json.0123456789abcdef.tmp.bak", ".other.json.0123456789abcdef.tmp", ".model.jsonx.k3j_9x0a.tmp",
+            ".model.json.k3j-9x0a.tmp", "notes.txt"]
+    for name in stale + keep:
+        (tmp_path / name).write_text("x")
+        _old(tmp_path / name)
+    recent = tmp_path / ".model.json.fedcba9876543210.tmp"  # a save that may still be running
+    recent.write_text("x")
+    held = tmp_path / ".model.json.00000000ffffffff.tmp"  # a writer that holds its lock
+    held.write_text("x")
+    _old(held)
+    (tmp_path / ".model.json.aaaaaaaaaaaaaaaa.tmp").mkdir()  # not a regular file
+    _old(tmp_path / ".model.json.aaaaaaaaaaaaaaaa.tmp")
+    fcntl = pytest.importorskip("fcntl")
+    with open(held, "rb") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        small_model().save(path)
+    left = {p.name for p in tmp_path.iterdir()}
+    assert not (set(stale) & left)
+    assert set(keep) | {recent.name, held.name, ".model.json.aaaaaaaaaaaaaaaa.tmp", "model.json"} == left
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+def test_a_killed_save_leaves_the_old_file_and_its_temporary_is_removed_later(tmp_path):
+    path = tmp_path / "m.json"
+    small_model().save(path)
+    previous = path.read_bytes()
+    child = subprocess.Popen([sys.executable, "-c", (
+        "import os, sys, time\n"
+        "sys.path.insert(0, os.getcwd())\n"
+        "from nn import MLP\n"
+        "os.fsync = lambda fd: time.sleep(120)  # stop between the write and the rename\n"
+        f"MLP(2, [3, 2], seed=1).save({str(path)!r})\n"
+    )])
+    try:
+        deadline = time.monotonic() + 60
+        # bytes in the file: the child has locked it (the lock comes before the write) and waits in fsync
+        while not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp") and p.stat().st_size]:
+            assert child.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        (tmp,) = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+        _old(tmp)
+        MLP(2, [3, 2], seed=2).save(path)  # the child is alive and holds its file: it stays
+        assert tmp.exists()
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert tmp.exists()
+    _old(tmp)
+    loaded = small_model()
+    loaded.load(path)
+    assert bits(loaded) == bits(MLP(2, [3, 2], seed=2))
+    small_model().save(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"] and path.read_bytes() == previous
+
+
+def test_load_state_dict_refuses_huge_integers_with_a_short_message():
+    model = small_model()
+    before = bits(model)
+    state = model.state_dict()
+    state["layers.0.neurons.0.b"] = 10**5000
+    with pytest.raises(CheckpointError, match=r"b = an integer of about 5001 digits overflows a double"):
+        model.load_state_dict(state)
+    state["layers.0.neurons.0.b"] = [10**5000]
+    with pytest.raises(CheckpointError, match="should be a number, got a list that cannot be shown"):
+        model.load_state_dict(state)
+    assert bits(model) == before

@@ -69,3 +69,22 @@ def test_examples_reject_bad_settings(ex, tmp_path):
         ex.train_rnn(epochs=0, out_dir=tmp_path, progress=False)
     with pytest.raises(ValueError, match="lr must be > 0"):
         ex.train_cnn_digits(epochs=1, lr=-1.0, out_dir=tmp_path, progress=False)
+
+
+def test_examples_report_their_stages_and_files(ex, tmp_path):
+    lines = []
+    m = ex.train_rnn(epochs=1, out_dir=tmp_path, progress=False, n_train=10, n_test=10, length=3, hidden_size=2,
+                     batch_size=5, say=lines.append)
+    assert lines[0] == "making data: 10 training and 10 test sequences of 3 random bits"
+    assert lines[1].startswith("training an RNN (") and lines[-1] == f"writing {tmp_path}/: loss.png, model.json"
+    assert m["files"] == ["loss.png", "model.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["loss.png", "model.json"]  # no temporary file left
+
+
+def test_a_diverging_example_raises_and_writes_nothing(ex, tmp_path):
+    with pytest.raises(FloatingPointError, match="training diverged: .* with learning rate 1e\\+308"):
+        ex.train_rnn(epochs=3, lr=1e308, out_dir=tmp_path, progress=False, n_train=20, n_test=10, length=3,
+                     hidden_size=2, batch_size=5)
+    with pytest.raises(FloatingPointError, match="training diverged"):
+        ex.train_cnn_digits(epochs=1, lr=1e308, out_dir=tmp_path, progress=False, n_train=64, n_test=8, channels=2)
+    assert list(tmp_path.iterdir()) == []
