@@ -36,6 +36,7 @@ _LAZY = {
     "save_graph": "autograd.drawing",
     "scope": "autograd.drawing",
     "draw_backward_steps": "autograd.drawing",
+    "explore": "autograd.drawing",
     "GraphTooLargeError": "autograd.drawing",
     "Dual": "autograd.forward",
     "jvp": "autograd.forward",

@@ -4,7 +4,9 @@
 
 prints the forward values, every chain-rule step of the backward pass, the
 gradient of every input, and with ``--wrt`` each path from that input to the
-output with its product and their sum; ``--svg out.svg`` also draws the graph.
+output with its product and their sum; ``--svg out.svg`` also draws the graph
+and ``--html page.html`` writes the explorer (step through the backward pass,
+click a node for its paths, nudge an input).
 
 The expression is never handed to ``eval``. It is parsed by Python's ``ast``
 and every node is checked against a whitelist (numbers, names, ``+ - * / **``,
@@ -436,11 +438,11 @@ def _paths_header(n: int, name: str, out: str) -> str:
     return f"paths from {name} to {out} ({n}; d {out}/d {name} = sum of the products along them):"
 
 
-def _drawing_module() -> ModuleType:
+def _drawing_module(option: str = "--svg") -> ModuleType:
     try:
         import autograd.drawing as drawing
     except ImportError as err:
-        raise ExplainError(f"--svg needs the drawing module, which is not available ({err})") from None
+        raise ExplainError(f"{option} needs the drawing module, which is not available ({err})") from None
     return drawing
 
 
@@ -458,10 +460,11 @@ def _display_path(path: str) -> str:
     return _printable(os.fsencode(path).decode("utf-8", errors="backslashreplace"))
 
 
-def _check_svg_option(path: str | None) -> None:
-    """Refuse an empty ``--svg`` before anything is computed (it would draw nothing, silently)."""
+def _check_file_option(option: str, path: str | None) -> None:
+    """Refuse an empty ``--svg``/``--html`` before anything is computed (it would write nothing, silently)."""
     if path is not None and not path.strip():
-        raise ExplainError("--svg needs a file name, e.g. --svg graph.svg (got an empty one)")
+        example = "graph.svg" if option == "--svg" else "page.html"
+        raise ExplainError(f"{option} needs a file name, e.g. {option} {example} (got an empty one)")
 
 
 def _draw_svg(drawing: ModuleType, root: Value, wrt: Value | None) -> object:
@@ -480,6 +483,19 @@ def _draw_svg(drawing: ModuleType, root: Value, wrt: Value | None) -> object:
 def _write_svg(drawing: ModuleType, graph: object, path: str) -> None:
     try:
         drawing.save_graph(graph, path)
+    except (OSError, RuntimeError, ValueError) as err:
+        raise ExplainError(f"could not write {_display_path(path)}: {err}") from None
+
+
+def _write_html(drawing: ModuleType, root: Value, path: str) -> None:
+    try:
+        drawing.draw_backward_steps(root, path)
+    except drawing.GraphTooLargeError:
+        raise ExplainError(
+            f"could not write {_display_path(path)}: the expression's graph has more than "
+            f"{drawing.DEFAULT_MAX_NODES} nodes to draw; explain a shorter expression, or build it in Python and call "
+            "autograd.explore(root, max_nodes=None).save(PAGE)"
+        ) from None
     except (OSError, RuntimeError, ValueError) as err:
         raise ExplainError(f"could not write {_display_path(path)}: {err}") from None
 
@@ -506,6 +522,8 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("inputs", metavar="NAME=VALUE", nargs="*", help="a value for every name in EXPR")
     ex.add_argument("--wrt", metavar="NAME", help="also list every path from this input to the output")
     ex.add_argument("--svg", metavar="FILE", help="draw the graph into FILE (.svg)")
+    ex.add_argument("--html", metavar="PAGE", help="write the explorer page to PAGE: step through the backward pass, "
+                    "click a node for its paths, nudge an input")
     return parser
 
 
@@ -518,7 +536,7 @@ def _protect_negative_expressions(argv: list[str]) -> list[str]:
     """
     out: list[str] = []
     for k, word in enumerate(argv):
-        after_option = k > 0 and argv[k - 1] in ("--wrt", "--svg")
+        after_option = k > 0 and argv[k - 1] in ("--wrt", "--svg", "--html")
         if "--" in argv[:k] or after_option or word in ("-h", "--", "-") or not word.startswith("-"):
             out.append(word)
         elif re.fullmatch(r"--[A-Za-z][\w-]*(=.*)?", word, flags=re.DOTALL):
@@ -545,14 +563,19 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             parser.print_help(stderr)
             return 2
         expr = args.expression.strip()  # surrounding blanks would upset Python's parser (and the caret)
-        _check_svg_option(args.svg)
-        drawing = _drawing_module() if args.svg else None  # fail before printing anything
+        _check_file_option("--svg", args.svg)
+        _check_file_option("--html", args.html)
+        # fail before printing anything
+        drawing = _drawing_module("--svg" if args.svg else "--html") if args.svg or args.html else None
         report, root, inputs = explain(expr, args.inputs, args.wrt)
-        graph = _draw_svg(drawing, root, inputs.get(args.wrt) if args.wrt else None) if drawing else None
+        graph = _draw_svg(drawing, root, inputs.get(args.wrt) if args.wrt else None) if args.svg else None
         print(report, file=stdout)
-        if drawing is not None:
+        if args.svg:
             _write_svg(drawing, graph, args.svg)
             print(f"\ngraph written to {_display_path(args.svg)}", file=stdout)
+        if args.html:
+            _write_html(drawing, root, args.html)
+            print(f"\nexplorer page written to {_display_path(args.html)}", file=stdout)
     except ExplainError as err:
         # one line whatever the user typed: escape line breaks and other unprintable characters
         print(f"error: {_printable(err.message)}", file=stderr)

