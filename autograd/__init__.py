@@ -40,6 +40,7 @@ _LAZY = {
     "jvp": "autograd.forward",
     "compare_modes": "autograd.forward",
     "collector_paused": "autograd.graph",
+    "compile": "autograd.compiled",
 }
 
 __all__ = [
