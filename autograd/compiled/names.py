@@ -45,14 +45,17 @@ class NameTable:
 
     def __init__(self) -> None:
         self._used: set[str] = set()
+        self._next: dict[str, int] = {}  # stem -> next suffix to try (a label repeated n times costs O(n))
 
     def name(self, label: str, default: str) -> str:
         """A fresh base name from ``label`` (or ``default`` when the label has nothing usable)."""
         stem = sanitize(label) or default
-        base, k = stem, 1
+        k = self._next.get(stem, 1)
+        base = stem if k == 1 else f"{stem}_{k}"
         while base in self._used or GRAD + base in self._used or AUX + base in self._used:
             k += 1
             base = f"{stem}_{k}"
+        self._next[stem] = k + 1
         if not is_safe_identifier(base):  # cannot happen for the stems above; a guard for code safety
             raise ValueError(f"internal error: generated name {base!r} is not a safe identifier")
         self._used.update((base, GRAD + base, AUX + base))

@@ -193,9 +193,10 @@ def build(output: Value, inputs: Sequence[Value], wrt: Sequence[int], answers: S
             continue
         op = ops.op_of(node)
         upstream = GRAD + ref[node]
+        consts = ops.constants(node)
         for i, p in enumerate(node.parents):
             if p in needs:
-                prog.terms.append(Term(GRAD + ref[p], upstream, _term(node, op, i, upstream, ref, at),
+                prog.terms.append(Term(GRAD + ref[p], upstream, _term(node, op, consts, i, upstream, ref, at),
                                        f"d {ref[node]} / d {ref[p]}"))
     reached = {t.target for t in prog.terms}
     if prog.root_grad is not None:
@@ -240,7 +241,8 @@ def _forward_line(node: Value, op: ops.Op, name: str, at) -> Line:  # noqa: ANN0
     raise CompileError(f"cannot compile {_describe(node)}: no code generation for the n-ary op {op.key!r}")
 
 
-def _term(node: Value, op: ops.Op, i: int, upstream: str, ref: dict[Value, str], at) -> str:  # noqa: ANN001
+def _term(node: Value, op: ops.Op, consts: tuple[float, ...], i: int, upstream: str, ref: dict[Value, str],
+          at) -> str:  # noqa: ANN001
     """The contribution of edge ``i`` of ``node``: its local derivative times ``upstream``."""
     name = at(node)
     if op.grads is not None:
@@ -248,17 +250,16 @@ def _term(node: Value, op: ops.Op, i: int, upstream: str, ref: dict[Value, str],
         live = {"out"} | {v for v, p in zip(("a", "b"), node.parents) if p in ref}
         if not _uses_live(tree, live):  # the local derivative is a constant of the program: fold it
             data = [p.data for p in node.parents]
-            return _scaled(ops.local_grads(op.key, data, node.data, ops.constants(node))[i], upstream)
+            return _scaled(ops.local_grads(op.key, data, node.data, consts)[i], upstream)
         env = {"a": at(node.parents[0]), "out": name}
         if op.arity == 2:
             env["b"] = at(node.parents[1])
         if op.n_consts:
-            env["c"] = literal(ops.constants(node)[0])
+            env["c"] = literal(consts[0])
         return f"{_atom(ops.python_expr(tree, env, inline=True, fn_prefix=FN_PREFIX))} * {upstream}"
     if op.key == "sum":
         return upstream
     if op.key == "dot":
-        consts = ops.constants(node)
         npairs = int(consts[1])
         if i < 2 * npairs:
             return f"{at(node.parents[i ^ 1])} * {upstream}"
