@@ -91,8 +91,8 @@ class Engine:
 
     def check_workload(self, workload: str) -> None:
         """Raise :class:`Unsupported` if this engine does not run ``workload``."""
-        if workload == "cnn_step":
-            raise Unsupported(f"{self.name} has no CNN step here (it needs this project's nn)")
+        if workload in ("cnn_step", "train_scaling"):
+            raise Unsupported(f"{self.name} is not measured on {workload} (it needs this project's nn)")
 
 
 # -- ours ---------------------------------------------------------------------

@@ -43,6 +43,7 @@ FULL: dict[str, Any] = {
     "bytes_per_node": {"n": 100_000},
     "scaling": {"units": 2_000, "factors": [1, 10, 100], "repeats": 3},
     "limits": {"n": 200_000},
+    "train_scaling": {"points": 10, "factor": 100, "steps": 5},
     "rounds": 3,
 }
 QUICK: dict[str, Any] = {
@@ -53,9 +54,10 @@ QUICK: dict[str, Any] = {
     "bytes_per_node": {"n": 1_000},
     "scaling": {"units": 10, "factors": [1, 10], "repeats": 1},
     "limits": {"n": 2_000},
+    "train_scaling": {"points": 2, "factor": 2, "steps": 1},
     "rounds": 2,
 }
-WORKLOADS = ("mlp_step", "cnn_step", "wide_sum", "bytes_per_node", "scaling")
+WORKLOADS = ("mlp_step", "cnn_step", "wide_sum", "bytes_per_node", "scaling", "train_scaling")
 AGAINST_WORKLOADS = ("mlp_step",)  # plus the largest deep_chain
 
 
@@ -216,6 +218,9 @@ def rows(results: dict[str, Any], config: dict[str, Any]) -> list[tuple[str, str
         out.append((f"scaling x{f} time ratio", "x1", ("scaling", "ratio_by_factor", str(f))))
     for f in config["scaling"]["factors"][1:]:
         out.append((f"scaling x{f} ratio, collector off", "x1", ("scaling", "ratio_by_factor_gc_off", str(f))))
+    f = config["train_scaling"]["factor"]
+    out.append((f"train step x{f} points ratio, fit's policy", "x1", ("train_scaling", "ratio")))
+    out.append((f"train step x{f} points ratio, collector on", "x1", ("train_scaling", "ratio_gc_on")))
     for n in config["deep_chain"]:
         out.append((f"deep_chain n={_n(n)}", "s", ("deep_chain", "by_n", str(n), "seconds")))
     return out
@@ -326,6 +331,9 @@ def targets(results: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
          ratio("ours", "micrograd", ("bytes_per_node", "bytes_per_node")), lambda f: f <= 0.5),
         (f"scaling x{last} time ratio <= {1.1 * int(last):g}",
          _value(results, "ours", ("scaling", "ratio_by_factor", last)), lambda f: f <= 1.1 * int(last)),
+        (f"train step x{config['train_scaling']['factor']} points ratio <= "
+         f"{1.1 * config['train_scaling']['factor']:g} (fit's policy)",
+         _value(results, "ours", ("train_scaling", "ratio")), lambda f: f <= 1.1 * config["train_scaling"]["factor"]),
         (f"deep_chain n={_n(biggest)} completes", chain.get("largest_n") == biggest if chain else None, None),
     ]
     if REF in results:

@@ -24,6 +24,7 @@ WORKLOADS = {
     "scaling": workloads.scaling,
     "cnn_step": workloads.cnn_step,
     "limits": workloads.limits,
+    "train_scaling": workloads.train_scaling,
 }
 
 

@@ -119,6 +119,38 @@ def cnn_step(engine: Engine, batch_size: int = 16, steps: int = 5, channels: int
     return out
 
 
+def train_scaling(engine: Engine, points: int = 10, factor: int = 100, steps: int = 5) -> dict[str, Any]:
+    """The demo's training step on ``points`` and on ``factor`` times as many: the time ratio (linear: ``factor``).
+
+    Run the way the project's own training loop runs it (``nn.train.fit`` pauses
+    the cyclic collector during each step) and with the collector on.
+    """
+    from autograd import collector_paused
+
+    out: dict[str, Any] = {"points": points, "factor": factor}
+    for suffix, policy in (("", collector_paused), ("_gc_on", None)):
+        seconds = {}
+        for n in (points, points * factor):
+            xs, ys = two_moons(n)
+            model, params = engine.mlp(2, [16, 16, 1], seed=1337)
+            step_fn = engine.mlp_stepper(model, params, xs, ys, alpha=1e-4)
+            runs = []
+            for _ in range(max(steps, min(25, steps * factor // 10)) if n == points else steps):
+                gc.collect()
+                t0 = time.perf_counter()
+                if policy is None:
+                    step_fn(0.1)
+                else:
+                    with policy():
+                        step_fn(0.1)
+                runs.append(time.perf_counter() - t0)
+            seconds[str(n)] = statistics.median(runs)
+        out["seconds_by_points" + suffix] = seconds
+        out["ratio" + suffix] = seconds[str(points * factor)] / seconds[str(points)]
+    out["seconds"] = out["seconds_by_points"][str(points * factor)]
+    return out
+
+
 def limits(engine: Engine, n: int = 200_000) -> dict[str, Any]:
     """The machine's price of the two things a step must do: allocate a node, multiply-add two floats.
 

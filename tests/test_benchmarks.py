@@ -20,6 +20,7 @@ TINY = {
     "scaling": {"units": 5, "factors": (1, 2), "repeats": 1},
     "cnn_step": {"batch_size": 2, "steps": 1, "channels": 1},
     "limits": {"n": 2_000},
+    "train_scaling": {"points": 2, "factor": 2, "steps": 1},
 }
 
 
