@@ -21,6 +21,7 @@ import itertools
 import linecache
 import math
 import os
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -151,7 +152,12 @@ def readable(prog: Program, fn_name: str = "forward_backward") -> str:
         bwd.append(f"{ind}{term.target} {op} {term.expr}  # {term.comment}")
     lines += _aligned(bwd)
     lines.append(f"{ind}{_returns(prog)}")
-    return "\n".join(lines) + "\n"
+    # helpers read as the math they compute: _f_tanh(z) -> tanh(z), _max(...) -> max(...)
+    return _HELPER_CALL.sub(r"\1(", "\n".join(lines)) + "\n"
+
+
+# a call of a namespace helper (user names never start with "_", so nothing else matches)
+_HELPER_CALL = re.compile(r"\b(?:_f_|_)(\w+)\(")
 
 
 def _aligned(lines: list[str], width: int = 100) -> list[str]:

@@ -319,8 +319,8 @@ def test_hostile_labels_become_safe_names():
         tree = ast.parse(text)  # one function, nothing else
         assert len(tree.body) == 1 and isinstance(tree.body[0], ast.FunctionDef)
         names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-        assert all(is_safe_identifier(n) or n.startswith("_") or n in ("inf", "nan", "abs", "record_again")
-                   for n in names), names
+        helpers = {"inf", "nan", "abs", "record_again", "div", "pow", "max", "logsumexp", *O.PRIMITIVES}
+        assert all(is_safe_identifier(n) or n.startswith("_") or n in helpers for n in names), names
         assert not any(isinstance(n, ast.Call) and getattr(n.func, "id", "") == "__import__" for n in ast.walk(tree))
         assert not any(isinstance(n, (ast.Import, ast.ImportFrom, ast.Attribute)) for n in ast.walk(tree))
     for line in c.source().splitlines():  # comments carry no line breaks or control characters
@@ -348,4 +348,4 @@ def test_source_reads_as_backprop():
     src = autograd.compile(fn, [x, y]).source()
     assert "z = (x * y)" in src
     assert "d_x = y * d_z" in src and "d_y = x * d_z" in src
-    assert "(1.0 - (t1 * t1)) * d_t1" in src or "d_z = (1.0 - (" in src
+    assert "t2 = tanh(z)" in src and "d_z = (1.0 - (t2 * t2)) * d_t2" in src
