@@ -153,7 +153,8 @@ def build(output: Value, inputs: Sequence[Value], wrt: Sequence[int], answers: S
     backward_order = reverse_topological_order(output)
     main = set(backward_order)
     asked = [a.node for a in answers] + [a.other for a in answers if isinstance(a.other, Value)]
-    order = _parents_first(asked, main) + backward_order[::-1]
+    # the output's graph first (closed under parents), then what only the guards need, parents first
+    order = backward_order[::-1] + _parents_first(asked, main)
 
     def at(v: Value) -> str:
         return ref[v] if v in ref else literal(v.data)

@@ -245,6 +245,20 @@ def test_a_number_taken_out_of_the_graph_is_guarded():
     assert c.recordings == 2
 
 
+def test_a_guard_on_a_node_outside_the_output_graph():
+    def fn(v):
+        z = v[0] * v[1]
+        if (z * 2.0 - 1.0) > 0:  # a node the output does not use, computed from one it does
+            return z.tanh()
+        return z.sin()
+    c = autograd.compile(fn, [Value(1.0), Value(1.0)])
+    for numbers in ([1.0, 1.0], [0.1, 0.2], [2.0, 3.0]):
+        value, grads = c(numbers)
+        ref_value, ref_grads = value_path(fn, numbers)
+        assert value == ref_value and grads == ref_grads
+    assert c.recordings == 3
+
+
 def test_guards_are_cheap_questions_in_the_source():
     c = autograd.compile(_branchy, [Value(1.0, label="x")])
     assert "if not (x > 0.0): record_again()" in c.source()
