@@ -45,6 +45,7 @@ _LAZY = {
     "hessian": "autograd.higher",
     "hvp": "autograd.higher",
     "gradgradcheck": "autograd.check",
+    "compile": "autograd.compiled",
 }
 
 __all__ = [

@@ -10,6 +10,12 @@ Each engine builds the same graphs the way its own users would write them:
   style (a closure per node) for the ``deep_chain`` workload.
 - ``torch``: PyTorch with 0-d float64 tensors on one thread, the fair way to
   use it as a scalar engine.
+- ``compiled``: this project's ``autograd.compile``: the same step recorded
+  once (``ours``' graph), then replayed on floats; recording time is reported
+  apart from the step time.
+
+Engines that cannot run a workload (the CNN step needs this project's ``nn``;
+the compiled engine replays training steps only) raise :class:`Unsupported`.
 
 An engine whose library is missing raises :class:`EngineUnavailable`.
 """
@@ -24,6 +30,10 @@ from typing import Any
 
 class EngineUnavailable(RuntimeError):
     """The library behind an engine is not installed."""
+
+
+class Unsupported(RuntimeError):
+    """The engine does not run this workload (it is not a measurement failure)."""
 
 
 class Engine:
@@ -65,6 +75,25 @@ class Engine:
         """Zero the gradients, backward from ``loss``, ``p.data -= lr * p.grad``."""
         raise NotImplementedError
 
+    def mlp_stepper(self, model: Callable[[list[float]], Any], params: list[Any], xs: list[list[float]],
+                    ys: list[float], alpha: float) -> Callable[[float], None]:
+        """``step(lr)``: one training step of the demo (forward, loss, backward, SGD) on the whole data."""
+
+        def step(lr: float) -> None:
+            loss = self.hinge_l2([model(x) for x in xs], ys, params, alpha=alpha)
+            self.sgd_step(loss, params, lr=lr)
+
+        return step
+
+    def cnn_stepper(self, model: Any, batch: list[tuple[list[float], int]], lr: float) -> Callable[[], float]:
+        """``step()``: one Adam step of the digits CNN on ``batch``; returns the loss."""
+        raise Unsupported(f"{self.name} has no CNN step here")
+
+    def check_workload(self, workload: str) -> None:
+        """Raise :class:`Unsupported` if this engine does not run ``workload``."""
+        if workload in ("cnn_step", "train_scaling"):
+            raise Unsupported(f"{self.name} is not measured on {workload} (it needs this project's nn)")
+
 
 # -- ours ---------------------------------------------------------------------
 
@@ -104,6 +133,78 @@ class Ours(Engine):
         loss.backward()
         for p in params:
             p.data -= lr * p.grad
+
+    def check_workload(self, workload: str) -> None:
+        pass
+
+    def cnn_stepper(self, model: Any, batch: list[tuple[list[float], int]], lr: float) -> Callable[[], float]:
+        """The step of ``nn.examples.train_cnn_digits``: mean cross-entropy of the batch, Adam."""
+        from nn import losses
+        from nn.examples import _image
+        from nn.optim import Adam
+
+        opt = Adam(model.parameters(), lr=lr)
+
+        def step() -> float:
+            loss = losses.mean(losses.cross_entropy(model(_image(x)), y) for x, y in batch)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss.data
+
+        return step
+
+
+class OursCompiled(Ours):
+    """This project's engine through ``autograd.compile``: record the step's graph once, replay it."""
+
+    name = "compiled"
+    record_seconds = 0.0
+
+    def check_workload(self, workload: str) -> None:
+        if workload not in ("mlp_step", "cnn_step"):
+            raise Unsupported("compiled replay is measured on training steps only")
+
+    def mlp_stepper(self, model: Callable[[list[float]], Any], params: list[Any], xs: list[list[float]],
+                    ys: list[float], alpha: float) -> Callable[[float], None]:
+        import time
+
+        def loss_fn(_: list[Any]) -> Any:  # the data are constants: the demo trains on one fixed batch
+            return self.hinge_l2([model(x) for x in xs], ys, params, alpha=alpha)
+
+        t0 = time.perf_counter()
+        compiled = self.ag.compile(loss_fn, params)
+        self.record_seconds = time.perf_counter() - t0
+
+        def step(lr: float) -> None:
+            _, grads = compiled([p.data for p in params])
+            for p, g in zip(params, grads):
+                p.data -= lr * g
+
+        return step
+
+    def cnn_stepper(self, model: Any, batch: list[tuple[list[float], int]], lr: float) -> Callable[[], float]:
+        """The same step as ``ours``, as ``train_cnn_digits(compiled=True)`` runs it (the batch is an input)."""
+        import time
+
+        from nn.examples import _cnn_batch_loss
+        from nn.optim import Adam
+        from nn.train import CompiledStep, one_hot
+
+        opt = Adam(model.parameters(), lr=lr)
+        compiled = CompiledStep(model, _cnn_batch_loss)
+        data = [(x, one_hot(y, 10)) for x, y in batch]
+        t0 = time.perf_counter()
+        compiled.compiled(data)
+        self.record_seconds = time.perf_counter() - t0
+
+        def step() -> float:
+            opt.zero_grad()
+            loss = compiled(data)
+            opt.step()
+            return loss
+
+        return step
 
 
 # -- micrograd ----------------------------------------------------------------
@@ -202,7 +303,8 @@ class Torch(Engine):
                 p -= lr * p.grad
 
 
-ENGINES: dict[str, Callable[[], Engine]] = {"ours": Ours, "micrograd": Micrograd, "torch": Torch}
+ENGINES: dict[str, Callable[[], Engine]] = {"ours": Ours, "compiled": OursCompiled, "micrograd": Micrograd,
+                                            "torch": Torch}
 
 
 def make(name: str) -> Engine:

@@ -1,10 +1,18 @@
-"""Run every workload on every engine, print a table, write JSON.
+"""Run every workload on every engine, interleaved round by round; print a table, write JSON.
 
-``python -m benchmarks [--quick] [--engines ours,micrograd,torch] [--out PATH]``
+``python -m benchmarks [--quick] [--engines ours,compiled,micrograd,torch] [--rounds N] [--against REF] [--out PATH]``
 
-Each (engine, workload) pair runs in its own subprocess (see ``worker.py``).
-Ratios are ours / peer from the same run: below 1 means ours is faster (or
-smaller); the "x" figure beside it is peer / ours.
+Each measurement runs in its own subprocess (see ``worker.py``). The engines
+take turns: every round runs each workload once on every engine (in an order
+that rotates from round to round) before the next round starts, so a change
+of load on the machine reaches all engines alike; each figure is the median
+over rounds. Ratios are ours / peer from the same run: below 1 means ours is
+faster (or smaller); the "x" figure beside it is peer / ours.
+
+``--against REF`` adds this project's engine as it was at git commit ``REF``
+(``autograd/`` and ``nn/`` exported with ``git archive`` into a temporary
+directory), interleaved with the current one on the demo step and the
+deep chain, and prints the ratios current / REF.
 """
 
 from __future__ import annotations
@@ -13,39 +21,59 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "latest.json"
-ENGINES = ("ours", "micrograd", "torch")
+ENGINES = ("ours", "compiled", "micrograd", "torch")
+REF = "ref"  # the name of the --against engine in results
 
 # Sizes from the issue; --quick shrinks everything so the whole run takes seconds.
 FULL: dict[str, Any] = {
     "mlp_step": {"points": 100, "sizes": [16, 16, 1], "steps": 5},
+    "cnn_step": {"batch_size": 16, "steps": 5},
     "deep_chain": [1_000, 100_000, 1_000_000],
     "wide_sum": {"n": 100_000, "repeats": 5},
     "bytes_per_node": {"n": 100_000},
     "scaling": {"units": 2_000, "factors": [1, 10, 100], "repeats": 3},
+    "limits": {"n": 200_000},
+    "train_scaling": {"points": 10, "factor": 100, "steps": 5},
+    "rounds": 3,
 }
 QUICK: dict[str, Any] = {
     "mlp_step": {"points": 4, "sizes": [4, 4, 1], "steps": 1},
+    "cnn_step": {"batch_size": 2, "steps": 1, "channels": 1},
     "deep_chain": [10, 100],
     "wide_sum": {"n": 100, "repeats": 1},
     "bytes_per_node": {"n": 1_000},
     "scaling": {"units": 10, "factors": [1, 10], "repeats": 1},
+    "limits": {"n": 2_000},
+    "train_scaling": {"points": 2, "factor": 2, "steps": 1},
+    "rounds": 2,
 }
+WORKLOADS = ("mlp_step", "cnn_step", "wide_sum", "bytes_per_node", "scaling", "train_scaling")
+AGAINST_WORKLOADS = ("mlp_step",)  # plus the largest deep_chain
 
 
-def run_worker(engine: str, workload: str, kwargs: dict[str, Any], timeout: float) -> dict[str, Any]:
-    """One fresh interpreter for one measurement; a timeout or crash becomes an error record."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+def run_worker(engine: str, workload: str, kwargs: dict[str, Any], timeout: float,
+               code_dir: Path | None = None) -> dict[str, Any]:
+    """One fresh interpreter for one measurement; a timeout or crash becomes an error record.
+
+    ``code_dir``: a directory holding another version of ``autograd/`` and ``nn/``
+    to import instead of the current ones (the benchmarks still come from here).
+    """
+    paths = [str(code_dir)] if code_dir else []
+    paths += [str(ROOT), os.environ.get("PYTHONPATH", "")]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, paths)))
     cmd = [sys.executable, "-m", "benchmarks.worker", engine, workload, json.dumps(kwargs)]
     try:
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, cwd=code_dir or ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"ok": False, "error": f"timeout after {timeout:g} s"}
     if proc.returncode != 0:
@@ -54,24 +82,94 @@ def run_worker(engine: str, workload: str, kwargs: dict[str, Any], timeout: floa
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def measure(engine: str, config: dict[str, Any], timeout: float, log: Any) -> dict[str, Any]:
-    """All workloads for one engine; deep_chain climbs its sizes and stops at the first failure."""
+def median_record(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The rounds of one measurement as one record: every number the median over the rounds that succeeded."""
+    ok = [r["result"] for r in records if r.get("ok")]
+    if not ok:
+        return records[0]
+
+    def merge(items: list[Any]) -> Any:
+        first = items[0]
+        if isinstance(first, bool) or not isinstance(first, (int, float, dict)):
+            return first
+        if isinstance(first, dict):
+            return {k: merge([i[k] for i in items if isinstance(i, dict) and k in i]) for k in first}
+        return statistics.median(items)
+
+    out = merge(ok)
+    out["rounds"] = len(ok)
+    return {"ok": True, "result": out}
+
+
+def export_commit(ref: str, into: Path) -> str:
+    """``autograd/`` and ``nn/`` of git commit ``ref`` extracted into ``into``; returns the commit's short hash."""
+    sha = subprocess.run(["git", "rev-parse", "--short", ref], cwd=ROOT, capture_output=True, text=True)
+    if sha.returncode != 0:
+        raise ValueError(f"--against: {ref!r} is not a commit of this repository ({sha.stderr.strip()})")
+    archive = subprocess.run(["git", "archive", "--format=tar", ref, "autograd", "nn"], cwd=ROOT, capture_output=True)
+    if archive.returncode != 0:
+        raise ValueError(f"--against: cannot export {ref!r}: {archive.stderr.decode(errors='replace').strip()}")
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return sha.stdout.strip()
+
+
+def measure(engines: list[str], config: dict[str, Any], timeout: float, log: Any,
+            ref_dir: Path | None = None) -> dict[str, Any]:
+    """Every workload on every engine, ``config["rounds"]`` times, the engines taking turns; medians of rounds.
+
+    deep_chain climbs its sizes and stops, for an engine, at its first failure.
+    With ``ref_dir``, the engine of another commit (``REF``) runs too.
+    """
+    names = list(engines) + ([REF] if ref_dir else [])
+    raw: dict[str, dict[str, list[dict[str, Any]]]] = {e: {} for e in names}
+    unavailable: dict[str, str] = {}
+    chain_failed: dict[str, tuple[int, str]] = {}
+    chain_ns = list(config["deep_chain"])
+    for r in range(config["rounds"]):
+        order = names[r % len(names):] + names[:r % len(names)]  # rotate who goes first
+        jobs: list[tuple[str, str, dict[str, Any]]] = [("ours", "limits", config["limits"])] if "ours" in names else []
+        for workload in WORKLOADS:
+            for e in order:
+                if e == REF and workload not in AGAINST_WORKLOADS:
+                    continue
+                jobs.append((e, workload, config[workload]))
+        for n in chain_ns:
+            for e in order:
+                if e == REF and n != max(chain_ns):
+                    continue
+                jobs.append((e, f"deep_chain:{n}", {"n": n}))
+        for e, job, kwargs in jobs:
+            if e in unavailable or (e in chain_failed and job.startswith("deep_chain")
+                                    and int(job.split(":")[1]) >= chain_failed[e][0]):
+                continue
+            log(f"  round {r + 1}/{config['rounds']}  {e:<10} {job}")
+            workload = job.split(":")[0]
+            rec = run_worker("ours" if e == REF else e, workload, kwargs, timeout, ref_dir if e == REF else None)
+            if not rec["ok"] and rec["error"].startswith("unavailable"):
+                unavailable[e] = rec["error"]
+                continue
+            if not rec["ok"] and job.startswith("deep_chain") and not rec["error"].startswith("unsupported"):
+                chain_failed[e] = (int(job.split(":")[1]), rec["error"])
+            raw[e].setdefault(job, []).append(rec)
     results: dict[str, Any] = {}
-    for workload in ("mlp_step", "wide_sum", "bytes_per_node", "scaling"):
-        log(f"  {engine:<10} {workload}")
-        results[workload] = run_worker(engine, workload, config[workload], timeout)
-        if not results[workload]["ok"] and results[workload]["error"].startswith("unavailable"):
-            return {"unavailable": results[workload]["error"]}
-    chain: dict[str, Any] = {"by_n": {}, "largest_n": None, "failed_at": None, "error": None}
-    for n in config["deep_chain"]:
-        log(f"  {engine:<10} deep_chain n={n}")
-        rec = run_worker(engine, "deep_chain", {"n": n}, timeout)
-        chain["by_n"][str(n)] = rec
-        if not rec["ok"]:
-            chain["failed_at"], chain["error"] = n, rec["error"]
-            break
-        chain["largest_n"] = n
-    results["deep_chain"] = chain
+    for e in names:
+        if e in unavailable:
+            results[e] = {"unavailable": unavailable[e]}
+            continue
+        res: dict[str, Any] = {w: median_record(raw[e][w]) for w in (*WORKLOADS, "limits") if w in raw[e]}
+        chain: dict[str, Any] = {"by_n": {}, "largest_n": None, "failed_at": None, "error": None}
+        for n in chain_ns:
+            recs = raw[e].get(f"deep_chain:{n}")
+            if not recs:
+                continue
+            rec = median_record(recs)
+            chain["by_n"][str(n)] = rec
+            if not rec["ok"]:
+                chain["failed_at"], chain["error"] = n, rec["error"]
+                break
+            chain["largest_n"] = n
+        res["deep_chain"] = chain
+        results[e] = res
     return results
 
 
@@ -106,6 +204,9 @@ def rows(results: dict[str, Any], config: dict[str, Any]) -> list[tuple[str, str
     out = [
         ("mlp_step", "s/step", ("mlp_step", "seconds")),
         ("mlp_step, collector off", "s/step", ("mlp_step", "seconds_gc_off")),
+        ("mlp_step recording (once)", "s", ("mlp_step", "record_seconds")),
+        ("cnn_step", "s/step", ("cnn_step", "seconds")),
+        ("cnn_step recording (once)", "s", ("cnn_step", "record_seconds")),
         ("wide_sum backward", "s", ("wide_sum", "seconds")),
         ("wide_sum forward", "s", ("wide_sum", "forward")),
         ("bytes_per_node (tracemalloc*)", "B", ("bytes_per_node", "bytes_per_node")),
@@ -117,6 +218,9 @@ def rows(results: dict[str, Any], config: dict[str, Any]) -> list[tuple[str, str
         out.append((f"scaling x{f} time ratio", "x1", ("scaling", "ratio_by_factor", str(f))))
     for f in config["scaling"]["factors"][1:]:
         out.append((f"scaling x{f} ratio, collector off", "x1", ("scaling", "ratio_by_factor_gc_off", str(f))))
+    f = config["train_scaling"]["factor"]
+    out.append((f"train step x{f} points ratio, fit's policy", "x1", ("train_scaling", "ratio")))
+    out.append((f"train step x{f} points ratio, collector on", "x1", ("train_scaling", "ratio_gc_on")))
     for n in config["deep_chain"]:
         out.append((f"deep_chain n={_n(n)}", "s", ("deep_chain", "by_n", str(n), "seconds")))
     return out
@@ -138,20 +242,30 @@ def _fmt(x: float | None) -> str:
     return f"{x:.3g}"
 
 
+def _ratio_columns(engines: list[str]) -> list[tuple[str, str]]:
+    """(numerator, denominator) engine pairs shown as ratio columns: ours against each peer, compiled, ref."""
+    cols = [("ours", p) for p in engines if p in ("micrograd", "torch")]
+    if "compiled" in engines:
+        cols.append(("compiled", "ours"))
+    if REF in engines:
+        cols.append(("ours", REF))
+    return cols
+
+
 def table(results: dict[str, Any], config: dict[str, Any], engines: list[str]) -> str:
-    peers = [e for e in engines if e != "ours"]
-    head = ["workload", "unit", *engines, *(f"ours/{p}" for p in peers)]
+    ratios = _ratio_columns(engines)
+    head = ["workload", "unit", *engines, *(f"{a}/{b}" for a, b in ratios)]
     lines = []
     for label, unit, path in rows(results, config):
         cells = [label, unit]
         vals = {e: _value(results, e, path) for e in engines}
         cells += [_fmt(vals[e]) if vals[e] is not None else _error(results, e, path) for e in engines]
-        for p in peers:
-            ours, peer = vals.get("ours"), vals[p]
-            if "ratio" in label or ours is None or peer is None or peer == 0 or ours == 0:
+        for a, b in ratios:
+            x, y = vals.get(a), vals.get(b)
+            if "ratio" in label or "recording" in label or x is None or y is None or x == 0 or y == 0:
                 cells.append("")
             else:
-                cells.append(f"{ours / peer:.3f} ({peer / ours:.1f}x)")
+                cells.append(f"{x / y:.3f} ({y / x:.1f}x)")
         lines.append(cells)
     largest = ["deep_chain largest n", "nodes"]
     for e in engines:
@@ -159,42 +273,79 @@ def table(results: dict[str, Any], config: dict[str, Any], engines: list[str]) -
         if chain is None:
             largest.append("n/a")
         elif chain["largest_n"] is None:
-            largest.append(f"none ({chain['error'].split(':')[0]} at {_n(chain['failed_at'])})")
+            err = chain["error"] or "-"
+            largest.append("-" if err.startswith("unsupported") or chain["failed_at"] is None
+                           else f"none ({err.split(':')[0]} at {_n(chain['failed_at'])})")
         else:
             largest.append(_n(chain["largest_n"]))
-    lines.append(largest + [""] * len(peers))
+    lines.append(largest + [""] * len(ratios))
     widths = [max(len(row[i]) for row in [head, *lines]) for i in range(len(head))]
     fmt = "  ".join(f"{{:<{w}}}" if i < 2 else f"{{:>{w}}}" for i, w in enumerate(widths))
     sep = "  ".join("-" * w for w in widths)
     return "\n".join(line.rstrip() for line in [fmt.format(*head), sep, *(fmt.format(*row) for row in lines)])
 
 
+def limit_report(results: dict[str, Any], engines: list[str]) -> tuple[list[str], dict[str, Any]]:
+    """Lines stating the machine's physical limit for each step and every engine's fraction of it."""
+    alloc = _value(results, "ours", ("limits", "alloc_ns"))
+    madd = _value(results, "ours", ("limits", "madd_ns"))
+    if alloc is None or madd is None:
+        return ["physical limit: not measured"], {}
+    lines = [f"physical limit on this machine: allocating a slotted object {alloc:.1f} ns, "
+             f"a Python multiply-add {madd:.1f} ns; a step's limit = nodes x alloc + 2 x edges x multiply-add"]
+    out: dict[str, Any] = {"alloc_ns": alloc, "madd_ns": madd}
+    for workload in ("mlp_step", "cnn_step"):
+        nodes = _value(results, "ours", (workload, "nodes"))
+        edges = _value(results, "ours", (workload, "edges"))
+        if nodes is None or edges is None:
+            continue
+        limit = (nodes * alloc + 2 * edges * madd) * 1e-9
+        fractions = {}
+        for e in engines:
+            t = _value(results, e, (workload, "seconds"))
+            if t:
+                fractions[e] = limit / t
+        out[workload] = {"nodes": nodes, "edges": edges, "limit_seconds": limit, "fraction": fractions}
+        parts = ", ".join(f"{e} {f:.2f}" for e, f in fractions.items())
+        lines.append(f"  {workload}: {nodes:.0f} nodes, {edges:.0f} edges -> limit {limit * 1e3:.2f} ms; "
+                     f"fraction of it reached: {parts}")
+    return lines, out
+
+
 def targets(results: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
     """The issue's targets, each with the figure reached and whether it is met (None: not measurable)."""
 
-    def ratio(peer: str, path: tuple[str, ...]) -> float | None:
-        ours, other = _value(results, "ours", path), _value(results, peer, path)
-        return None if ours is None or other is None else ours / other
+    def ratio(a: str, b: str, path: tuple[str, ...]) -> float | None:
+        x, y = _value(results, a, path), _value(results, b, path)
+        return None if x is None or y is None or y == 0 else x / y
 
     last = str(config["scaling"]["factors"][-1])
     chain = results.get("ours", {}).get("deep_chain", {})
     biggest = max(config["deep_chain"])
-    out = {
-        "mlp_step ours/micrograd <= 1/3": ratio("micrograd", ("mlp_step", "seconds")),
-        "mlp_step ours/torch <= 1/10": ratio("torch", ("mlp_step", "seconds")),
-        "bytes_per_node ours/micrograd <= 0.5": ratio("micrograd", ("bytes_per_node", "bytes_per_node")),
-        f"scaling x{last} time ratio <= {1.1 * int(last):g}": _value(
-            results, "ours", ("scaling", "ratio_by_factor", last)
-        ),
-        f"deep_chain n={_n(biggest)} completes": chain.get("largest_n") == biggest if chain else None,
-    }
-    limits = [1 / 3, 1 / 10, 0.5, 1.1 * int(last)]
+    checks: list[tuple[str, Any, Any]] = [  # (name, figure, test: None, or a function of the figure)
+        ("mlp_step ours/micrograd <= 1/3", ratio("ours", "micrograd", ("mlp_step", "seconds")), lambda f: f <= 1 / 3),
+        ("mlp_step ours/torch <= 1/10", ratio("ours", "torch", ("mlp_step", "seconds")), lambda f: f <= 1 / 10),
+        ("mlp_step ours/compiled >= 3", ratio("ours", "compiled", ("mlp_step", "seconds")), lambda f: f >= 3),
+        ("cnn_step ours/compiled >= 3", ratio("ours", "compiled", ("cnn_step", "seconds")), lambda f: f >= 3),
+        ("bytes_per_node ours/micrograd <= 0.5",
+         ratio("ours", "micrograd", ("bytes_per_node", "bytes_per_node")), lambda f: f <= 0.5),
+        (f"scaling x{last} time ratio <= {1.1 * int(last):g}",
+         _value(results, "ours", ("scaling", "ratio_by_factor", last)), lambda f: f <= 1.1 * int(last)),
+        (f"train step x{config['train_scaling']['factor']} points ratio <= "
+         f"{1.1 * config['train_scaling']['factor']:g} (fit's policy)",
+         _value(results, "ours", ("train_scaling", "ratio")), lambda f: f <= 1.1 * config["train_scaling"]["factor"]),
+        (f"deep_chain n={_n(biggest)} completes", chain.get("largest_n") == biggest if chain else None, None),
+    ]
+    if REF in results:
+        checks.append(("mlp_step ours/ref (1: unchanged)", ratio("ours", REF, ("mlp_step", "seconds")), None))
+        checks.append((f"deep_chain n={_n(biggest)} ours/ref (1: unchanged)",
+                       ratio("ours", REF, ("deep_chain", "by_n", str(biggest), "seconds")), None))
     met: dict[str, Any] = {}
-    for (name, figure), limit in zip(out.items(), [*limits, None]):
-        if limit is None:
-            met[name] = {"figure": figure, "met": figure}
+    for name, figure, test in checks:
+        if test is None:
+            met[name] = {"figure": figure, "met": figure if isinstance(figure, bool) else None}
         else:
-            met[name] = {"figure": figure, "met": None if figure is None else figure <= limit}
+            met[name] = {"figure": figure, "met": None if figure is None else bool(test(figure))}
     return met
 
 
@@ -224,8 +375,11 @@ def machine() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat (a smoke test)")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, two rounds (a smoke test)")
     parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated, from: " + ", ".join(ENGINES))
+    parser.add_argument("--rounds", type=int, default=None, help="rounds of interleaved measurements (default 3)")
+    parser.add_argument("--against", metavar="REF", default=None,
+                        help="also run the engine of git commit REF, interleaved, and print current/REF")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON results (default {DEFAULT_OUT})")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per measurement (default 600, quick 60)")
     args = parser.parse_args(argv)
@@ -235,31 +389,54 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown engine(s) {unknown}; choose from {list(ENGINES)}")
     if "ours" not in engines:
         engines.insert(0, "ours")
-    config = QUICK if args.quick else FULL
+    config = dict(QUICK if args.quick else FULL)
+    if args.rounds is not None:
+        if args.rounds < 1:
+            parser.error("--rounds must be >= 1")
+        config["rounds"] = args.rounds
     timeout = args.timeout or (60.0 if args.quick else 600.0)
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
     started = time.time()
-    results = {}
-    for e in engines:
-        results[e] = measure(e, config, timeout, log)
+    with tempfile.TemporaryDirectory(prefix="bench-ref-") as tmp:
+        ref_dir, ref_sha = None, None
+        if args.against:
+            try:
+                ref_sha = export_commit(args.against, Path(tmp))
+            except ValueError as e:
+                parser.error(str(e))
+            ref_dir = Path(tmp)
+        results = measure(engines, config, timeout, log, ref_dir)
+    shown = engines + ([REF] if ref_dir else [])
+    for e in shown:
         if "unavailable" in results[e]:
             log(f"  {e}: {results[e]['unavailable']}")
+    limit_lines, limit_data = limit_report(results, shown)
     report = {
         "machine": machine(),
         "quick": args.quick,
         "config": config,
+        "against": {"ref": args.against, "commit": ref_sha} if ref_sha else None,
         "seconds_total": time.time() - started,
         "results": results,
+        "limits": limit_data,
         "targets": targets(results, config),
     }
-    print(table(results, config, engines))
+    info = report["machine"]
+    against = f"; ref = {args.against} ({ref_sha})" if ref_sha else ""
+    print(f"machine: {info['cpus']} cores, {info.get('cpu', info['processor'])}, Python {info['python']}; "
+          f"{config['rounds']} interleaved rounds, medians{against}")
+    print(table(results, config, shown))
     print("* tracemalloc sees Python's allocator only: for torch it misses the C++ tensors and autograd nodes")
     print()
+    for line in limit_lines:
+        print(line)
+    print()
     for name, t in report["targets"].items():
-        status = {True: "met", False: "MISSED", None: "not measured"}[t["met"]]
+        status = {True: "met", False: "MISSED", None: "measured"}[t["met"]] if t["figure"] is not None \
+            else "not measured"
         fig = t["figure"]
         fig_text = f"{fig:.3g}" if isinstance(fig, float) else str(fig)
         print(f"target {name}: {fig_text} -> {status}")

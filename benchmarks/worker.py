@@ -22,6 +22,9 @@ WORKLOADS = {
     "wide_sum": workloads.wide_sum,
     "bytes_per_node": workloads.bytes_per_node,
     "scaling": workloads.scaling,
+    "cnn_step": workloads.cnn_step,
+    "limits": workloads.limits,
+    "train_scaling": workloads.train_scaling,
 }
 
 
@@ -34,7 +37,10 @@ def run(engine_name: str, workload: str, kwargs: dict[str, Any]) -> dict[str, An
     except engines.EngineUnavailable as e:
         return {"ok": False, "error": f"unavailable: {e}"}
     try:
+        engine.check_workload(workload)
         return {"ok": True, "result": WORKLOADS[workload](engine, **kwargs)}
+    except engines.Unsupported as e:
+        return {"ok": False, "error": f"unsupported: {e}"}
     except (RecursionError, MemoryError, ArithmeticError) as e:
         return {"ok": False, "error": f"{type(e).__name__}: {str(e)[:200]}"}
 

@@ -35,21 +35,30 @@ def two_moons(n: int, seed: int = 0, noise: float = 0.1) -> tuple[list[list[floa
     return xs, ys
 
 
+def _graph_size(root: Any) -> dict[str, int]:
+    """Ops (nodes an op allocates) and edges of one of this project's graphs."""
+    from autograd import topological_order
+
+    order = topological_order(root)
+    ops = [v for v in order if v.parents]
+    return {"nodes": len(ops), "edges": sum(len(v.parents) for v in ops)}
+
+
 def mlp_step(engine: Engine, points: int = 100, sizes: tuple[int, ...] = (16, 16, 1), steps: int = 5) -> dict[str, Any]:
     """micrograd's demo: MLP(2, sizes) on two moons, hinge loss + 1e-4 L2, forward + backward + SGD.
 
     Seconds per step, median over ``steps`` after one warm-up step, first with
     the cyclic garbage collector on (as users run), then with it off, to show
-    how much of a step is collector work.
+    how much of a step is collector work. ``nodes``/``edges`` count the step's
+    graph as this project builds it (for the physical limit).
     """
     xs, ys = two_moons(points)
     model, params = engine.mlp(2, list(sizes), seed=1337)
+    step_fn = engine.mlp_stepper(model, params, xs, ys, alpha=1e-4)
 
     def step(k: int) -> float:
         t0 = time.perf_counter()
-        scores = [model(x) for x in xs]
-        loss = engine.hinge_l2(scores, ys, params, alpha=1e-4)
-        engine.sgd_step(loss, params, lr=1.0 - 0.9 * k / 100)
+        step_fn(1.0 - 0.9 * k / 100)
         return time.perf_counter() - t0
 
     step(0)
@@ -61,7 +70,7 @@ def mlp_step(engine: Engine, points: int = 100, sizes: tuple[int, ...] = (16, 16
     finally:
         gc.enable()
         gc.collect()
-    return {
+    out = {
         "seconds": statistics.median(with_gc),
         "seconds_gc_off": statistics.median(without_gc),
         "runs": with_gc,
@@ -69,6 +78,123 @@ def mlp_step(engine: Engine, points: int = 100, sizes: tuple[int, ...] = (16, 16
         "points": points,
         "sizes": [2, *sizes],
     }
+    if hasattr(engine, "record_seconds"):
+        out["record_seconds"] = engine.record_seconds
+    if engine.name in ("ours", "compiled"):
+        out.update(_graph_size(engine.hinge_l2([model(x) for x in xs], ys, params, alpha=1e-4)))
+    return out
+
+
+def cnn_step(engine: Engine, batch_size: int = 16, steps: int = 5, channels: int = 6) -> dict[str, Any]:
+    """One Adam step of ``nn.examples.train_cnn_digits`` on a batch of 8x8 digits; median seconds per step.
+
+    The batch is the same each step (the digits shipped with scikit-learn, or
+    random pixels when it is missing); the model is the demo's CNN.
+    """
+    engine.check_workload("cnn_step")
+    from nn.examples import _image, digits_cnn
+
+    try:
+        from nn.data import digits
+
+        data = digits(batch_size)
+        batch = list(zip(data.X, data.y))
+    except ImportError:
+        rng = random.Random(0)
+        batch = [([rng.random() for _ in range(64)], rng.randrange(10)) for _ in range(batch_size)]
+    model = digits_cnn(0, channels)
+    step = engine.cnn_stepper(model, batch, lr=0.02)
+    step()
+    runs = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        step()
+        runs.append(time.perf_counter() - t0)
+    from nn import losses
+
+    root = losses.mean(losses.cross_entropy(model(_image(x)), y) for x, y in batch)
+    out = {"seconds": statistics.median(runs), "runs": runs, "batch_size": batch_size, **_graph_size(root)}
+    if hasattr(engine, "record_seconds"):
+        out["record_seconds"] = engine.record_seconds
+    return out
+
+
+def train_scaling(engine: Engine, points: int = 10, factor: int = 100, steps: int = 5) -> dict[str, Any]:
+    """The demo's training step on ``points`` and on ``factor`` times as many: the time ratio (linear: ``factor``).
+
+    Run the way the project's own training loop runs it (``nn.train.fit`` pauses
+    the cyclic collector during each step) and with the collector on.
+    """
+    from autograd import collector_paused
+
+    out: dict[str, Any] = {"points": points, "factor": factor}
+    for suffix, policy in (("", collector_paused), ("_gc_on", None)):
+        seconds = {}
+        for n in (points, points * factor):
+            xs, ys = two_moons(n)
+            model, params = engine.mlp(2, [16, 16, 1], seed=1337)
+            step_fn = engine.mlp_stepper(model, params, xs, ys, alpha=1e-4)
+            runs = []
+            for _ in range(max(steps, min(25, steps * factor // 10)) if n == points else steps):
+                gc.collect()
+                t0 = time.perf_counter()
+                if policy is None:
+                    step_fn(0.1)
+                else:
+                    with policy():
+                        step_fn(0.1)
+                runs.append(time.perf_counter() - t0)
+            seconds[str(n)] = statistics.median(runs)
+        out["seconds_by_points" + suffix] = seconds
+        out["ratio" + suffix] = seconds[str(points * factor)] / seconds[str(points)]
+    out["seconds"] = out["seconds_by_points"][str(points * factor)]
+    return out
+
+
+def limits(engine: Engine, n: int = 200_000) -> dict[str, Any]:
+    """The machine's price of the two things a step must do: allocate a node, multiply-add two floats.
+
+    ``alloc_ns``: allocating one object of a class with 10 slots (as many as a
+    Value) and setting them, in a list comprehension. ``madd_ns``: one
+    ``s = s + a * b`` line of straight-line Python on floats held in locals
+    (the cheapest form of a chain-rule step CPython runs). The limit of a step
+    is ``nodes * alloc + 2 * edges * madd`` (each edge one multiply-add forward, one backward).
+    """
+
+    class Slotted:
+        __slots__ = ("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")
+
+    new = object.__new__
+
+    def alloc(k: int) -> list[Any]:
+        out = []
+        append = out.append
+        for _ in range(k):
+            o = new(Slotted)
+            o.a = o.b = o.c = o.d = o.e = o.f = o.g = o.h = o.i = o.j = None
+            append(o)
+        return out
+
+    lines = ["def f(a, b, s):"] + ["    s = s + a * b"] * 1000 + ["    return s"]
+    ns: dict[str, Any] = {}
+    exec("\n".join(lines), ns)  # our own fixed text: 1000 multiply-adds in a row
+    madd = ns["f"]
+    alloc_runs, madd_runs = [], []
+    gc.disable()
+    try:
+        for _ in range(5):
+            t0 = time.perf_counter()
+            objs = alloc(n)
+            alloc_runs.append((time.perf_counter() - t0) / n)
+            del objs
+            t0 = time.perf_counter()
+            for _ in range(n // 1000):
+                madd(1.0000001, 0.9999999, 0.0)
+            madd_runs.append((time.perf_counter() - t0) / (n // 1000 * 1000))
+    finally:
+        gc.enable()
+    return {"alloc_ns": statistics.median(alloc_runs) * 1e9, "madd_ns": statistics.median(madd_runs) * 1e9,
+            "seconds": statistics.median(alloc_runs) + statistics.median(madd_runs)}
 
 
 def deep_chain(engine: Engine, n: int) -> dict[str, Any]:

@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0,
                         help=f"seed for data, initial weights and shuffling, 0 to {MAX_SEED} (default 0)")
     parser.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out/)")
+    parser.add_argument("--compiled", action=argparse.BooleanOptionalAction, default=None,
+                        help="train --model cnn|rnn with compiled replay: each step's graph recorded once, then "
+                        "replayed on plain floats (same losses, several times faster; default on for cnn and rnn)")
     return parser
 
 
@@ -129,6 +132,8 @@ def check_args(args: argparse.Namespace) -> None:
         raise DemoError(f"--model cnn trains on digits, not {args.dataset}")
     if args.model == "rnn" and args.dataset is not None:
         raise DemoError("--model rnn trains on its own sequence task; --dataset does not apply")
+    if args.model == "mlp" and args.compiled:
+        raise DemoError("--compiled applies to --model cnn and rnn; the MLP demo trains on the Value path")
 
 
 def prepare_out_dir(out: Path, names: Sequence[str] = OUTPUTS) -> bool:
@@ -449,7 +454,7 @@ def draw_neuron(model: MLP, x: Sequence[float]) -> tuple[str | None, str]:
 
 
 def _run_example(kind: str, epochs: int | None, lr: float | None, seed: int, out_dir: Path,
-                 say: Callable[[str], None] = _quiet) -> dict[str, Any]:
+                 say: Callable[[str], None] = _quiet, compiled: bool = True) -> dict[str, Any]:
     """Run ``nn.examples.train_cnn_digits`` or ``train_rnn`` and save their metrics."""
     try:
         # through sys.modules, not the package attribute, so a replaced module is honoured
@@ -466,6 +471,8 @@ def _run_example(kind: str, epochs: int | None, lr: float | None, seed: int, out
             kwargs[name] = given
         elif name not in params or params[name].default is inspect.Parameter.empty:
             kwargs[name] = fallback
+    if "compiled" in params:  # the example says so in its "training ..." line
+        kwargs["compiled"] = compiled
     if "say" in params:
         kwargs["say"] = say
     else:
@@ -497,7 +504,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         if args.model == "mlp":
             metrics = train_mlp(args.dataset or "moons", args.epochs, args.lr, args.seed, args.out, say=_say)
         else:
-            metrics = _run_example(args.model, args.epochs, args.lr, args.seed, args.out, say=_say)
+            metrics = _run_example(args.model, args.epochs, args.lr, args.seed, args.out, say=_say,
+                                   compiled=args.compiled is not False)
     except BaseException:
         _remove_if_empty(args.out, created)  # a failed first run leaves no empty folder behind
         raise

@@ -18,18 +18,27 @@ TINY = {
     "wide_sum": {"n": 20, "repeats": 1},
     "bytes_per_node": {"n": 200},
     "scaling": {"units": 5, "factors": (1, 2), "repeats": 1},
+    "cnn_step": {"batch_size": 2, "steps": 1, "channels": 1},
+    "limits": {"n": 2_000},
+    "train_scaling": {"points": 2, "factor": 2, "steps": 1},
 }
 
 
 def _engine(name: str) -> engines.Engine:
-    pytest.importorskip({"ours": "autograd", "micrograd": "micrograd", "torch": "torch"}[name])
+    pytest.importorskip({"ours": "autograd", "compiled": "autograd", "micrograd": "micrograd", "torch": "torch"}[name])
     return engines.make(name)
 
 
-@pytest.mark.parametrize("name", ["ours", "micrograd", "torch"])
+@pytest.mark.parametrize("name", ["ours", "compiled", "micrograd", "torch"])
 @pytest.mark.parametrize("workload", sorted(TINY))
 def test_each_workload_runs_at_tiny_size(name: str, workload: str) -> None:
-    result = worker.WORKLOADS[workload](_engine(name), **TINY[workload])
+    engine = _engine(name)
+    try:
+        engine.check_workload(workload)
+    except engines.Unsupported:
+        assert worker.run(name, workload, TINY[workload])["error"].startswith("unsupported")
+        return
+    result = worker.WORKLOADS[workload](engine, **TINY[workload])
     json.dumps(result)  # the runner ships results as JSON
     numbers = [v for v in result.values() if isinstance(v, float)]
     assert numbers and all(math.isfinite(v) and v >= 0 for v in numbers)
@@ -62,6 +71,56 @@ def test_mlp_step_learns_on_every_engine(name: str) -> None:
     assert loss()[1] < first
 
 
+def test_compiled_engine_trains_like_ours() -> None:
+    """The compiled demo step moves the parameters exactly as the Value path does."""
+    xs, ys = workloads.two_moons(12)
+    runs = []
+    for name in ("ours", "compiled"):
+        engine = engines.make(name)
+        model, params = engine.mlp(2, [6, 1], seed=3)
+        step = engine.mlp_stepper(model, params, xs, ys, alpha=1e-4)
+        for k in range(3):
+            step(1.0 - 0.09 * k)
+        runs.append([p.data for p in params])
+    assert runs[0] == runs[1]
+
+
+def test_rounds_interleave_engines_and_take_medians(monkeypatch) -> None:
+    calls: list[tuple[str, str]] = []
+
+    def fake(engine, workload, kwargs, timeout, code_dir=None):
+        calls.append((engine, workload))
+        return {"ok": True, "result": {"seconds": float(len(calls)), "nested": {"x": 1.0}}}
+
+    monkeypatch.setattr(run, "run_worker", fake)
+    config = dict(run.QUICK, rounds=3)
+    results = run.measure(["ours", "compiled"], config, 1.0, lambda msg: None)
+    mlp = [c for c in calls if c[1] == "mlp_step"]
+    assert mlp[:2] == [("ours", "mlp_step"), ("compiled", "mlp_step")]
+    assert mlp[2:4] == [("compiled", "mlp_step"), ("ours", "mlp_step")]  # the order rotates
+    # every workload of round 1 ran before any of round 2
+    first_round = calls[:len(calls) // 3]
+    assert {w for _, w in first_round} >= {"mlp_step", "cnn_step", "wide_sum"}
+    rec = results["ours"]["mlp_step"]
+    assert rec["ok"] and rec["result"]["rounds"] == 3 and rec["result"]["nested"] == {"x": 1.0}
+
+
+def test_median_record_skips_failed_rounds() -> None:
+    recs = [{"ok": True, "result": {"seconds": 3.0}}, {"ok": False, "error": "timeout"},
+            {"ok": True, "result": {"seconds": 1.0}}]
+    assert run.median_record(recs) == {"ok": True, "result": {"seconds": 2.0, "rounds": 2}}
+    assert run.median_record([{"ok": False, "error": "x"}]) == {"ok": False, "error": "x"}
+
+
+def test_export_commit_extracts_the_engine(tmp_path) -> None:
+    if not (run.ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    sha = run.export_commit("HEAD", tmp_path)
+    assert sha and (tmp_path / "autograd" / "value.py").exists() and (tmp_path / "nn" / "module.py").exists()
+    with pytest.raises(ValueError, match="not a commit"):
+        run.export_commit("no-such-ref-xyz", tmp_path)
+
+
 def test_two_moons_is_balanced_and_labelled() -> None:
     xs, ys = workloads.two_moons(50, seed=1)
     assert len(xs) == 50 and all(len(x) == 2 for x in xs)
@@ -83,13 +142,16 @@ def test_unknown_engine_and_workload_are_named() -> None:
 
 def test_quick_run_end_to_end(tmp_path, capsys) -> None:
     out = tmp_path / "r.json"
-    assert run.main(["--quick", "--engines", "ours", "--out", str(out)]) == 0
+    assert run.main(["--quick", "--engines", "ours,compiled", "--rounds", "1", "--out", str(out)]) == 0
     report = json.loads(out.read_text())
     ours = report["results"]["ours"]
-    assert all(ours[w]["ok"] for w in ("mlp_step", "wide_sum", "bytes_per_node", "scaling"))
+    assert all(ours[w]["ok"] for w in ("mlp_step", "cnn_step", "wide_sum", "bytes_per_node", "scaling", "limits"))
     assert ours["deep_chain"]["largest_n"] == max(run.QUICK["deep_chain"])
+    assert report["results"]["compiled"]["mlp_step"]["ok"]
     printed = capsys.readouterr().out
     assert "mlp_step" in printed and "deep_chain largest n" in printed
+    assert "compiled/ours" in printed and "physical limit on this machine" in printed
+    assert "fraction of it reached: ours" in printed
 
 
 def test_table_shows_ratios_and_failures() -> None:

@@ -80,6 +80,7 @@ def test_help_lists_the_options():
     (["--model", "cnn", "--dataset", "iris"], "cnn trains on digits"),
     (["--model", "cnn", "--lr", "inf"], "--lr must be a finite number"),
     (["--bogus"], "unrecognized arguments: --bogus"),
+    (["--compiled"], "--compiled applies to --model cnn and rnn"),
 ])
 def test_bad_arguments_exit_2_with_one_line_before_anything_is_made(argv, message, capsys, tmp_path):
     out = tmp_path / "out"
@@ -481,3 +482,17 @@ def test_a_read_only_folder_is_refused(tmp_path, capsys):
         _one_error_line(capsys, "cannot write into the output folder")
     finally:
         out.chmod(0o700)
+
+
+def test_the_rnn_demo_trains_compiled_by_default_with_the_same_losses(tmp_path, capsys):
+    assert main(["--model", "rnn", "--epochs", "2", "--out", str(tmp_path / "a")]) == 0
+    compiled = capsys.readouterr().out
+    assert "compiled replay" in compiled
+    assert main(["--model", "rnn", "--epochs", "2", "--no-compiled", "--out", str(tmp_path / "b")]) == 0
+    plain = capsys.readouterr().out
+    assert "compiled replay" not in plain
+    import json
+
+    losses_a = json.loads((tmp_path / "a" / "metrics.json").read_text())["loss"]
+    losses_b = json.loads((tmp_path / "b" / "metrics.json").read_text())["loss"]
+    assert losses_a == pytest.approx(losses_b, rel=1e-12, abs=0)
