@@ -105,7 +105,8 @@ def test_the_readme_has_snippets():
     assert console_commands()
 
 
-@pytest.mark.parametrize(("code", "expected", "line"), python_snippets(), ids=lambda x: None)
+@pytest.mark.parametrize(("code", "expected", "line"), python_snippets(),
+                         ids=[f"README.md:{line}" for _, _, line in python_snippets()])
 def test_python_snippet(code, expected, line, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(ROOT))
@@ -119,7 +120,8 @@ def test_python_snippet(code, expected, line, tmp_path, monkeypatch):
 RUNNABLE = ("python -m autograd", "python -m nn")
 
 
-@pytest.mark.parametrize(("command", "expected", "line"), console_commands(), ids=lambda x: None)
+@pytest.mark.parametrize(("command", "expected", "line"), console_commands(),
+                         ids=[f"README.md:{line}" for _, _, line in console_commands()])
 def test_console_command(command, expected, line, tmp_path):
     if not command.startswith(RUNNABLE):
         assert command.startswith(("make ", ".venv/bin/python -m benchmarks", "git clone", "cd ")), \
