@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TextIO, Union
 
+from autograd.ops import binary
 from autograd.pathsum import PathLimitError, paths
 from autograd.trace import format_table, trace_backward
 from autograd.value import Value
@@ -221,15 +222,7 @@ def _apply(op: str, a: Operand, b: Operand) -> Operand:
     if not isinstance(a, Value) and not isinstance(b, Value):
         # constant folding goes through Value too, for the engine's domain checks (no complex results)
         return _apply(op, Value(a), b).data
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "/":
-        return a / b
-    return a**b
+    return binary(op, a, b)
 
 
 def _call(name: str, a: Operand) -> Operand:

@@ -449,27 +449,26 @@ def _eval_tree(t: Tree, env: dict[str, Any], mode: str) -> Any:
                 return out * (a.log() if hasattr(a, "parents") else f_log(a))
             return prim.float_fn(*(_data(a) for a in args))  # piecewise constant: a constant of the graph
         return prim.float_fn(*args)
-    left = _eval_tree(t[1], env, mode)
-    right = _eval_tree(t[2], env, mode)
-    if mode == _VALUE and (hasattr(left, "parents") or hasattr(right, "parents")):
-        if kind == "+":
-            return left + right
-        if kind == "-":
-            return left - right
-        if kind == "*":
-            return left * right
-        if kind == "/":
-            return left / right
-        return left ** right
-    if kind == "+":
+    return binary(kind, _eval_tree(t[1], env, mode), _eval_tree(t[2], env, mode))
+
+
+def binary(symbol: str, left: Any, right: Any) -> Any:
+    """``left <symbol> right`` for ``+ - * / **``: Value ops when either side is a Value, else IEEE-safe floats.
+
+    Both give inf/nan outside a domain (Value's ops follow the same policy), never an exception.
+    """
+    if symbol == "+":
         return left + right
-    if kind == "-":
+    if symbol == "-":
         return left - right
-    if kind == "*":
+    if symbol == "*":
         return left * right
-    if kind == "/":
-        return f_div(left, right)
-    return f_pow(left, right)
+    on_values = hasattr(left, "parents") or hasattr(right, "parents")
+    if symbol == "/":
+        return left / right if on_values else f_div(left, right)
+    if symbol == "**":
+        return left ** right if on_values else f_pow(left, right)
+    raise ValueError(f"no binary operator {symbol!r}; the operators are + - * / **")
 
 
 def _data(x: Any) -> float:
