@@ -214,6 +214,11 @@ def build(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Op
     if highlight is not None or caption:
         lines = [*(highlight.caption if highlight else ()), *caption]
         g.attr(label=text.caption_text(lines), labelloc="b", labeljust="l", fontsize="11")
+    n_ops = sum(1 for n in drawn_values if n.op)
+    boxes = f", {len(members)} group boxes" if collapsed and members else ""
+    leaves = len(drawn_values) - n_ops
+    g.summary = (f"{leaves} {'leaf' if leaves == 1 else 'leaves'}, {n_ops} op result{'' if n_ops == 1 else 's'}"
+                 f"{boxes}; output {names[root]!r}")
     return g
 
 

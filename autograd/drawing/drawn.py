@@ -28,9 +28,16 @@ class DrawnGraph(graphviz.Digraph):
     ``timeout`` (seconds, on every rendering method) bounds the layout time.
     """
 
+    summary = ""  # what draw() drew, for the REPL: "3 leaves, 2 op results; output 'o'"
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("format", "svg")
         super().__init__(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        what = f"{self.summary}; " if self.summary else ""
+        return (f"<DrawnGraph: {what}shows itself in Jupyter; elsewhere .render(format='svg'), "
+                f".save('graph.svg') or .svg()>")
 
     # -- graphviz's interface -----------------------------------------------------------
 

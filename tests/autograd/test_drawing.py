@@ -543,3 +543,12 @@ def test_repeated_labels_get_the_trace_table_names() -> None:
     out = a * b
     titles = {record_fields(r["label"])[0] for r in value_records(draw(out).source).values()}
     assert titles == {"x#0", "x#1", "v2"} == set(autograd.trace.node_names(out).values())
+
+
+def test_the_drawn_graph_says_what_it_is_at_the_repl():
+    x = Value(1.0, label="x")
+    y = (x * 2).tanh()
+    y.label = "y"
+    text = repr(draw(y))
+    assert text.startswith("<DrawnGraph: 1 leaf, 2 op results; output 'y'")
+    assert ".render(format='svg')" in text
