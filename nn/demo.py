@@ -53,7 +53,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from autograd import Value, no_grad
+from autograd import Value, collector_paused, no_grad
 from nn import losses
 from nn.checkpoint import to_json, write_all_atomic
 from nn.data import NAMES, Dataset, batches, load, moons, split
@@ -282,12 +282,13 @@ def train_mlp(
     for epoch in bar:
         total, hits = 0.0, 0
         for k, idx in enumerate(batches(len(train), cfg["batch_size"], rng=rng)):
-            pairs = [_loss_and_hit(model, train.X[i], train.y[i], binary) for i in idx]
-            loss = losses.mean(p[0] for p in pairs)  # gradient = 1/m Σ per-sample gradients
-            check_finite(loss.data, (), epoch + 1, k + 1, lr)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+            with collector_paused():  # a step's graph holds no cycles: see nn.train.fit for the measurement
+                pairs = [_loss_and_hit(model, train.X[i], train.y[i], binary) for i in idx]
+                loss = losses.mean(p[0] for p in pairs)  # gradient = 1/m Σ per-sample gradients
+                check_finite(loss.data, (), epoch + 1, k + 1, lr)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
             total += loss.data * len(idx)
             hits += sum(p[1] for p in pairs)
         check_finite(total, params, epoch + 1, k + 1, lr)

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from autograd import Value, no_grad
+from autograd import Value, collector_paused, no_grad
 from nn import losses
 from nn.checkpoint import to_json, write_all_atomic
 from nn.conv import Conv2d, Flatten, MaxPool2d
@@ -158,12 +158,13 @@ def train_cnn_digits(
                 running += value * len(idx)
                 bar.set_postfix(loss=f"{value:.3f}")
                 continue
-            loss = losses.mean(losses.cross_entropy(model(_image(X_train[i])), y_train[i]) for i in idx)
-            if not math.isfinite(loss.data):
-                _check_finite(loss.data, model, f"epoch {epoch + 1}, batch {k + 1}", lr)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+            with collector_paused():  # the Value path's step, as nn.train.fit runs it
+                loss = losses.mean(losses.cross_entropy(model(_image(X_train[i])), y_train[i]) for i in idx)
+                if not math.isfinite(loss.data):
+                    _check_finite(loss.data, model, f"epoch {epoch + 1}, batch {k + 1}", lr)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
             running += loss.data * len(idx)
             bar.set_postfix(loss=f"{loss.data:.3f}")
         _check_finite(running, model, f"epoch {epoch + 1}", lr)
@@ -260,12 +261,13 @@ def train_rnn(
                 opt.step()
                 running += value * len(idx)
                 continue
-            loss = losses.mean(losses.mse(model(train[i]), sum(train[i])) for i in idx)
-            if not math.isfinite(loss.data):
-                _check_finite(loss.data, model, f"epoch {epoch + 1}, batch {k + 1}", lr)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+            with collector_paused():
+                loss = losses.mean(losses.mse(model(train[i]), sum(train[i])) for i in idx)
+                if not math.isfinite(loss.data):
+                    _check_finite(loss.data, model, f"epoch {epoch + 1}, batch {k + 1}", lr)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
             running += loss.data * len(idx)
         _check_finite(running, model, f"epoch {epoch + 1}", lr)
         history.append(running / n_train)
