@@ -103,13 +103,6 @@ def _state() -> _ThreadModes:
     return _local.modes
 
 
-def __getattr__(name: str) -> object:
-    # ``modes._scopes`` (the calling thread's scope stack) is read by the drawing code.
-    if name == "_scopes":
-        return _local.modes.scopes
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 class AnomalyError(ArithmeticError):
     """A NaN or infinity appeared in a pass run inside :func:`detect_anomaly`."""
 

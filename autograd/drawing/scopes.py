@@ -22,10 +22,9 @@ class Scope:
         self.children: list[Scope] = []
 
     def __enter__(self) -> Scope:
-        if modes._scopes:
-            parent = modes._scopes[-1]
-            if isinstance(parent, Scope) and not any(c is self for c in parent.children):
-                parent.children.append(self)
+        parent = modes.current_scope()
+        if isinstance(parent, Scope) and not any(c is self for c in parent.children):
+            parent.children.append(self)
         modes.push_scope(self)
         return self
 
