@@ -32,7 +32,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from autograd import modes
-from autograd.value import Value, as_float
+from autograd.ops import value_grads
+from autograd.value import Value, as_float, total
 
 # One chain-rule application: (node, parent index, local_grad, upstream, contribution, parent_grad after).
 RawStep = tuple[Value, int, float, float, float, float]
@@ -387,9 +388,6 @@ def gradient_graph(root: Value, seed: float = 1.0) -> dict[Value, Value | float]
     gradient stays a float. Multiplications by 1 are skipped, so the drawn
     derivative shows only the arithmetic it needs.
     """
-    from autograd.ops import value_grads
-    from autograd.value import total
-
     order = reverse_topological_order(root)
     pending: dict[Value, list] = {root: [seed]}
     built: dict[Value, Value | float] = {}
@@ -398,7 +396,7 @@ def gradient_graph(root: Value, seed: float = 1.0) -> dict[Value, Value | float]
             terms = pending.pop(node, None)
             if terms is None:
                 continue
-            g = terms[0] if len(terms) == 1 else _sum_terms(terms, total)
+            g = terms[0] if len(terms) == 1 else _sum_terms(terms)
             built[node] = g
             if not node.parents or (type(g) is float and g == 0.0):
                 continue
@@ -411,7 +409,8 @@ def gradient_graph(root: Value, seed: float = 1.0) -> dict[Value, Value | float]
     return built
 
 
-def _sum_terms(terms: list, total) -> Value | float:  # noqa: ANN001 - total is value.total (imported lazily)
+def _sum_terms(terms: list) -> Value | float:
+    """Contributions to one gradient: a float while all are constants, else one ``sum`` node."""
     if all(type(t) is float for t in terms):
         return sum(terms)
     return total(terms)
