@@ -38,8 +38,8 @@ def logsumexp(xs: Iterable[Operand]) -> Value:
     """
     vs = _values(xs, "logsumexp")
     data = [v.data for v in vs]
-    out = _ops.evaluate("logsumexp", data)  # both from the op's one description in ops.py
-    return _make(out, _LOGSUMEXP, tuple(vs), _ops.local_grads("logsumexp", data, out))
+    out, softmax = _ops.logsumexp_with_softmax(data)  # the op's one description, value and derivatives at once
+    return _make(out, _LOGSUMEXP, tuple(vs), tuple(softmax))
 
 
 def log_softmax(xs: Iterable[Operand]) -> list[Value]:

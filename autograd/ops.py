@@ -510,14 +510,25 @@ def _max_forward(values: list[Any], consts: tuple[float, ...]) -> Any:
     return values[_first_argmax([_data(v) for v in values])]
 
 
-def _logsumexp_forward(values: list[Any], consts: tuple[float, ...]) -> float:
-    data = [_data(v) for v in values]
+def logsumexp_with_softmax(data: Sequence[float]) -> tuple[float, list[float]]:
+    """``(log Σ exp(x_i), softmax(x))`` on floats in one pass: logsumexp's value and local derivatives.
+
+    Stable: ``m + log Σ exp(x_i - m)`` with ``m`` the max, the derivatives
+    ``exp(x_i - m) / Σ`` (exact where ``exp(x_i - out)`` would round). Non-finite
+    inputs as PyTorch: a NaN gives NaN; all ``-inf`` gives ``-inf`` with NaN
+    derivatives; an ``+inf`` gives ``+inf``, NaN on the infinite inputs and 0 elsewhere.
+    """
     m = max(data)
-    if any(x != x for x in data):
-        return _NAN
-    if math.isinf(m):  # all -inf (log 0), or an +inf input: the shift trick does not apply
-        return m
-    return m + math.log(math.fsum(math.exp(x - m) for x in data))
+    if math.isfinite(m) and all(x == x for x in data):
+        exps = [math.exp(x - m) for x in data]
+        s = math.fsum(exps)
+        return m + math.log(s), [e / s for e in exps]
+    out = _NAN if any(x != x for x in data) else m  # the shift trick does not apply
+    return out, [f_exp(x - out) for x in data]  # inf - inf is nan, as wanted
+
+
+def _logsumexp_forward(values: list[Any], consts: tuple[float, ...]) -> float:
+    return logsumexp_with_softmax([_data(v) for v in values])[0]
 
 
 def _sum_grads(values: list[Any], out: Any, consts: tuple[float, ...]) -> list[Any]:
@@ -539,16 +550,10 @@ def _max_grads(values: list[Any], out: Any, consts: tuple[float, ...]) -> list[A
 
 
 def _logsumexp_grads(values: list[Any], out: Any, consts: tuple[float, ...]) -> list[Any]:
-    """softmax_i = exp(p_i - out); nan where that is inf - inf or -inf + inf (as PyTorch)."""
+    """softmax_i = exp(p_i - out), built from Values when ``out`` is one (differentiable again)."""
     if hasattr(out, "parents"):
         return [(v - out).exp() for v in values]
-    data = [_data(v) for v in values]
-    m = max(data)
-    if math.isfinite(m) and all(x == x for x in data):  # exp(x_i - m) / Σ: exact where exp(x_i - out) rounds
-        exps = [math.exp(x - m) for x in data]
-        s = math.fsum(exps)
-        return [e / s for e in exps]
-    return [f_exp(x - out) for x in data]  # inf - inf is nan, as in PyTorch
+    return logsumexp_with_softmax([_data(v) for v in values])[1]
 
 
 _NARY_FORWARD: dict[str, Callable[..., Any]] = {
