@@ -55,10 +55,9 @@ def _max(*xs: float) -> tuple[float, int]:
     return xs[k], k
 
 
-def _logsumexp(*xs: float) -> tuple[float, tuple[float, ...]]:
-    """``(logsumexp, softmax)``: the op's value and its local derivatives, from the reference in ``ops``."""
-    out = ops.evaluate("logsumexp", xs)
-    return out, ops.local_grads("logsumexp", xs, out)
+def _logsumexp(*xs: float) -> tuple[float, list[float]]:
+    """``(logsumexp, softmax)``: the op's value and its local derivatives, as the engine computes them."""
+    return ops.logsumexp_with_softmax(xs)
 
 
 def namespace() -> dict[str, Any]:
