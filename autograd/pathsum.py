@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from autograd.graph import check_value, topological_order
 from autograd.value import Value
@@ -123,12 +124,34 @@ def paths(root: Value, leaf: Value, limit: int = DEFAULT_LIMIT) -> Iterator[Path
         raise PathLimitError(count, limit)
     if count == 0:
         return iter(())
-    # edges leaving each node toward the root: (child, index of the node among child's parents)
-    consumers: dict[Value, list[tuple[Value, int]]] = {}
+    return _walk(root, leaf, consumers(order))
+
+
+def consumers(order: list[Value]) -> dict[Value, list[tuple[Value, int]]]:
+    """Every node -> the edges leaving it toward the root: ``(child, index among the child's parents)``.
+
+    ``order`` is a topological order (parents first), so each node's edges come in the children's order.
+    """
+    out: dict[Value, list[tuple[Value, int]]] = {}
     for child in order:
         for i, p in enumerate(child.parents):
-            consumers.setdefault(p, []).append((child, i))
-    return _walk(root, leaf, consumers)
+            out.setdefault(p, []).append((child, i))
+    return out
+
+
+def first_paths(root: Value, leaf: Value, limit: int, order: list[Value] | None = None) -> tuple[int, list[Path]]:
+    """``(number of paths leaf -> root, the first `limit` of them)``, however many there are.
+
+    Counting is linear in the edges (:func:`count_paths`); listing costs the
+    length of the listed paths, so a drawing can name a few of 2**40 paths.
+    ``order``, when the caller has it, is ``topological_order(root)``.
+    """
+    if order is None:
+        order = topological_order(root)
+    count = _count(order, leaf)
+    if not count:
+        return 0, []
+    return count, list(islice(_walk(root, leaf, consumers(order)), limit))
 
 
 def _walk(root: Value, leaf: Value, consumers: dict[Value, list[tuple[Value, int]]]) -> Iterator[Path]:

@@ -32,10 +32,11 @@ import graphviz
 from autograd.drawing import text
 from autograd.drawing.drawn import DrawnGraph
 from autograd.drawing.grouping import group_derivatives, resolve_groups
-from autograd.drawing.highlight import Edge, Highlight, consumers, highlight_leaf, highlight_path
+from autograd.drawing.highlight import Edge, Highlight, highlight_leaf, highlight_path
 from autograd.drawing.scopes import GroupPath
 from autograd.drawing.style import COLORS, DEFAULT_MAX_NODES, DONE, HIGHLIGHT, Options, fmt, options, role
 from autograd.graph import check_value, topological_order
+from autograd.pathsum import consumers
 from autograd.trace import node_names
 from autograd.value import Value
 
@@ -140,9 +141,9 @@ def build(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Op
     # Collapsed groups: one record per group, listing its outputs (values used outside it, or the root).
     group_outputs: dict[GroupPath, list[Value]] = {}
     if collapsed:
-        users = consumers(order)
+        users = consumers(list(order))
         for path, nodes in members.items():
-            outs = [n for n in nodes if n is root or any(groups.get(c) != path for c, _ in users[n])]
+            outs = [n for n in nodes if n is root or any(groups.get(c) != path for c, _ in users.get(n, ()))]
             group_outputs[path] = outs
             title = ".".join(path)
             if len(outs) == 1 and outs[0].op:

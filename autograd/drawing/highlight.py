@@ -9,12 +9,12 @@ steps) instead of copying the path at every step.
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from autograd.drawing.style import fmt
+from autograd.pathsum import first_paths
 from autograd.value import Value
 
 Edge = tuple[Value, int]  # (child, index of the parent in child.parents)
@@ -27,15 +27,6 @@ class Highlight:
     edges: set[Edge]
     nodes: set[Value]
     caption: list[str]
-
-
-def consumers(order: Sequence[Value]) -> dict[Value, list[Edge]]:
-    """Every node -> the edges (child, index) that use it, in topological order of the children."""
-    out: dict[Value, list[Edge]] = defaultdict(list)
-    for child in order:
-        for i, p in enumerate(child.parents):
-            out[p].append((child, i))
-    return out
 
 
 def _shorten(items: list[str], sep: str) -> str:
@@ -56,43 +47,6 @@ def path_line(nodes: Sequence[Value], grads: Sequence[float], names: dict[Value,
     return f"{route}:  {factors} = {f(product)}"
 
 
-# A path under construction: (previous link, node, local derivative of the edge into node) or None.
-_Link = Union[tuple[Any, Value, float], None]
-
-
-def _unwind(link: _Link) -> tuple[list[Value], list[float]]:
-    nodes: list[Value] = []
-    grads: list[float] = []
-    while link is not None:
-        link, node, g = link
-        nodes.append(node)
-        grads.append(g)
-    nodes.reverse()
-    grads.reverse()
-    return nodes, grads[1:]  # the first link is the leaf itself, reached by no edge
-
-
-def first_paths(leaf: Value, root: Value, users: dict[Value, list[Edge]], reach: set[Value],
-                limit: int) -> list[tuple[list[Value], list[float]]]:
-    """Up to ``limit`` paths leaf -> root as (nodes, local derivatives), in depth-first order.
-
-    Every node in ``reach`` depends on ``leaf`` and (being in ``root``'s graph)
-    leads to ``root``, so the walk never enters a dead end.
-    """
-    found: list[tuple[list[Value], list[float]]] = []
-    stack: list[_Link] = [(None, leaf, 1.0)]
-    while stack and len(found) < limit:
-        link = stack.pop()
-        node = link[1]
-        if node is root:
-            found.append(_unwind(link))
-            continue
-        for child, i in reversed(users.get(node, ())):
-            if child in reach:
-                stack.append((link, child, child.local_grads[i]))
-    return found
-
-
 def highlight_leaf(leaf: Value, root: Value, order: Sequence[Value], names: dict[Value, str],
                    precision: int) -> Highlight:
     """Every edge on a path leaf -> root, and a caption listing the paths' products and their sum."""
@@ -103,19 +57,15 @@ def highlight_leaf(leaf: Value, root: Value, order: Sequence[Value], names: dict
                 reach.add(node)
                 break
     edges = {(c, i) for c in order if c in reach for i, p in enumerate(c.parents) if p in reach}
-    # Sum and count over paths by dynamic programming, so huge path counts stay cheap.
-    count = {leaf: 1}
+    # The sum over paths by dynamic programming, so huge path counts stay cheap.
     total = {leaf: 1.0}
     for node in order:
-        if node is leaf or node not in reach:
-            continue
-        count[node] = sum(count[p] for p in node.parents if p in reach)
-        total[node] = sum(total[p] * lg for p, lg in zip(node.parents, node.local_grads) if p in reach)
+        if node is not leaf and node in reach:
+            total[node] = sum(total[p] * lg for p, lg in zip(node.parents, node.local_grads) if p in reach)
     f = functools.partial(fmt, precision=precision)
     lines = [f"paths from {names[leaf]} to {names[root]} (product of the edge labels on each):"]
-    n_paths = count.get(root, 0)
-    listed = first_paths(leaf, root, consumers(order), reach, MAX_LISTED_PATHS) if n_paths else []
-    lines += ["  " + path_line(nodes, grads, names, precision) for nodes, grads in listed]
+    n_paths, listed = first_paths(root, leaf, MAX_LISTED_PATHS, list(order))
+    lines += ["  " + path_line(p.nodes, p.local_grads, names, precision) for p in listed]
     if n_paths > len(listed):
         lines.append(f"  ... and {n_paths - len(listed):,} more paths")
     noun = "path" if n_paths == 1 else "paths"

@@ -141,3 +141,16 @@ def test_bad_arguments():
         paths(x, "x")
     with pytest.raises(ValueError, match="limit"):
         paths(x, x, limit=-1)
+
+
+def test_first_paths_lists_a_few_of_very_many():
+    from autograd.pathsum import first_paths
+
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(40):  # a chain of 40 diamonds: 2**40 paths
+        y = y * 1.0 + y * 1.0
+    count, listed = first_paths(y, x, 3)
+    assert count == 2**40 and len(listed) == 3
+    assert all(p.nodes[0] is x and p.nodes[-1] is y for p in listed)
+    assert first_paths(x, Value(2.0), 3) == (0, [])
