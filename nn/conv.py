@@ -187,19 +187,23 @@ class MaxPool2d(Module):
         return {"kernel_size": self.kernel_size, "stride": self.stride}
 
 
+def flatten(x: Any) -> list[Any]:
+    """Nested lists and tuples to one flat list, row-major; iterative, so any nesting depth works."""
+    out: list[Any] = []
+    stack = [iter([x])]
+    while stack:
+        for item in stack[-1]:
+            if isinstance(item, (list, tuple)):
+                stack.append(iter(item))
+                break
+            out.append(item)
+        else:
+            stack.pop()
+    return out
+
+
 class Flatten(Module):
     """Nested lists to one flat list, row-major (``[C][H][W]`` -> ``C·H·W`` entries), for a dense layer."""
 
     def __call__(self, x: Any) -> list[Scalar]:
-        out: list[Scalar] = []
-        stack = [iter([x])]
-        # iterative, so any nesting depth works
-        while stack:
-            for item in stack[-1]:
-                if isinstance(item, (list, tuple)):
-                    stack.append(iter(item))
-                    break
-                out.append(item)
-            else:
-                stack.pop()
-        return out
+        return flatten(x)

@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from autograd import Value, enable_grad, topological_order, total
-from nn.conv import Conv2d
+from nn.conv import Conv2d, flatten
 from nn.module import Layer, Module, Neuron
 from nn.rnn import RNN
 
@@ -259,25 +259,13 @@ def _units(module: Module, params: list[Value]) -> dict[int, int]:
     if isinstance(module, Layer):
         groups = [n.parameters() for n in module.neurons]
     elif isinstance(module, Conv2d):
-        groups = [[*_flat(module.weight[o]), module.bias[o]] for o in range(module.out_channels)]
+        groups = [[*flatten(module.weight[o]), module.bias[o]] for o in range(module.out_channels)]
     elif isinstance(module, RNN):
         groups = [[*module.weight_ih[j], *module.weight_hh[j], module.bias_ih[j], module.bias_hh[j]]
                   for j in range(module.hidden_size)]
     else:
         groups = [params]
     return {id(p): j for j, g in enumerate(groups) for p in g}
-
-
-def _flat(tree: Any) -> list[Any]:
-    out: list[Any] = []
-    stack = [tree]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, (list, tuple)):
-            stack.extend(reversed(x))
-        else:
-            out.append(x)
-    return out
 
 
 def _find_rows(module: Module, name: str) -> list[_Row]:
@@ -400,7 +388,7 @@ def _model_inputs(model: Module, inputs: Iterable[Any]) -> Value | None:
     outs: list[Value] = []
     with enable_grad():
         for x in inputs:
-            outs += [v for v in _flat(model(x)) if isinstance(v, Value)]
+            outs += [v for v in flatten(model(x)) if isinstance(v, Value)]
         return total(outs) if outs else None
 
 
