@@ -59,6 +59,7 @@ from nn.checkpoint import to_json, write_all_atomic
 from nn.data import NAMES, Dataset, batches, load, moons, split
 from nn.module import MLP, Neuron
 from nn.optim import Adam
+from nn.train import check_finite
 
 # Per data set: hidden layer sizes and training settings that reach a good
 # accuracy quickly on this pure-Python engine.
@@ -227,19 +228,6 @@ def _datasets(name: str, seed: int) -> tuple[Dataset, Dataset]:
     return split(load(name), test_fraction=0.2, seed=seed)
 
 
-def check_finite(loss: float, params: Sequence[Value], epoch: int, batch: int, lr: float) -> None:
-    """Raise ``FloatingPointError`` when the loss or a parameter is infinite or NaN (training diverged)."""
-    bad = None if math.isfinite(loss) else f"the loss became {loss}"
-    if bad is None:
-        n = sum(1 for p in params if not math.isfinite(p.data))
-        bad = f"{n} parameter(s) became infinite or NaN" if n else None
-    if bad is not None:
-        raise FloatingPointError(
-            f"training diverged: {bad} at epoch {epoch}, batch {batch} with learning rate {lr:g}; "
-            "try a smaller --lr"
-        )
-
-
 def train_mlp(
     dataset: str = "moons",
     epochs: int | None = None,
@@ -285,13 +273,13 @@ def train_mlp(
             with collector_paused():  # a step's graph holds no cycles: see nn.train.fit for the measurement
                 pairs = [_loss_and_hit(model, train.X[i], train.y[i], binary) for i in idx]
                 loss = losses.mean(p[0] for p in pairs)  # gradient = 1/m Σ per-sample gradients
-                check_finite(loss.data, (), epoch + 1, k + 1, lr)
+                check_finite(loss.data, (), f"epoch {epoch + 1}, batch {k + 1}", lr)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
             total += loss.data * len(idx)
             hits += sum(p[1] for p in pairs)
-        check_finite(total, params, epoch + 1, k + 1, lr)
+        check_finite(total, params, f"epoch {epoch + 1}, batch {k + 1}", lr)
         history.append(total / len(train))
         bar.set_postfix(loss=f"{history[-1]:.4f}", acc=f"{hits / len(train):.3f}")
     bar.close()

@@ -33,6 +33,7 @@ from nn.data import batches, digits, split
 from nn.module import Layer, Module, Sequential
 from nn.optim import Adam
 from nn.rnn import RNN
+from nn.train import check_finite
 
 
 def _check_positive(**kwargs: Any) -> None:
@@ -43,18 +44,6 @@ def _check_positive(**kwargs: Any) -> None:
 
 def _quiet(message: str) -> None:
     pass
-
-
-def _check_finite(loss: float, model: Module, where: str, lr: float) -> None:
-    """Raise ``FloatingPointError`` when the loss or a parameter is infinite or NaN: training diverged."""
-    if math.isfinite(loss):
-        n = sum(1 for p in model.parameters() if not math.isfinite(p.data))
-        if not n:
-            return
-        bad = f"{n} parameter(s) became infinite or NaN"
-    else:
-        bad = f"the loss became {loss}"
-    raise FloatingPointError(f"training diverged: {bad} at {where} with learning rate {lr:g}; try a smaller --lr")
 
 
 def _plot_loss(history: Sequence[float], title: str, ylabel: str) -> bytes:
@@ -153,7 +142,7 @@ def train_cnn_digits(
                 opt.zero_grad()
                 value = step([(X_train[i], _one_hot(y_train[i], 10)) for i in idx])
                 if not math.isfinite(value):
-                    _check_finite(value, model, f"epoch {epoch + 1}, batch {k + 1}", lr)
+                    check_finite(value, model.parameters(), f"epoch {epoch + 1}, batch {k + 1}", lr)
                 opt.step()
                 running += value * len(idx)
                 bar.set_postfix(loss=f"{value:.3f}")
@@ -161,13 +150,13 @@ def train_cnn_digits(
             with collector_paused():  # the Value path's step, as nn.train.fit runs it
                 loss = losses.mean(losses.cross_entropy(model(_image(X_train[i])), y_train[i]) for i in idx)
                 if not math.isfinite(loss.data):
-                    _check_finite(loss.data, model, f"epoch {epoch + 1}, batch {k + 1}", lr)
+                    check_finite(loss.data, model.parameters(), f"epoch {epoch + 1}, batch {k + 1}", lr)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
             running += loss.data * len(idx)
             bar.set_postfix(loss=f"{loss.data:.3f}")
-        _check_finite(running, model, f"epoch {epoch + 1}", lr)
+        check_finite(running, model.parameters(), f"epoch {epoch + 1}", lr)
         history.append(running / len(X_train))
     seconds = time.perf_counter() - start
 
@@ -257,19 +246,19 @@ def train_rnn(
                 opt.zero_grad()
                 value = step([(train[i], sum(train[i])) for i in idx])
                 if not math.isfinite(value):
-                    _check_finite(value, model, f"epoch {epoch + 1}, batch {k + 1}", lr)
+                    check_finite(value, model.parameters(), f"epoch {epoch + 1}, batch {k + 1}", lr)
                 opt.step()
                 running += value * len(idx)
                 continue
             with collector_paused():
                 loss = losses.mean(losses.mse(model(train[i]), sum(train[i])) for i in idx)
                 if not math.isfinite(loss.data):
-                    _check_finite(loss.data, model, f"epoch {epoch + 1}, batch {k + 1}", lr)
+                    check_finite(loss.data, model.parameters(), f"epoch {epoch + 1}, batch {k + 1}", lr)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
             running += loss.data * len(idx)
-        _check_finite(running, model, f"epoch {epoch + 1}", lr)
+        check_finite(running, model.parameters(), f"epoch {epoch + 1}", lr)
         history.append(running / n_train)
         bar.set_postfix(loss=f"{history[-1]:.4f}")
     seconds = time.perf_counter() - start

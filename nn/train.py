@@ -23,8 +23,9 @@ so a loss function for compiled steps treats targets as Values:
 
 from __future__ import annotations
 
+import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd import Value, collector_paused, dot, logsumexp
@@ -214,3 +215,18 @@ def fit(
                 on_batch(loss)
         history.append(running / len(items))
     return history
+
+
+def check_finite(loss: float, params: Iterable[Value], where: str, lr: float) -> None:
+    """Raise ``FloatingPointError`` when the loss or a parameter is infinite or NaN: training diverged.
+
+    ``where`` names the moment ("epoch 3, batch 7"); the message suggests a smaller learning rate.
+    """
+    if math.isfinite(loss):
+        n = sum(1 for p in params if not math.isfinite(p.data))
+        if not n:
+            return
+        bad = f"{n} parameter(s) became infinite or NaN"
+    else:
+        bad = f"the loss became {loss}"
+    raise FloatingPointError(f"training diverged: {bad} at {where} with learning rate {lr:g}; try a smaller --lr")
