@@ -33,7 +33,9 @@ from nn.data import batches, digits, split
 from nn.module import Layer, Module, Sequential
 from nn.optim import Adam
 from nn.rnn import RNN
-from nn.train import check_finite
+from nn.train import CompiledStep, check_finite, one_hot
+from nn.train import cross_entropy as cross_entropy_of_values  # targets as Values: inputs of a compiled step
+from nn.train import mse as mse_of_values
 
 
 def _check_positive(**kwargs: Any) -> None:
@@ -131,7 +133,7 @@ def train_cnn_digits(
         f"Adam lr {lr:g}, mini-batches of {batch_size}{_COMPILED_NOTE if compiled else ''}")
 
     history: list[float] = []
-    step = _compiled_step(model, _cnn_batch_loss) if compiled else None
+    step = CompiledStep(model, _cnn_batch_loss) if compiled else None
     start = time.perf_counter()
     for epoch in range(epochs):
         running = 0.0
@@ -140,7 +142,7 @@ def train_cnn_digits(
         for k, idx in enumerate(bar):
             if step is not None:
                 opt.zero_grad()
-                value = step([(X_train[i], _one_hot(y_train[i], 10)) for i in idx])
+                value = step([(X_train[i], one_hot(y_train[i], 10)) for i in idx])
                 if not math.isfinite(value):
                     check_finite(value, model.parameters(), f"epoch {epoch + 1}, batch {k + 1}", lr)
                 opt.step()
@@ -236,7 +238,7 @@ def train_rnn(
         f"{_COMPILED_NOTE if compiled else ''}")
 
     history: list[float] = []
-    step = _compiled_step(model, _rnn_batch_loss) if compiled else None
+    step = CompiledStep(model, _rnn_batch_loss) if compiled else None
     start = time.perf_counter()
     bar = _progress(range(epochs), progress, desc="rnn", unit="epoch")
     for epoch in bar:
@@ -277,30 +279,14 @@ def train_rnn(
 _COMPILED_NOTE = "; compiled replay (each batch shape recorded once, replayed on plain floats)"
 
 
-def _compiled_step(model: Module, loss_fn: Any) -> Any:
-    from nn.train import CompiledStep
-
-    return CompiledStep(model, loss_fn)
-
-
-def _one_hot(label: int, n: int) -> list[float]:
-    from nn.train import one_hot
-
-    return one_hot(label, n)
-
-
 def _cnn_batch_loss(model: Module, batch: Sequence[Any]) -> Value:
     """The CNN's batch loss with one-hot targets as Values: the same numbers as ``cross_entropy(logits, label)``."""
-    from nn.train import cross_entropy
-
-    return losses.mean(cross_entropy(model(_image(x)), y) for x, y in batch)
+    return losses.mean(cross_entropy_of_values(model(_image(x)), y) for x, y in batch)
 
 
 def _rnn_batch_loss(model: Module, batch: Sequence[Any]) -> Value:
     """The RNN's batch loss with the counts as Values: the same numbers as ``mse(model(bits), count)``."""
-    from nn.train import mse
-
-    return losses.mean(mse(model(bits), count) for bits, count in batch)
+    return losses.mean(mse_of_values(model(bits), count) for bits, count in batch)
 
 
 def _finish(model: Module, history: list[float], seconds: float, out_dir: Path, say: Callable[[str], None],
