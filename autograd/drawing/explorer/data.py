@@ -27,6 +27,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from autograd import ops
 from autograd.drawing import text
 from autograd.drawing.scopes import GroupPath
 from autograd.drawing.style import Options, role
@@ -45,10 +46,6 @@ def num(x: float) -> float | str:
 
 def _op_descriptions(order: Sequence[Value]) -> tuple[list[Any], dict[str, Any], str]:
     """Per node (op key, constants) or None; the op table for the keys used; why nudging is off ("" if on)."""
-    try:
-        from autograd import ops
-    except ImportError:
-        return [None] * len(order), {}, "this version of the engine records no op descriptions"
     described: list[Any] = []
     unknown: list[str] = []
     keys: set[str] = set()
