@@ -55,8 +55,9 @@ from typing import Any, NoReturn
 
 from autograd import Value, collector_paused, no_grad
 from nn import losses
-from nn.checkpoint import to_json, write_all_atomic
+from nn.checkpoint import to_json
 from nn.data import NAMES, Dataset, batches, load, moons, split
+from nn.files import write_all_atomic
 from nn.module import MLP, Neuron
 from nn.optim import Adam
 from nn.train import check_finite

@@ -27,9 +27,10 @@ from typing import Any
 
 from autograd import Value, collector_paused, no_grad
 from nn import losses
-from nn.checkpoint import to_json, write_all_atomic
+from nn.checkpoint import to_json
 from nn.conv import Conv2d, Flatten, MaxPool2d
 from nn.data import batches, digits, split
+from nn.files import write_all_atomic
 from nn.module import Layer, Module, Sequential
 from nn.optim import Adam
 from nn.rnn import RNN
