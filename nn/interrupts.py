@@ -21,13 +21,14 @@ handlers in); elsewhere they do nothing.
 
 from __future__ import annotations
 
+# Only modules that Python's start-up has loaded already (or that cost nothing): `python -m nn` imports
+# this first, and quiet_start must be in place as early as possible.
 import contextlib
+import os
 import signal
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from types import FrameType
-from typing import Any
 
 # the signals a commit holds back: Ctrl-C, `kill` and a closed terminal
 DEFERRED_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
@@ -37,7 +38,45 @@ _catching = 0  # depth of active catching() blocks
 
 
 def _in_main_thread() -> bool:
+    import threading  # here, not at the top: see the imports
+
     return threading.current_thread() is threading.main_thread()
+
+
+def started_as(*modules: str) -> bool:
+    """Whether this process is ``python [options] -m M`` for one of ``modules`` (from ``sys.orig_argv``)."""
+    argv = list(getattr(sys, "orig_argv", ()))[1:]
+    for k, word in enumerate(argv):
+        if word == "-m":
+            return k + 1 < len(argv) and argv[k + 1] in modules
+        if word.startswith("-m"):
+            return word[2:] in modules
+        if not word.startswith("-") or word == "-c":  # a script or -c: not a module run
+            return False
+    return False
+
+
+def quiet_start(*modules: str) -> None:
+    """Under ``python -m M`` (M in ``modules``): Ctrl-C while the program's modules load ends it at once.
+
+    The process exits with status 130 and one line on stderr instead of a
+    traceback through the import machinery. Nothing has been written yet, so
+    ending there is safe; the command installs its own handling as it starts
+    (:func:`catching`). Imported as a library, or with a handler already set,
+    nothing changes.
+    """
+    if not started_as(*modules) or not _in_main_thread():
+        return
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write("error: interrupted (Ctrl-C); nothing was written\n")
+            sys.stderr.flush()
+        os._exit(130)  # no finaliser or atexit hook has anything to finish while modules load
+
+    signal.signal(signal.SIGINT, on_sigint)
 
 
 def requested() -> bool:
@@ -58,11 +97,13 @@ def _on_sigint(signum: int, frame: FrameType | None) -> None:
 
 
 @contextlib.contextmanager
-def catching() -> Iterator[None]:
+def catching(then_ignore: bool = False) -> Iterator[None]:
     """Within this block Ctrl-C raises ``KeyboardInterrupt`` as usual and is also remembered (see the module doc).
 
     The exception a finaliser swallows is not printed either (the flag stands
-    for it). The previous handler and unraisable hook come back on exit.
+    for it). The previous handler and unraisable hook come back on exit; with
+    ``then_ignore`` Ctrl-C is ignored from then on instead (a command that is
+    about to exit: a late Ctrl-C must not turn its status into a traceback).
     """
     global _requested, _catching
     if not _in_main_thread():
@@ -71,9 +112,9 @@ def catching() -> Iterator[None]:
     previous = signal.signal(signal.SIGINT, _on_sigint)
     previous_hook = sys.unraisablehook
 
-    def hook(unraisable: Any) -> None:
-        if not (isinstance(unraisable.exc_value, KeyboardInterrupt) and _requested):
-            previous_hook(unraisable)
+    def hook(unraisable: object) -> None:
+        if not (isinstance(getattr(unraisable, "exc_value", None), KeyboardInterrupt) and _requested):
+            previous_hook(unraisable)  # type: ignore[arg-type]
 
     sys.unraisablehook = hook
     if not _catching:
@@ -83,8 +124,8 @@ def catching() -> Iterator[None]:
         yield
     finally:
         _catching -= 1
+        signal.signal(signal.SIGINT, signal.SIG_IGN if then_ignore else previous)
         sys.unraisablehook = previous_hook
-        signal.signal(signal.SIGINT, previous)
         if not _catching:
             _requested = False
 
@@ -106,7 +147,7 @@ def deferred() -> Iterator[None]:
     def hold(signum: int, frame: FrameType | None) -> None:
         held.append(signum)
 
-    previous: dict[int, Any] = {}
+    previous: dict[int, object] = {}
     try:
         for sig in DEFERRED_SIGNALS:
             handler = signal.getsignal(sig)
@@ -126,7 +167,7 @@ def deferred() -> Iterator[None]:
             raise raised[0]
 
 
-def _deliver(sig: int, handler: Callable[[int, FrameType | None], Any] | int) -> None:
+def _deliver(sig: int, handler: Callable[[int, FrameType | None], object] | object) -> None:
     if handler == signal.SIG_IGN:
         return
     if handler == signal.SIG_DFL:

@@ -48,7 +48,7 @@ from os import PathLike
 from typing import Any, Union
 
 from autograd import Value, dot
-from nn import checkpoint
+from nn import checkpoint, checks
 
 Seed = Union[int, random.Random, None]
 Activation = Callable[[Value], Value]
@@ -96,9 +96,8 @@ def init_weights(nin: int, activation: str | None, rng: random.Random) -> list[f
 
 
 def _positive_int(x: object, what: str) -> int:
-    if isinstance(x, bool) or not isinstance(x, int) or x < 1:
-        raise ValueError(f"{what} must be a positive int, got {x!r}")
-    return x
+    """``x`` as a size in [1, nn.checks.MAX_COUNT]: ValueError naming ``what`` otherwise (10**400 too)."""
+    return checks.count(x, what)
 
 
 def _is_value_tree(x: object) -> bool:

@@ -23,6 +23,7 @@ from nn.files import (
     stage_name,
     write_all_atomic,
 )
+from tests.nn.faults import Faults
 
 ROOT = Path(__file__).resolve().parents[2]
 POSIX = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
@@ -43,28 +44,6 @@ def _new_files() -> dict[str, bytes]:
 
 def _contents(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.iterdir()}
-
-
-class Faults:
-    """Counts the calls that write, flush, chmod or rename, and injects a fault at call number ``at``."""
-
-    CALLS = ("write", "fsync", "fchmod", "replace")
-
-    def __init__(self, monkeypatch, at: int | None = None, fault: str = "enospc") -> None:
-        self.count, self.at, self.fault, self.seen = 0, at, fault, []
-        for name in self.CALLS:
-            monkeypatch.setattr(os, name, self._wrap(name, getattr(os, name)))
-
-    def _wrap(self, name, real):
-        def call(*args):
-            self.count += 1
-            self.seen.append(name)
-            if self.count == self.at:
-                if self.fault == "enospc":
-                    raise OSError(errno.ENOSPC, "No space left on device", str(args[0]) if name == "replace" else None)
-                os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C: Python raises it at the next bytecode
-            return real(*args)
-        return call
 
 
 def _unit_write(folder: Path, monkeypatch, at=None, fault="enospc"):
@@ -248,3 +227,24 @@ def test_catching_remembers_an_interrupt_a_finaliser_swallowed(capsys):
             interrupts.check()
     assert not interrupts.requested()
     assert "Exception ignored" not in capsys.readouterr().err  # the flag stands for it: nothing printed
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["python", "-m", "nn"], True),
+    (["python", "-X", "dev", "-m", "nn", "--epochs", "1"], True),
+    (["python", "-mnn.demo"], True),
+    (["python", "-m", "pytest", "tests"], False),
+    (["python", "script.py", "-m", "nn"], False),
+    (["python", "-c", "import nn", "-m", "nn"], False),
+    (["python"], False),
+])
+def test_started_as_reads_the_original_command_line(monkeypatch, argv, expected):
+    monkeypatch.setattr(sys, "orig_argv", argv)
+    assert interrupts.started_as("nn", "nn.demo") is expected
+
+
+def test_quiet_start_changes_nothing_when_nn_is_imported_as_a_library(monkeypatch):
+    monkeypatch.setattr(sys, "orig_argv", ["python", "-m", "pytest"])
+    before = signal.getsignal(signal.SIGINT)
+    interrupts.quiet_start("nn")
+    assert signal.getsignal(signal.SIGINT) is before
