@@ -46,13 +46,16 @@ def _in_main_thread() -> bool:
 def started_as(*modules: str) -> bool:
     """Whether this process is ``python [options] -m M`` for one of ``modules`` (from ``sys.orig_argv``)."""
     argv = list(getattr(sys, "orig_argv", ()))[1:]
-    for k, word in enumerate(argv):
+    k = 0
+    while k < len(argv):
+        word = argv[k]
         if word == "-m":
             return k + 1 < len(argv) and argv[k + 1] in modules
         if word.startswith("-m"):
             return word[2:] in modules
-        if not word.startswith("-") or word == "-c":  # a script or -c: not a module run
+        if not word.startswith("-") or word.startswith("-c"):  # a script or -c: not a module run
             return False
+        k += 2 if word in ("-X", "-W") else 1  # the options that take their value as the next word
     return False
 
 
