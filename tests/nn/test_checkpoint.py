@@ -689,3 +689,37 @@ def test_checkpoints_sit_below_modules_in_the_import_graph():
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert not {m for m in imported if m and m.startswith("nn") and m not in ("nn.files",)}, imported
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"), reason="POSIX special files")
+@given(kind=st.sampled_from(SPECIAL), action=st.sampled_from(["load", "save", "load_twice"]))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_fuzz_special_files_are_refused_at_once_by_load_and_save(tmp_path, kind, action):
+    """A FIFO, a socket or a device, loaded or saved over: an error at once (an alarm stops a blocked call),
+    the model unchanged, the special file still there."""
+    folder = tmp_path / f"{kind.replace('/', '_').replace(' ', '_')}-{action}"
+    folder.mkdir()
+    path = _special_file(kind, folder)
+    model = small_model()
+    before = bits(model)
+
+    def blocked(signum, frame):
+        raise TimeoutError(f"{action} of {kind} blocked")
+
+    previous = signal.signal(signal.SIGALRM, blocked)
+    signal.setitimer(signal.ITIMER_REAL, 5.0)
+    try:
+        for _ in range(2 if action == "load_twice" else 1):
+            if action == "save":
+                with pytest.raises(OSError, match="not a regular file"):
+                    model.save(path)
+            else:
+                with pytest.raises(CheckpointError, match="not a checkpoint file: nothing was read"):
+                    model.load(path)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert bits(model) == before
+    assert os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode)
+    if str(path).startswith(str(folder)):
+        assert not [p for p in folder.iterdir() if p.name.startswith(".chainrule-")]  # nothing staged or left
