@@ -86,25 +86,12 @@ def _accuracy(model: Module, X: Sequence[Sequence[float]], y: Sequence[int]) -> 
     return hits / len(y)
 
 
-def train_cnn_digits(
-    epochs: int = 6,
-    lr: float = 0.02,
-    seed: int = 0,
-    out_dir: Path = Path("out"),
-    progress: bool = True,
-    n_train: int | None = None,
-    n_test: int | None = None,
-    batch_size: int = 16,
-    channels: int = 6,
-    say: Callable[[str], None] | None = None,
-    compiled: bool = False,
-) -> dict[str, Any]:
-    """:func:`fit_cnn_digits`, then write ``loss.png``, ``model.json`` and ``metrics.json`` into ``out_dir``
-    as one unit; return the metrics. ``digits_cnn(channels=...).load(out_dir / "model.json")`` restores the model.
+def train_cnn_digits(out_dir: Path = Path("out"), **settings: Any) -> dict[str, Any]:
+    """:func:`fit_cnn_digits` with ``settings``, then write ``loss.png``, ``model.json`` and ``metrics.json``
+    into ``out_dir`` as one unit; return the metrics. ``digits_cnn(channels=...).load(out_dir / "model.json")``
+    restores the model.
     """
-    run = fit_cnn_digits(epochs, lr, seed, progress, n_train, n_test, batch_size, channels, say, compiled)
-    write_run(run, Path(out_dir), say or _quiet)
-    return run.metrics
+    return _write(fit_cnn_digits(**settings), out_dir, settings.get("say"))
 
 
 def fit_cnn_digits(
@@ -138,6 +125,12 @@ def fit_cnn_digits(
     say(f"training a CNN ({model.num_parameters()} parameters) on {len(X_train)} images: {epochs} epochs, "
         f"Adam lr {lr:g}, mini-batches of {batch_size}{_COMPILED_NOTE if compiled else ''}")
 
+    def numbers(idx: list[int]) -> list[Any]:  # the batch as a compiled step takes it: every number an input
+        return [(X_train[i], one_hot(y_train[i], 10)) for i in idx]
+
+    def graph(idx: list[int]) -> Value:  # the batch loss on the Value path
+        return losses.mean(losses.cross_entropy(model(_image(X_train[i])), y_train[i]) for i in idx)
+
     history: list[float] = []
     step = CompiledStep(model, _cnn_batch_loss) if compiled else None
     start = time.perf_counter()
@@ -146,22 +139,7 @@ def fit_cnn_digits(
         with progress_bar(list(batches(len(X_train), batch_size, rng=rng)), progress,
                           desc=f"cnn epoch {epoch + 1}/{epochs}", unit="batch") as bar:
             for k, idx in enumerate(bar):
-                interrupts.check()  # a Ctrl-C that a finaliser swallowed stops here
-                if step is not None:
-                    opt.zero_grad()
-                    value = step([(X_train[i], one_hot(y_train[i], 10)) for i in idx])
-                    if not math.isfinite(value):
-                        check_finite(value, model.parameters(), f"epoch {epoch + 1}, batch {k + 1}", lr)
-                    opt.step()
-                else:
-                    with collector_paused():  # the Value path's step, as nn.train.fit runs it
-                        loss = losses.mean(losses.cross_entropy(model(_image(X_train[i])), y_train[i]) for i in idx)
-                        value = loss.data
-                        if not math.isfinite(value):
-                            check_finite(value, model.parameters(), f"epoch {epoch + 1}, batch {k + 1}", lr)
-                        opt.zero_grad()
-                        loss.backward()
-                        opt.step()
+                value = _step(model, opt, lr, f"epoch {epoch + 1}, batch {k + 1}", step, idx, numbers, graph)
                 running += value * len(idx)
                 bar.set_postfix(loss=f"{value:.3f}")
         check_finite(running, model.parameters(), f"epoch {epoch + 1}", lr)
@@ -206,26 +184,12 @@ def _count_accuracy(model: Counter, seqs: Sequence[Sequence[float]]) -> float:
         return sum(round(model(s).data) == round(sum(s)) for s in seqs) / len(seqs)
 
 
-def train_rnn(
-    epochs: int = 40,
-    lr: float = 0.02,
-    seed: int = 0,
-    out_dir: Path = Path("out"),
-    progress: bool = True,
-    n_train: int = 200,
-    n_test: int = 200,
-    length: int = 8,
-    hidden_size: int = 8,
-    batch_size: int = 20,
-    say: Callable[[str], None] | None = None,
-    compiled: bool = False,
-) -> dict[str, Any]:
-    """:func:`fit_rnn`, then write ``loss.png``, ``model.json`` and ``metrics.json`` into ``out_dir`` as one
-    unit; return the metrics. ``Counter(hidden_size).load(out_dir / "model.json")`` restores the model.
+def train_rnn(out_dir: Path = Path("out"), **settings: Any) -> dict[str, Any]:
+    """:func:`fit_rnn` with ``settings``, then write ``loss.png``, ``model.json`` and ``metrics.json`` into
+    ``out_dir`` as one unit; return the metrics. ``Counter(hidden_size).load(out_dir / "model.json")`` restores
+    the model.
     """
-    run = fit_rnn(epochs, lr, seed, progress, n_train, n_test, length, hidden_size, batch_size, say, compiled)
-    write_run(run, Path(out_dir), say or _quiet)
-    return run.metrics
+    return _write(fit_rnn(**settings), out_dir, settings.get("say"))
 
 
 def fit_rnn(
@@ -262,6 +226,12 @@ def fit_rnn(
         f"of {length} bits: {epochs} epochs, Adam lr {lr:g}, mini-batches of {batch_size}"
         f"{_COMPILED_NOTE if compiled else ''}")
 
+    def numbers(idx: list[int]) -> list[Any]:
+        return [(train[i], sum(train[i])) for i in idx]
+
+    def graph(idx: list[int]) -> Value:
+        return losses.mean(losses.mse(model(train[i]), sum(train[i])) for i in idx)
+
     history: list[float] = []
     step = CompiledStep(model, _rnn_batch_loss) if compiled else None
     start = time.perf_counter()
@@ -269,22 +239,7 @@ def fit_rnn(
         for epoch in bar:
             running = 0.0
             for k, idx in enumerate(batches(n_train, batch_size, rng=rng)):
-                interrupts.check()  # a Ctrl-C that a finaliser swallowed stops here
-                if step is not None:
-                    opt.zero_grad()
-                    value = step([(train[i], sum(train[i])) for i in idx])
-                    if not math.isfinite(value):
-                        check_finite(value, model.parameters(), f"epoch {epoch + 1}, batch {k + 1}", lr)
-                    opt.step()
-                else:
-                    with collector_paused():
-                        loss = losses.mean(losses.mse(model(train[i]), sum(train[i])) for i in idx)
-                        value = loss.data
-                        if not math.isfinite(value):
-                            check_finite(value, model.parameters(), f"epoch {epoch + 1}, batch {k + 1}", lr)
-                        opt.zero_grad()
-                        loss.backward()
-                        opt.step()
+                value = _step(model, opt, lr, f"epoch {epoch + 1}, batch {k + 1}", step, idx, numbers, graph)
                 running += value * len(idx)
             check_finite(running, model.parameters(), f"epoch {epoch + 1}", lr)
             history.append(running / n_train)
@@ -312,6 +267,38 @@ def _cnn_batch_loss(model: Module, batch: Sequence[Any]) -> Value:
 def _rnn_batch_loss(model: Module, batch: Sequence[Any]) -> Value:
     """The RNN's batch loss with the counts as Values: the same numbers as ``mse(model(bits), count)``."""
     return losses.mean(mse_of_values(model(bits), count) for bits, count in batch)
+
+
+def _step(model: Module, opt: Adam, lr: float, where: str, compiled: CompiledStep | None, idx: list[int],
+          numbers: Callable[[list[int]], Any], graph: Callable[[list[int]], Value]) -> float:
+    """One Adam step on the batch of samples ``idx``; the batch loss.
+
+    Compiled: ``compiled`` replays its recording on ``numbers(idx)`` (every number an input). Value path:
+    ``graph(idx)`` builds the loss and ``backward()`` runs, with the collector paused as ``nn.train.fit``
+    does. A Ctrl-C that a finaliser swallowed stops before the step; a non-finite loss raises
+    ``FloatingPointError`` (:func:`nn.train.check_finite`).
+    """
+    interrupts.check()
+    if compiled is not None:
+        opt.zero_grad()
+        value = compiled(numbers(idx))
+        if not math.isfinite(value):
+            check_finite(value, model.parameters(), where, lr)
+        opt.step()
+        return value
+    with collector_paused():
+        loss = graph(idx)
+        if not math.isfinite(loss.data):
+            check_finite(loss.data, model.parameters(), where, lr)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return loss.data
+
+
+def _write(run: Run, out_dir: Path, say: Callable[[str], None] | None) -> dict[str, Any]:
+    write_run(run, Path(out_dir), say or _quiet)
+    return run.metrics
 
 
 def _finish(model: Module, history: list[float], seconds: float, say: Callable[[str], None],

@@ -482,24 +482,33 @@ def test_a_users_backup_next_to_a_checkpoint_is_never_swept(tmp_path):
     assert backup.read_text() == "my notes"
 
 
+def _save_stopped_before_the_rename(path, umask=None) -> subprocess.Popen:
+    """A child process saving to ``path`` that stops (sleeps) once its staging file holds the bytes."""
+    child = subprocess.Popen([sys.executable, "-c", (
+        "import os, sys, time\n"
+        "sys.path.insert(0, os.getcwd())\n"
+        "from nn import MLP\n"
+        + (f"os.umask({umask})\n" if umask is not None else "")
+        + "os.fsync = lambda fd: time.sleep(120)  # stop between the write and the rename\n"
+        f"MLP(2, [3, 2], seed=1).save({str(path)!r})\n"
+    )])
+    deadline = time.monotonic() + 60
+    # bytes in the file: the child has locked it (the lock comes before the write) and waits in fsync
+    while not [p for p in path.parent.iterdir() if p.name.endswith(".partial") and p.stat().st_size]:
+        if child.poll() is not None or time.monotonic() > deadline:
+            child.kill()
+            raise AssertionError("the child did not stop before its rename")
+        time.sleep(0.05)
+    return child
+
+
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
 def test_a_killed_save_leaves_the_old_file_and_its_temporary_is_removed_later(tmp_path):
     path = tmp_path / "m.json"
     small_model().save(path)
     previous = path.read_bytes()
-    child = subprocess.Popen([sys.executable, "-c", (
-        "import os, sys, time\n"
-        "sys.path.insert(0, os.getcwd())\n"
-        "from nn import MLP\n"
-        "os.fsync = lambda fd: time.sleep(120)  # stop between the write and the rename\n"
-        f"MLP(2, [3, 2], seed=1).save({str(path)!r})\n"
-    )])
+    child = _save_stopped_before_the_rename(path)
     try:
-        deadline = time.monotonic() + 60
-        # bytes in the file: the child has locked it (the lock comes before the write) and waits in fsync
-        while not [p for p in tmp_path.iterdir() if p.name.endswith(".partial") and p.stat().st_size]:
-            assert child.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
         (tmp,) = [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
         _old(tmp)
         MLP(2, [3, 2], seed=2).save(path)  # the child is alive and holds its file: it stays
@@ -658,22 +667,9 @@ def test_a_staging_file_left_by_sigkill_is_readable_by_its_owner_only(tmp_path, 
     if existing is not None:
         small_model().save(path)
         os.chmod(path, existing)
-    child = subprocess.Popen([sys.executable, "-c", (
-        "import os, sys, time\n"
-        "sys.path.insert(0, os.getcwd())\n"
-        "from nn import MLP\n"
-        "os.umask(0)\n"
-        "os.fsync = lambda fd: time.sleep(120)  # stop between the write and the rename\n"
-        f"MLP(2, [3, 2], seed=1).save({str(path)!r})\n"
-    )])
-    try:
-        deadline = time.monotonic() + 60
-        while not [p for p in tmp_path.iterdir() if p.name.endswith(".partial") and p.stat().st_size]:
-            assert child.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait()
+    child = _save_stopped_before_the_rename(path, umask=0)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
     (left,) = [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
     assert stat.S_IMODE(left.stat().st_mode) == 0o600
     if existing is not None:
