@@ -391,24 +391,24 @@ def write_all_atomic(files: Mapping[str | PathLike[str], bytes]) -> list[Path]:
     try:
         for path, data in zip(paths, files.values()):
             staged.append(_stage(path, data))
-        with interrupts.deferred():  # signals wait until every file is in place
-            with _folder_locked(folder):
-                interrupts.check()  # a Ctrl-C that a finaliser swallowed earlier: commit nothing
-                journal = _write_journal(folder, staged) if len(staged) > 1 else None
-                for s in staged:
-                    if hasattr(os, "fchmod"):
-                        os.fchmod(s.fd, s.mode)  # the target's mode, at the last moment (see the module doc)
-                    if os.name == "nt":  # Windows cannot rename an open file
-                        os.close(s.fd)
-                        s.fd = -1
-                    os.replace(s.tmp, s.target)
-                    done += 1
-                for parent in dict.fromkeys(s.target.parent for s in staged):
-                    _fsync_dir(parent)
-                if journal is not None:
-                    with contextlib.suppress(OSError):  # a journal whose files are all in place is harmless
-                        os.unlink(journal)
-                        _fsync_dir(folder)
+        # the lock first: waiting for another writer's commit stays interruptible
+        with _folder_locked(folder), interrupts.deferred():  # signals wait until every file is in place
+            interrupts.check()  # a Ctrl-C that a finaliser swallowed earlier: commit nothing
+            journal = _write_journal(folder, staged) if len(staged) > 1 else None
+            for s in staged:
+                if hasattr(os, "fchmod"):
+                    os.fchmod(s.fd, s.mode)  # the target's mode, at the last moment (see the module doc)
+                if os.name == "nt":  # Windows cannot rename an open file
+                    os.close(s.fd)
+                    s.fd = -1
+                os.replace(s.tmp, s.target)
+                done += 1
+            for parent in dict.fromkeys(s.target.parent for s in staged):
+                _fsync_dir(parent)
+            if journal is not None:
+                with contextlib.suppress(OSError):  # a journal whose files are all in place is harmless
+                    os.unlink(journal)
+                    _fsync_dir(folder)
     except BaseException as e:
         if done == 0:  # nothing is in place yet: every target is as it was
             _discard(staged)
