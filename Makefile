@@ -11,10 +11,20 @@
 
 PYTHON ?= python3
 VENV ?= .venv
+# options for creating $(VENV), e.g. --system-site-packages to see a PyTorch installed outside it
+VENV_OPTIONS ?=
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --disable-pip-version-check --progress-bar on
-# The PyTorch oracle for the tests (CPU build, exact pin). `make test ORACLE=` skips it.
+# The PyTorch oracle for the tests: torch==$(TORCH_VERSION), the pin of the `oracle` extra.
+# From PyPI on Linux x86-64 this is the CUDA build: with its NVIDIA libraries and triton
+# over 2.5 GB to download (the sum of the ten largest wheels' sizes on PyPI, Python 3.11). Other ways:
+#   make test ORACLE=              no oracle installed; a torch already importable in $(VENV) is still used,
+#                                  and without one the comparisons with PyTorch skip
+#   make test TORCH_INDEX=https://download.pytorch.org/whl/cpu
+#                                  the CPU-only build of the same version (about 190 MB) from that index
 ORACLE ?= oracle
+TORCH_VERSION := 2.13.0
+TORCH_INDEX ?=
 
 comma := ,
 
@@ -22,7 +32,7 @@ comma := ,
 
 $(PY):
 	@echo "==> creating the virtual environment $(VENV)"
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV_OPTIONS) $(VENV)
 
 # the demo: the project, its data sets, plots, progress bars and the SVG renderer
 # (`make test` installs a superset: after it, this only records that.)
@@ -37,7 +47,8 @@ $(VENV)/.installed-demo: pyproject.toml | $(PY)
 
 # the tests: everything above plus pytest, hypothesis, nbmake, ruff, micrograd and (unless ORACLE=) torch
 $(VENV)/.installed-test-$(ORACLE): pyproject.toml | $(PY)
-	@echo "==> installing the test tools$(if $(ORACLE), and the PyTorch oracle (large download))"
+	@echo "==> installing the test tools$(if $(ORACLE), and the PyTorch oracle $(if $(TORCH_INDEX),from $(TORCH_INDEX),from PyPI (CUDA build on Linux x86-64: over 2.5 GB)))"
+	$(if $(and $(ORACLE),$(TORCH_INDEX)),$(PIP) --index-url $(TORCH_INDEX) "torch==$(TORCH_VERSION)")
 	$(PIP) -e ".[dev$(if $(ORACLE),$(comma)$(ORACLE))]"
 	@echo "==> registering the python3 Jupyter kernel (the notebooks run as tests)"
 	$(PY) -m ipykernel install --sys-prefix --name python3 > /dev/null

@@ -8,6 +8,11 @@ only when used.
 
 from __future__ import annotations
 
+# ruff: noqa: E402 (the imports below come after quiet_start on purpose)
+from nn import interrupts
+
+interrupts.quiet_start("nn", "nn.demo")  # `python -m nn`: Ctrl-C while the modules below load is one line, 130
+
 from nn import losses
 from nn.checkpoint import CheckpointError
 from nn.conv import Conv2d, Flatten, MaxPool2d

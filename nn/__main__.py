@@ -2,6 +2,10 @@
 
 import sys
 
-from nn.demo import main
+try:
+    from nn.demo.command import main
+except KeyboardInterrupt:  # Ctrl-C while the modules load: one line and the status, as at any other moment
+    print("error: interrupted (Ctrl-C); nothing was written", file=sys.stderr)
+    sys.exit(130)
 
-sys.exit(main())
+sys.exit(main(exiting=True))

@@ -12,16 +12,14 @@ Guarantees:
 - Exact round trip: floats are written with ``repr``, the shortest text that
   reads back to the same double, so every parameter comes back bit for bit
   (infinities and NaN are written as ``Infinity``/``NaN``, as Python's json does).
-- Atomic save: the JSON goes to a temporary file ``.<name>.<16 hex>.tmp`` in the
-  same folder, is flushed to disk, then renamed over the target with
-  ``os.replace``. A crash or error mid-write leaves the previous file as it was.
-  A later save removes such temporary files left by a killed save (only names
-  of exactly that form, only when no live process holds them, only if older
-  than a few seconds).
-- Permissions: a new file gets the usual ``0o666`` minus the umask; an existing
-  file keeps its permission bits (a ``0o600`` checkpoint stays private). The
-  new file is owned by whoever saves it, and a hard link to the old file keeps
-  the old contents (the file is replaced, not rewritten in place).
+- Atomic, private save (:mod:`nn.files`): the JSON goes to a staging file
+  ``.chainrule-<name>.<16 hex>.partial`` in the same folder, created with the
+  owner's permission bits only (whatever the umask), flushed to disk, then
+  renamed over the target. A crash or error mid-write leaves the previous file
+  as it was. An existing file keeps its permission bits (a ``0o600``
+  checkpoint stays private), a new one gets ``0o666`` minus the umask. A later
+  save removes staging files left by a killed save (only names of exactly that
+  form, only when no live process holds them, only if older than a few seconds).
 - Symbolic links: saving to a symlink writes to the file it points to (through
   any chain of links) and leaves the link in place. Saving over a directory or
   a non-regular file (a device, a pipe) raises ``OSError`` and writes nothing.
@@ -36,9 +34,17 @@ Guarantees:
   in a parameter is caught). ``NaN`` and ``Infinity`` are accepted as parameter
   values only (a model can hold them, and they round trip). Files without a
   ``sha256`` (written before it existed) load with all the other checks.
-- A file that cannot be *read* (missing, a directory, no permission) raises
+- Only regular files are read: a FIFO, a device (``/dev/zero``), a socket
+  raise :class:`CheckpointError` at once, without blocking or reading (the
+  file is opened non-blocking and its type checked with ``fstat`` first), and
+  so does a file larger than :data:`MAX_BYTES`.
+- A file that cannot be *opened* (missing, a directory, no permission) raises
   the ``OSError`` that ``open`` raises (``FileNotFoundError`` for a missing
   file): that is a problem with the path, not with a checkpoint's contents.
+
+This module sits below :mod:`nn.module`: it works on anything with the
+:class:`Checkpointable` methods and imports nothing else from ``nn`` but
+:mod:`nn.files`.
 """
 
 from __future__ import annotations
@@ -50,31 +56,36 @@ import json
 import math
 import os
 import re
-import secrets
 import stat
-import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from autograd import Value
-
-if TYPE_CHECKING:
-    from nn.module import Module
+from nn.files import write_atomic
 
 FORMAT = "chainrule.nn.checkpoint"
 VERSION = 1
 FIELDS = ("format", "version", "architecture", "parameters", "sha256")
 # A double is at most ~1.8e308: an integer literal with more digits than this cannot be a parameter.
 MAX_INT_DIGITS = 400
-# Temporary files of a save that is still running are never removed: a leftover must be at
-# least this old (and not locked by a live writer) before a later save deletes it.
-STALE_TMP_SECONDS = 5.0
+# The largest checkpoint load reads: about 20 million parameters (a scalar engine trains far fewer).
+MAX_BYTES = 512 * 2**20
 
 
 class CheckpointError(ValueError):
     """A checkpoint (or state dict) that cannot be loaded into this model; the model is unchanged."""
+
+
+class Checkpointable(Protocol):
+    """What checkpoints need of a model (:class:`nn.Module` has it all)."""
+
+    def architecture(self) -> dict[str, Any]: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def named_slots(self, prefix: str = "") -> Iterator[tuple[str, Any]]: ...
 
 
 def _digest(data: dict[str, Any]) -> str:
@@ -84,7 +95,7 @@ def _digest(data: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
-def to_dict(module: Module) -> dict[str, Any]:
+def to_dict(module: Checkpointable) -> dict[str, Any]:
     """The checkpoint of ``module`` as a JSON-able dict (with its ``sha256``)."""
     data: dict[str, Any] = {
         "format": FORMAT,
@@ -99,176 +110,15 @@ def to_dict(module: Module) -> dict[str, Any]:
 # -- saving -------------------------------------------------------------------------------
 
 
-def _tmp_pattern(name: str) -> re.Pattern[str]:
-    """Names of this module's temporary files for ``name``: 16 hex digits, or the 8 characters
-    ``tempfile.mkstemp`` used in earlier versions."""
-    return re.compile(rf"\.{re.escape(name)}\.(?:[0-9a-f]{{16}}|[a-z0-9_]{{8}})\.tmp")
-
-
-def _is_held(fd: int) -> bool:
-    """Whether a live process holds the lock a writer takes on its temporary file (POSIX only)."""
-    try:
-        import fcntl
-    except ImportError:  # no flock (Windows): rely on the age threshold alone
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    return False
-
-
-def _lock(fd: int) -> None:
-    with contextlib.suppress(ImportError, OSError):
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-
-def remove_stale_temporaries(path: str | PathLike[str]) -> list[Path]:
-    """Delete the temporary files that killed saves to ``path`` left behind; return what was deleted.
-
-    Only names of the exact form ``.<name>.<16 hex digits>.tmp`` (or an earlier
-    version's ``.<name>.<8 chars>.tmp``) in the same folder, only regular files,
-    only those older than :data:`STALE_TMP_SECONDS` and not locked by a writer
-    that is still running. Errors are ignored: this is housekeeping.
-    """
-    path = Path(path)
-    pattern = _tmp_pattern(path.name)
-    removed: list[Path] = []
-    try:
-        entries = list(os.scandir(path.parent))
-    except OSError:
-        return removed
-    now = time.time()
-    for entry in entries:
-        if not pattern.fullmatch(entry.name):
-            continue
-        try:
-            fd = os.open(entry.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-        except OSError:
-            continue
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or now - st.st_mtime < STALE_TMP_SECONDS or _is_held(fd):
-                continue
-            os.unlink(entry.path)
-            removed.append(Path(entry.path))
-        except OSError:
-            continue
-        finally:
-            os.close(fd)
-    return removed
-
-
-def _target(path: Path) -> Path:
-    """The file a write to ``path`` replaces: symlinks followed; refuses directories and special files."""
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
-    try:
-        st = target.stat()
-    except FileNotFoundError:
-        return target
-    if stat.S_ISDIR(st.st_mode):
-        raise IsADirectoryError(errno.EISDIR, "cannot replace a directory with a file", str(path))
-    if not stat.S_ISREG(st.st_mode):
-        raise OSError(errno.EINVAL, "cannot replace a file that is not a regular file", str(path))
-    return target
-
-
-def to_json(module: Module) -> str:
+def to_json(module: Checkpointable) -> str:
     """The checkpoint file's text for ``module``."""
     return json.dumps(to_dict(module), indent=1) + "\n"
 
 
-def save(module: Module, path: str | PathLike[str]) -> Path:
-    """Write ``module``'s checkpoint to ``path`` atomically (temp file + fsync + ``os.replace``); return ``path``.
-
-    See the module docstring for permissions, symlinks and leftover temporary files.
-    """
+def save(module: Checkpointable, path: str | PathLike[str]) -> Path:
+    """Write ``module``'s checkpoint to ``path`` atomically (see :mod:`nn.files`); return ``path``."""
     text = to_json(module)  # serialise first: a bad model fails before any file is made
     return write_atomic(path, text.encode("utf-8"))
-
-
-def write_atomic(path: str | PathLike[str], data: bytes) -> Path:
-    """Replace the file at ``path`` with ``data`` atomically; return ``path``.
-
-    The bytes go to ``.<name>.<16 hex>.tmp`` next to the target, are flushed to
-    disk, then renamed over it, so readers see the old file or the new one,
-    never a part. Permissions, symlinks and leftovers as in the module docstring.
-    """
-    write_all_atomic({path: data})
-    return Path(path)
-
-
-def write_all_atomic(files: Mapping[str | PathLike[str], bytes]) -> None:
-    """Write several files, each atomically, and none unless every one could be staged.
-
-    Every file's bytes go to its own temporary file first (written and
-    flushed to disk); only when all are staged are they renamed over their
-    targets. An error while staging (a full disk, a folder in the way) removes
-    the temporary files and leaves every target as it was.
-    """
-    staged: list[tuple[int, Path, Path]] = []  # (fd, tmp, target)
-    try:
-        for path, data in files.items():
-            staged.append(_stage(Path(path), data))
-        if os.name == "nt":  # Windows cannot rename an open file
-            for fd, _, _ in staged:
-                os.close(fd)
-        for _, tmp, target in staged:
-            os.replace(tmp, target)
-    except BaseException:
-        for _, tmp, _ in staged:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-        raise
-    finally:
-        if os.name != "nt":
-            for fd, _, _ in staged:
-                os.close(fd)
-    for folder in {target.parent for _, _, target in staged}:
-        _fsync_dir(folder)
-
-
-def _stage(path: Path, data: bytes) -> tuple[int, Path, Path]:
-    """Write ``data`` to a new temporary file next to ``path``'s target; return (open fd, temp path, target)."""
-    target = _target(path)
-    remove_stale_temporaries(target)
-    try:
-        mode: int | None = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        mode = None  # a new file: 0o666 minus the umask, applied by os.open below
-    while True:
-        tmp = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
-            break
-        except FileExistsError:  # 64 random bits: only a leftover could collide
-            continue
-    try:
-        _lock(fd)  # held until the rename, so another save's clean-up never takes this file
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        if mode is not None and hasattr(os, "fchmod"):
-            os.fchmod(fd, mode)
-        os.fsync(fd)  # the bytes are on disk before the rename makes them visible
-    except BaseException:
-        os.close(fd)
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return fd, tmp, target
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); best effort."""
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # -- loading ------------------------------------------------------------------------------
@@ -315,20 +165,69 @@ def parse(raw: bytes, source: str = "checkpoint") -> Any:
         raise CheckpointError(f"{source} cannot be parsed: {e}") from None
 
 
-def load(module: Module, path: str | PathLike[str]) -> None:
+def load(module: Checkpointable, path: str | PathLike[str]) -> None:
     """Load the checkpoint at ``path`` into ``module`` in place.
 
     Raises :class:`CheckpointError` (model unchanged) for any problem with the
-    file's contents (see the module docstring); a file that cannot be read
-    raises its ``OSError`` (``FileNotFoundError`` when missing).
+    file's contents, for a file that is not a regular file and for one larger
+    than :data:`MAX_BYTES` (see the module docstring); a path that cannot be
+    opened raises its ``OSError`` (``FileNotFoundError`` when missing).
     """
     path = Path(path)
-    with open(path, "rb") as f:
-        raw = f.read()
-    load_dict(module, parse(raw, str(path)), source=str(path))
+    load_dict(module, parse(read_regular_file(path), str(path)), source=str(path))
 
 
-def load_dict(module: Module, data: Any, source: str = "checkpoint") -> None:
+_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _refuse_special(path: Path, mode: int) -> None:
+    """Raise unless ``mode`` is a regular file's: a directory as ``open`` would, anything else as CheckpointError."""
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        raise CheckpointError(f"{_show(str(path))} is {kind}, not a checkpoint file: nothing was read")
+
+
+def read_regular_file(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of the regular file at ``path``, at most ``limit`` of them.
+
+    Opened without blocking (a FIFO with no writer would wait forever) and its
+    type checked on the open descriptor before reading anything, so what is
+    read is what was checked. A directory raises ``IsADirectoryError`` as
+    ``open`` would; any other non-regular file, or a file over ``limit`` bytes
+    (default :data:`MAX_BYTES`), raises :class:`CheckpointError` naming the path and why.
+    """
+    limit = MAX_BYTES if limit is None else limit
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        if e.errno in (errno.ENXIO, errno.EOPNOTSUPP):  # a socket (or a device without a driver)
+            with contextlib.suppress(OSError):
+                _refuse_special(path, os.stat(path).st_mode)
+        raise
+    try:
+        st = os.fstat(fd)
+        _refuse_special(path, st.st_mode)
+        if st.st_size > limit:
+            raise CheckpointError(f"{_show(str(path))} is {st.st_size:,} bytes, more than a checkpoint can be "
+                                  f"({limit:,}): nothing was read")
+        chunks, size = [], 0
+        while size <= limit:  # the file may grow after fstat: the bound holds for what is read
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise CheckpointError(f"{_show(str(path))} grew past {limit:,} bytes while being read")
+    return b"".join(chunks)
+
+
+def load_dict(module: Checkpointable, data: Any, source: str = "checkpoint") -> None:
     """Validate a checkpoint dict against ``module`` completely, then copy its parameters in."""
     if not isinstance(data, dict) or data.get("format") != FORMAT or type(data.get("format")) is not str:
         raise CheckpointError(f"{source} is not an nn checkpoint (no \"format\": {FORMAT!r} field)")
@@ -392,7 +291,7 @@ def _short(x: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def match_state(module: Module, state: Any, source: str = "state dict") -> list[tuple[Value, float]]:
+def match_state(module: Checkpointable, state: Any, source: str = "state dict") -> list[tuple[Value, float]]:
     """Pair every parameter of ``module`` with its number in ``state``, checking everything first.
 
     Raises :class:`CheckpointError` naming the first problem: a missing or

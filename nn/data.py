@@ -6,14 +6,17 @@ only when a data set is asked for.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from nn import checks
 from nn.module import Seed, make_rng
 
 NAMES = ("moons", "iris", "digits")
+MAX_SKLEARN_SEED = 2**32 - 1  # scikit-learn's random_state: 0 .. 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,9 @@ def _standardize(X: Sequence[Sequence[float]]) -> list[list[float]]:
 
 def moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> Dataset:
     """Two interleaving half circles in 2-D (``sklearn.datasets.make_moons``), labels 0 and 1."""
+    checks.count(n, "moons' n")
+    checks.real(noise, "moons' noise", 0.0, math.inf)
+    checks.count(seed, "moons' seed", MAX_SKLEARN_SEED, minimum=0)
     X, y = _sklearn_datasets().make_moons(n_samples=n, noise=noise, random_state=seed)
     return Dataset("moons", X.tolist(), [int(v) for v in y], 2)
 
@@ -66,6 +72,8 @@ def iris() -> Dataset:
 
 def digits(n: int | None = None) -> Dataset:
     """8×8 handwritten digits (1797 of them, or the first ``n``), pixels scaled to [0, 1], labels 0-9."""
+    if n is not None:
+        checks.count(n, "digits' n")
     bunch = _sklearn_datasets().load_digits()
     X = (bunch.data / 16.0).tolist()
     y = [int(v) for v in bunch.target]
@@ -84,8 +92,7 @@ def load(name: str, **kwargs: Any) -> Dataset:
 
 def split(data: Dataset, test_fraction: float = 0.2, seed: Seed = 0) -> tuple[Dataset, Dataset]:
     """A shuffled (train, test) split; ``test_fraction`` of the samples go to test."""
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
+    checks.real(test_fraction, "test_fraction", 0.0, 1.0, low_open=True, high_open=True)
     order = list(range(len(data)))
     make_rng(seed).shuffle(order)
     n_test = max(1, round(len(order) * test_fraction))
@@ -104,8 +111,8 @@ def batches(
 
     Shuffled with ``rng`` (a new unseeded one if None) when ``shuffle`` is true.
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    checks.count(n, "batches' n", minimum=0)
+    checks.count(batch_size, "batch_size")
     order = list(range(n))
     if shuffle:
         (rng or random.Random()).shuffle(order)

@@ -8,16 +8,17 @@
   the whole sequence, so the gradient must flow back through every step).
 
 Both return a metrics dict (``loss`` per epoch, accuracies, timing) and write
-a loss plot (``loss.png``) and the trained model (``model.json``) into
-``out_dir``, each atomically and only once training has finished. A loss or
-parameter that becomes infinite or NaN (a learning rate far too large) stops
-training with ``FloatingPointError`` and nothing is written. The demo
-(``python -m nn --model cnn|rnn``) calls them.
+a loss plot (``loss.png``), the trained model (``model.json``) and the metrics
+(``metrics.json``) into ``out_dir``, once training has finished and as one
+unit (all new, or all as they were: :mod:`nn.runs`). A loss or parameter that
+becomes infinite or NaN (a learning rate far too large) stops training with
+``FloatingPointError`` and nothing is written. :func:`fit_cnn_digits` and
+:func:`fit_rnn` do the same without writing and return the :class:`nn.runs.Run`;
+the demo (``python -m nn --model cnn|rnn``) calls them and writes the run itself.
 """
 
 from __future__ import annotations
 
-import io
 import math
 import random
 import time
@@ -26,49 +27,35 @@ from pathlib import Path
 from typing import Any
 
 from autograd import Value, collector_paused, no_grad
-from nn import losses
-from nn.checkpoint import to_json, write_all_atomic
+from nn import checks, interrupts, losses
+from nn.checkpoint import to_json
 from nn.conv import Conv2d, Flatten, MaxPool2d
 from nn.data import batches, digits, split
 from nn.module import Layer, Module, Sequential
 from nn.optim import Adam
+from nn.plots import loss_png
 from nn.rnn import RNN
+from nn.runs import Run, finish, progress_bar, write_run
 from nn.train import CompiledStep, check_finite, one_hot
 from nn.train import cross_entropy as cross_entropy_of_values  # targets as Values: inputs of a compiled step
 from nn.train import mse as mse_of_values
-
-
-def _check_positive(**kwargs: Any) -> None:
-    for name, v in kwargs.items():
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
-            raise ValueError(f"{name} must be > 0, got {v!r}")
 
 
 def _quiet(message: str) -> None:
     pass
 
 
-def _plot_loss(history: Sequence[float], title: str, ylabel: str) -> bytes:
-    """The loss curve as PNG bytes."""
-    from matplotlib.figure import Figure  # the object API needs no GUI backend
-
-    fig = Figure(figsize=(5, 3.5), layout="constrained")
-    ax = fig.add_subplot()
-    ax.plot(range(1, len(history) + 1), history, marker="o" if len(history) < 30 else None)
-    ax.set(xlabel="epoch", ylabel=ylabel, title=title)
-    if min(history) > 0:
-        ax.set_yscale("log")
-    ax.grid(alpha=0.3)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=120)
-    return buffer.getvalue()
+# The most epochs an example accepts (other sizes: up to nn.checks.MAX_COUNT).
+MAX_EPOCHS = 1_000_000
 
 
-def _progress(iterable: Any, progress: bool, **kwargs: Any) -> Any:
-    from tqdm import tqdm
-
-    # disable=None: show the bar on a terminal only, so logs and CI stay clean
-    return tqdm(iterable, disable=None if progress else True, **kwargs)
+def _check_settings(epochs: Any, lr: Any, **sizes: Any) -> None:
+    """ValueError naming the first bad setting (never OverflowError, 10**400 included)."""
+    checks.count(epochs, "epochs", MAX_EPOCHS)
+    checks.real(lr, "lr", 0.0, math.inf, low_open=True)
+    for name, v in sizes.items():
+        if v is not None:
+            checks.count(v, name)
 
 
 # -- CNN on digits ---------------------------------------------------------------------------
@@ -99,11 +86,18 @@ def _accuracy(model: Module, X: Sequence[Sequence[float]], y: Sequence[int]) -> 
     return hits / len(y)
 
 
-def train_cnn_digits(
+def train_cnn_digits(out_dir: Path = Path("out"), **settings: Any) -> dict[str, Any]:
+    """:func:`fit_cnn_digits` with ``settings``, then write ``loss.png``, ``model.json`` and ``metrics.json``
+    into ``out_dir`` as one unit; return the metrics. ``digits_cnn(channels=...).load(out_dir / "model.json")``
+    restores the model.
+    """
+    return _write(fit_cnn_digits(**settings), out_dir, settings.get("say"))
+
+
+def fit_cnn_digits(
     epochs: int = 6,
     lr: float = 0.02,
     seed: int = 0,
-    out_dir: Path = Path("out"),
     progress: bool = True,
     n_train: int | None = None,
     n_test: int | None = None,
@@ -111,17 +105,16 @@ def train_cnn_digits(
     channels: int = 6,
     say: Callable[[str], None] | None = None,
     compiled: bool = False,
-) -> dict[str, Any]:
-    """Train :func:`digits_cnn` on the digits (80/20 split, ``seed``) with Adam; return the metrics.
+) -> Run:
+    """Train :func:`digits_cnn` on the digits (80/20 split, ``seed``) with Adam; the run, nothing written.
 
     ``n_train`` / ``n_test`` cap the split's sizes (None: all 1437 / 360).
-    The batch loss is ``(1/m) Σ cross_entropy(logits, label)``. Writes
-    ``loss.png`` and ``model.json`` into ``out_dir``. ``say`` receives one line per stage.
+    The batch loss is ``(1/m) Σ cross_entropy(logits, label)``. ``say`` receives one line per stage.
     ``compiled=True`` runs each step as a compiled replay (:class:`nn.train.CompiledStep`): same
     losses, faster.
     """
     say = say or _quiet
-    _check_positive(epochs=epochs, lr=lr, batch_size=batch_size, channels=channels)
+    _check_settings(epochs, lr, batch_size=batch_size, channels=channels, n_train=n_train, n_test=n_test)
     say("loading data: digits")
     train, test = split(digits(), test_fraction=0.2, seed=seed)
     X_train, y_train = train.X[:n_train], train.y[:n_train]
@@ -132,43 +125,33 @@ def train_cnn_digits(
     say(f"training a CNN ({model.num_parameters()} parameters) on {len(X_train)} images: {epochs} epochs, "
         f"Adam lr {lr:g}, mini-batches of {batch_size}{_COMPILED_NOTE if compiled else ''}")
 
+    def numbers(idx: list[int]) -> list[Any]:  # the batch as a compiled step takes it: every number an input
+        return [(X_train[i], one_hot(y_train[i], 10)) for i in idx]
+
+    def graph(idx: list[int]) -> Value:  # the batch loss on the Value path
+        return losses.mean(losses.cross_entropy(model(_image(X_train[i])), y_train[i]) for i in idx)
+
     history: list[float] = []
     step = CompiledStep(model, _cnn_batch_loss) if compiled else None
     start = time.perf_counter()
     for epoch in range(epochs):
         running = 0.0
-        bar = _progress(list(batches(len(X_train), batch_size, rng=rng)), progress,
-                        desc=f"cnn epoch {epoch + 1}/{epochs}", unit="batch")
-        for k, idx in enumerate(bar):
-            if step is not None:
-                opt.zero_grad()
-                value = step([(X_train[i], one_hot(y_train[i], 10)) for i in idx])
-                if not math.isfinite(value):
-                    check_finite(value, model.parameters(), f"epoch {epoch + 1}, batch {k + 1}", lr)
-                opt.step()
+        with progress_bar(list(batches(len(X_train), batch_size, rng=rng)), progress,
+                          desc=f"cnn epoch {epoch + 1}/{epochs}", unit="batch") as bar:
+            for k, idx in enumerate(bar):
+                value = _step(model, opt, lr, f"epoch {epoch + 1}, batch {k + 1}", step, idx, numbers, graph)
                 running += value * len(idx)
                 bar.set_postfix(loss=f"{value:.3f}")
-                continue
-            with collector_paused():  # the Value path's step, as nn.train.fit runs it
-                loss = losses.mean(losses.cross_entropy(model(_image(X_train[i])), y_train[i]) for i in idx)
-                if not math.isfinite(loss.data):
-                    check_finite(loss.data, model.parameters(), f"epoch {epoch + 1}, batch {k + 1}", lr)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-            running += loss.data * len(idx)
-            bar.set_postfix(loss=f"{loss.data:.3f}")
         check_finite(running, model.parameters(), f"epoch {epoch + 1}", lr)
         history.append(running / len(X_train))
     seconds = time.perf_counter() - start
 
     return _finish(
-        model, history, seconds, Path(out_dir), say,
-        f"CNN on 8x8 digits, Adam lr {lr}", "mean cross-entropy",
+        model, history, seconds, say, f"CNN on 8x8 digits, Adam lr {lr}", "mean cross-entropy",
         model_name="cnn", dataset="digits", epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
         train_accuracy=_accuracy(model, X_train, y_train), test_accuracy=_accuracy(model, X_test, y_test),
         train_size=len(X_train), test_size=len(X_test),
-    )  # digits_cnn(channels=...).load(out_dir / "model.json") restores the model
+    )
 
 
 # -- RNN counting ones -------------------------------------------------------------------------
@@ -201,11 +184,18 @@ def _count_accuracy(model: Counter, seqs: Sequence[Sequence[float]]) -> float:
         return sum(round(model(s).data) == round(sum(s)) for s in seqs) / len(seqs)
 
 
-def train_rnn(
+def train_rnn(out_dir: Path = Path("out"), **settings: Any) -> dict[str, Any]:
+    """:func:`fit_rnn` with ``settings``, then write ``loss.png``, ``model.json`` and ``metrics.json`` into
+    ``out_dir`` as one unit; return the metrics. ``Counter(hidden_size).load(out_dir / "model.json")`` restores
+    the model.
+    """
+    return _write(fit_rnn(**settings), out_dir, settings.get("say"))
+
+
+def fit_rnn(
     epochs: int = 40,
     lr: float = 0.02,
     seed: int = 0,
-    out_dir: Path = Path("out"),
     progress: bool = True,
     n_train: int = 200,
     n_test: int = 200,
@@ -214,19 +204,18 @@ def train_rnn(
     batch_size: int = 20,
     say: Callable[[str], None] | None = None,
     compiled: bool = False,
-) -> dict[str, Any]:
-    """Teach an RNN to count the ones in a sequence of ``length`` bits; return the metrics.
+) -> Run:
+    """Teach an RNN to count the ones in a sequence of ``length`` bits; the run, nothing written.
 
     Loss: mean over the batch of ``(y - count)²`` with ``y`` read from the last
     hidden state, so every step's weights get their gradient through time
     (BPTT). Accuracy: the fraction of sequences whose rounded output is the
-    exact count. The test sequences are fresh draws. Writes ``loss.png`` and ``model.json``.
-    ``say`` receives one line per stage.
+    exact count. The test sequences are fresh draws. ``say`` receives one line per stage.
     ``compiled=True`` runs each step as a compiled replay (:class:`nn.train.CompiledStep`).
     """
     say = say or _quiet
-    _check_positive(epochs=epochs, lr=lr, n_train=n_train, n_test=n_test, length=length,
-                    hidden_size=hidden_size, batch_size=batch_size)
+    _check_settings(epochs, lr, n_train=n_train, n_test=n_test, length=length, hidden_size=hidden_size,
+                    batch_size=batch_size)
     say(f"making data: {n_train} training and {n_test} test sequences of {length} random bits")
     rng = random.Random(seed)
     train = bit_sequences(n_train, length, rng)
@@ -237,41 +226,32 @@ def train_rnn(
         f"of {length} bits: {epochs} epochs, Adam lr {lr:g}, mini-batches of {batch_size}"
         f"{_COMPILED_NOTE if compiled else ''}")
 
+    def numbers(idx: list[int]) -> list[Any]:
+        return [(train[i], sum(train[i])) for i in idx]
+
+    def graph(idx: list[int]) -> Value:
+        return losses.mean(losses.mse(model(train[i]), sum(train[i])) for i in idx)
+
     history: list[float] = []
     step = CompiledStep(model, _rnn_batch_loss) if compiled else None
     start = time.perf_counter()
-    bar = _progress(range(epochs), progress, desc="rnn", unit="epoch")
-    for epoch in bar:
-        running = 0.0
-        for k, idx in enumerate(batches(n_train, batch_size, rng=rng)):
-            if step is not None:
-                opt.zero_grad()
-                value = step([(train[i], sum(train[i])) for i in idx])
-                if not math.isfinite(value):
-                    check_finite(value, model.parameters(), f"epoch {epoch + 1}, batch {k + 1}", lr)
-                opt.step()
+    with progress_bar(range(epochs), progress, desc="rnn", unit="epoch") as bar:
+        for epoch in bar:
+            running = 0.0
+            for k, idx in enumerate(batches(n_train, batch_size, rng=rng)):
+                value = _step(model, opt, lr, f"epoch {epoch + 1}, batch {k + 1}", step, idx, numbers, graph)
                 running += value * len(idx)
-                continue
-            with collector_paused():
-                loss = losses.mean(losses.mse(model(train[i]), sum(train[i])) for i in idx)
-                if not math.isfinite(loss.data):
-                    check_finite(loss.data, model.parameters(), f"epoch {epoch + 1}, batch {k + 1}", lr)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-            running += loss.data * len(idx)
-        check_finite(running, model.parameters(), f"epoch {epoch + 1}", lr)
-        history.append(running / n_train)
-        bar.set_postfix(loss=f"{history[-1]:.4f}")
+            check_finite(running, model.parameters(), f"epoch {epoch + 1}", lr)
+            history.append(running / n_train)
+            bar.set_postfix(loss=f"{history[-1]:.4f}")
     seconds = time.perf_counter() - start
 
     return _finish(
-        model, history, seconds, Path(out_dir), say,
-        f"RNN counting ones in {length} bits, Adam lr {lr}", "mean squared error",
+        model, history, seconds, say, f"RNN counting ones in {length} bits, Adam lr {lr}", "mean squared error",
         model_name="rnn", task=f"count the ones in {length} bits", epochs=epochs, lr=lr, batch_size=batch_size,
         seed=seed, train_accuracy=_count_accuracy(model, train), test_accuracy=_count_accuracy(model, test),
         train_size=n_train, test_size=n_test,
-    )  # Counter(hidden_size).load(out_dir / "model.json") restores the model
+    )
 
 
 # -- compiled steps (nn.train): every number of a batch is an input, targets included ------------
@@ -289,24 +269,49 @@ def _rnn_batch_loss(model: Module, batch: Sequence[Any]) -> Value:
     return losses.mean(mse_of_values(model(bits), count) for bits, count in batch)
 
 
-def _finish(model: Module, history: list[float], seconds: float, out_dir: Path, say: Callable[[str], None],
-            title: str, ylabel: str, model_name: str, **fields: Any) -> dict[str, Any]:
-    """Write the loss plot and the checkpoint into ``out_dir``; return the run's metrics.
+def _step(model: Module, opt: Adam, lr: float, where: str, compiled: CompiledStep | None, idx: list[int],
+          numbers: Callable[[list[int]], Any], graph: Callable[[list[int]], Value]) -> float:
+    """One Adam step on the batch of samples ``idx``; the batch loss.
 
-    Both are made in memory first, then each is written atomically.
+    Compiled: ``compiled`` replays its recording on ``numbers(idx)`` (every number an input). Value path:
+    ``graph(idx)`` builds the loss and ``backward()`` runs, with the collector paused as ``nn.train.fit``
+    does. A Ctrl-C that a finaliser swallowed stops before the step; a non-finite loss raises
+    ``FloatingPointError`` (:func:`nn.train.check_finite`).
     """
+    interrupts.check()
+    if compiled is not None:
+        opt.zero_grad()
+        value = compiled(numbers(idx))
+        if not math.isfinite(value):
+            check_finite(value, model.parameters(), where, lr)
+        opt.step()
+        return value
+    with collector_paused():
+        loss = graph(idx)
+        if not math.isfinite(loss.data):
+            check_finite(loss.data, model.parameters(), where, lr)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return loss.data
+
+
+def _write(run: Run, out_dir: Path, say: Callable[[str], None] | None) -> dict[str, Any]:
+    write_run(run, Path(out_dir), say or _quiet)
+    return run.metrics
+
+
+def _finish(model: Module, history: list[float], seconds: float, say: Callable[[str], None],
+            title: str, ylabel: str, model_name: str, **fields: Any) -> Run:
+    """The run: its metrics, and its outputs made in memory (the loss plot, the checkpoint, the metrics)."""
     say("drawing loss.png")
-    png = _plot_loss(history, title, ylabel)
-    checkpoint = to_json(model).encode("utf-8")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    say(f"writing {out_dir}/: loss.png, model.json")
-    write_all_atomic({out_dir / "loss.png": png, out_dir / "model.json": checkpoint})
-    return {
+    outputs = {"loss.png": loss_png(history, title, ylabel), "model.json": to_json(model).encode("utf-8")}
+    metrics = {
         "model": model_name,
         "architecture": repr(model),
         "parameters": model.num_parameters(),
         **fields,
         "loss": history,
         "train_seconds": round(seconds, 3),
-        "files": ["loss.png", "model.json"],
     }
+    return finish(model, metrics, outputs)

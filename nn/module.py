@@ -48,6 +48,7 @@ from os import PathLike
 from typing import Any, Union
 
 from autograd import Value, dot
+from nn import checkpoint, checks
 
 Seed = Union[int, random.Random, None]
 Activation = Callable[[Value], Value]
@@ -95,9 +96,8 @@ def init_weights(nin: int, activation: str | None, rng: random.Random) -> list[f
 
 
 def _positive_int(x: object, what: str) -> int:
-    if isinstance(x, bool) or not isinstance(x, int) or x < 1:
-        raise ValueError(f"{what} must be a positive int, got {x!r}")
-    return x
+    """``x`` as a size in [1, nn.checks.MAX_COUNT]: ValueError naming ``what`` otherwise (10**400 too)."""
+    return checks.count(x, what)
 
 
 def _is_value_tree(x: object) -> bool:
@@ -238,22 +238,16 @@ class Module:
         on any mismatch a :class:`nn.checkpoint.CheckpointError` names it and no
         parameter is changed.
         """
-        from nn.checkpoint import match_state
-
-        for value, number in match_state(self, state):
+        for value, number in checkpoint.match_state(self, state):
             value.data = number
 
     def save(self, path: str | PathLike[str]) -> None:
         """Write a JSON checkpoint (architecture + parameters) atomically; see :mod:`nn.checkpoint`."""
-        from nn.checkpoint import save
-
-        save(self, path)
+        checkpoint.save(self, path)
 
     def load(self, path: str | PathLike[str]) -> None:
         """Load a checkpoint into this module in place, after validating the whole file."""
-        from nn.checkpoint import load
-
-        load(self, path)
+        checkpoint.load(self, path)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())

@@ -11,21 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from numbers import Real
 
 from autograd import Value
+from nn import checks
 
 
 def _hyper(x: object, name: str, low: float, high: float, low_open: bool = False, high_open: bool = True) -> float:
-    """A hyperparameter as a float in its valid interval, or a ValueError naming it."""
-    if isinstance(x, bool) or not isinstance(x, Real) or not math.isfinite(x):
-        raise ValueError(f"{name} must be a finite real number, got {x!r}")
-    x = float(x)
-    if (x < low or (low_open and x == low)) or (x > high or (high_open and x == high)):
-        lo = "(" if low_open else "["
-        hi = ")" if high_open else "]"
-        raise ValueError(f"{name} must be in {lo}{low}, {high}{hi}, got {x!r}")
-    return x
+    """A hyperparameter as a float in its valid interval, or a ValueError naming it (never OverflowError)."""
+    return checks.real(x, name, low, high, low_open, high_open)
 
 
 class Optimizer:

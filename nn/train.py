@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd import Value, collector_paused, dot, logsumexp
+from nn import checks
 from nn.data import batches
 from nn.module import Module
 from nn.optim import Optimizer
@@ -188,8 +189,7 @@ def fit(
     the CNN digits step (Value path, 2 cores): 0.26 s with the collector on,
     0.21 s paused. The collector's state is restored after each step.
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"fit's epochs must be a positive int, got {epochs!r}")
+    checks.count(epochs, "fit's epochs")  # bounded: 10**400 is a ValueError, not a loop without end
     items = list(samples)
     if not items:
         raise ValueError("fit needs at least one sample")

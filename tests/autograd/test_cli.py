@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import autograd
 from autograd import Value
 from autograd.cli import MAX_DEPTH, MAX_LENGTH, explain, main
+from autograd.cli.evaluate import Evaluator
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -280,8 +281,8 @@ def test_html_on_a_graph_too_large_to_draw_says_what_to_do(tmp_path):
 
 
 def test_html_errors_are_one_clean_line(tmp_path, monkeypatch):
-    code, out, err = run("explain", "x", "x=1", "--html", str(tmp_path / "missing" / "p.html"))
-    assert code == 2 and err.startswith("error: could not write") and err.count("\n") == 1  # after the report
+    lines = assert_clean_error(*run("explain", "x", "x=1", "--html", str(tmp_path / "missing" / "p.html")))
+    assert lines[0].startswith("error: cannot write") and "does not exist" in lines[0]  # before the report
     monkeypatch.setitem(sys.modules, "autograd.drawing", None)
     lines = assert_clean_error(*run("explain", "x", "x=1", "--html", str(tmp_path / "p.html")))
     assert "--html needs the drawing module" in lines[0]
@@ -375,8 +376,67 @@ def test_fuzz_nothing_is_executed_and_errors_are_clean(text, values, extra):
     assert not {"os", "subprocess"} & set(imported)
     if code == 0:
         assert out.startswith("expression: ") and err == ""
+        # the first non-finite value stops the report (forward or backward): an answer is all finite numbers
+        assert not re.search(r"(?<![\w.])-?(inf|nan)\b", out.split("\n", 1)[1]), out
     else:
         assert_clean_error(code, out, err)
+
+
+def _console(encoding: str) -> io.TextIOWrapper:
+    """A console stream that refuses what ``encoding`` cannot hold, as PYTHONIOENCODING=ascii does."""
+    return io.TextIOWrapper(io.BytesIO(), encoding=encoding, errors="strict", newline="\n")
+
+
+def _printed(stream: io.TextIOWrapper) -> str:
+    stream.flush()
+    return stream.buffer.getvalue().decode(stream.encoding)
+
+
+unicode_texts = st.one_of(
+    texts,
+    st.sampled_from(["α*β", "sqrt(α) + x", "α ++", "tanh(ω**2) × 3", "x → y", "σ(x)", "x*y # é", "\u202ex*y"]),
+    st.text(alphabet="xyαβω²·−→∂ +*()/.0123456789", max_size=30),
+)
+
+
+@given(unicode_texts, st.sampled_from(["ascii", "latin-1", "cp1252", "utf-8"]), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_fuzz_a_console_that_cannot_encode_the_text_gets_a_clean_result(text, encoding, with_values):
+    """Any expression, names and messages included, on a console that refuses what it cannot encode: a report
+    or one error (with its caret under the right characters), never UnicodeEncodeError."""
+    names = sorted(set(re.findall(r"[^\W\d]\w*", text)) - {"tanh", "sqrt", "exp", "log", "sin", "cos"})
+    argv = ["explain", text] + ([f"{n}=0.5" for n in names] if with_values else [])
+    out, err = _console(encoding), _console(encoding)
+    code = main(argv, out, err)
+    printed, complaint = _printed(out), _printed(err)
+    if code == 0:
+        assert printed.startswith("expression: ") and complaint == ""
+    else:
+        lines = assert_clean_error(code, printed, complaint)
+        if len(lines) == 3:  # the caret line sits under the expression line, whatever was escaped
+            assert len(lines[2].rstrip()) <= max(len(lines[1]), 3) + 1
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_a_report_with_unicode_names_in_a_real_ascii_console(encoding):
+    """The report: under PYTHONIOENCODING=ascii, explain printed a UnicodeEncodeError traceback."""
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    ok = subprocess.run([sys.executable, "-m", "autograd", "explain", "sqrt(α)*β → ", "α=2", "β=3"], cwd=ROOT,
+                        capture_output=True, env=env, timeout=60)
+    assert ok.returncode == 2 and ok.stdout == b"" and b"Traceback" not in ok.stderr  # '→' is not Python
+    good = subprocess.run([sys.executable, "-m", "autograd", "explain", "sqrt(α)*β", "α=2", "β=3", "--wrt", "α"],
+                          cwd=ROOT, capture_output=True, env=env, timeout=60)
+    assert (good.returncode, good.stderr) == (0, b""), good.stderr
+    text = good.stdout.decode("ascii")
+    assert text.startswith("expression: sqrt(\\u03b1)*\\u03b2\n") and "paths from \\u03b1 to v3" in text
+    bad = subprocess.run([sys.executable, "-m", "autograd", "explain", "α ++", "α=2"], cwd=ROOT,
+                         capture_output=True, env=env, timeout=60)
+    lines = bad.stderr.decode("ascii").splitlines()
+    assert bad.returncode == 2 and len(lines) == 3 and lines[1] == "  \\u03b1 ++"
+    assert lines[2].index("^") == len("  \\u03b1 ++")  # under the end, past the escaped name
+    usage = subprocess.run([sys.executable, "-m", "autograd", "explain", "--help"], cwd=ROOT, capture_output=True,
+                           env=env, timeout=60)
+    assert usage.returncode == 0 and b"NAME=VALUE" in usage.stdout
 
 
 # -- hardening: warnings, flat chains, --svg names and sizes ---------------------------------------
@@ -429,7 +489,7 @@ def test_evaluating_a_long_chain_needs_no_recursion():
     old = sys.getrecursionlimit()
     sys.setrecursionlimit(frames + 40)  # far less than the 250 levels a recursive walk would need
     try:
-        result = autograd.cli._Evaluator(expr, {"x": x}).run(tree)
+        result = Evaluator(expr, {"x": x}).run(tree)
     finally:
         sys.setrecursionlimit(old)
     assert result.data == 250.0 and len(autograd.topological_order(result)) == 250
@@ -479,7 +539,7 @@ def test_a_non_utf8_svg_name_in_a_real_process(tmp_path):
         env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8:strict"},
     )
     assert bad.returncode == 2 and b"Traceback" not in bad.stderr
-    assert bad.stderr.startswith(b"error: could not write ") and b"no\\xff" in bad.stderr
+    assert bad.stderr.startswith(b"error: cannot write ") and b"no\\xff" in bad.stderr
     assert bad.stderr.count(b"\n") == 1
 
 
@@ -497,3 +557,81 @@ def test_svg_of_a_graph_too_large_to_draw_says_what_to_do(tmp_path):
 def test_empty_html_option_is_refused():
     lines = assert_clean_error(*run("explain", "x*2", "x=1", "--html="))
     assert "--html needs a file name" in lines[0]
+
+
+# -- #20/#21: paths checked first, a hint for ^, one-line usage, a stop at a non-finite gradient ----------
+
+
+def _never_computed(monkeypatch):
+    def explain(*args, **kwargs):
+        raise AssertionError("the expression was computed before the output path was checked")
+
+    monkeypatch.setattr("autograd.cli.command.explain", explain)
+
+
+@pytest.mark.parametrize("where, fragment", [
+    (lambda d: "/proc/nope.svg", "cannot write /proc/nope.svg"),
+    (lambda d: str(d / "missing" / "g.svg"), "does not exist"),
+    (lambda d: str(d), "--svg writes an SVG file"),
+    (lambda d: str(d / "folder.svg"), "it is a folder"),
+    (lambda d: str(d / "g.png"), "give a name ending in .svg"),
+    (lambda d: str(d / "fifo.svg"), "not a regular file"),
+])
+def test_output_paths_are_checked_before_anything_is_computed(tmp_path, monkeypatch, where, fragment):
+    """The report: `explain 'x*2' x=3 --svg /proc/nope.svg` printed the whole explanation, then failed."""
+    if "proc" in where(tmp_path) and not os.path.isdir("/proc/self"):
+        pytest.skip("needs Linux /proc")
+    (tmp_path / "folder.svg").mkdir()
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "fifo.svg")
+    _never_computed(monkeypatch)
+    lines = assert_clean_error(*run("explain", "x*2", "x=3", "--svg", where(tmp_path)))
+    assert len(lines) == 1 and fragment in lines[0]
+
+
+def test_the_html_path_is_checked_first_too_and_the_two_differ(tmp_path, monkeypatch):
+    _never_computed(monkeypatch)
+    lines = assert_clean_error(*run("explain", "x", "x=1", "--html", str(tmp_path / "no" / "p.html")))
+    assert "does not exist" in lines[0]
+    same = str(tmp_path / "g.svg")
+    lines = assert_clean_error(*run("explain", "x", "x=1", "--svg", same, "--html", same))
+    assert "--svg and --html name the same file" in lines[0]
+    assert list(tmp_path.iterdir()) == []  # the probe file is gone
+
+
+def test_the_proc_case_in_a_real_process_is_one_line_at_once():
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("needs Linux /proc")
+    result = subprocess.run([sys.executable, "-m", "autograd", "explain", "x*2", "x=3", "--svg", "/proc/nope.svg"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("error: cannot write /proc/nope.svg") and result.stderr.count("\n") == 1
+
+
+def test_a_caret_for_power_suggests_two_stars():
+    lines = assert_clean_error(*run("explain", "x^2", "x=3"))
+    assert "operator '^' is not allowed (for a power write **, as in x**2)" in lines[0]
+    assert "hint" not in assert_clean_error(*run("explain", "x|2", "x=3"))[0]
+
+
+def test_no_arguments_print_a_one_line_usage():
+    from autograd.cli import USAGE
+
+    assert run() == (2, "", USAGE + "\n")
+    assert USAGE.startswith("usage: python -m autograd explain EXPR") and USAGE.endswith("(--help for more)")
+    result = subprocess.run([sys.executable, "-m", "autograd"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", USAGE + "\n")
+
+
+@pytest.mark.parametrize("expr, inputs, fragment, under", [
+    ("sqrt(x)", ["x=0"], "at step 1, the local derivative d (sqrt(x))/d x = inf at x = 0", "sqrt(x)"),
+    ("x**0.5 + x", ["x=0"], "d (x**0.5)/d x = inf at x = 0", "x**0.5"),
+    ("1/x", ["x=1e-200"], "d (1/x)/d x = -inf at x = 1e-200 is not a finite number", "1/x"),
+    ("tanh(sqrt(x*y)) + x", ["x=1", "y=0"], "d (sqrt(x*y))/d (x*y) = inf at (x*y) = 0", "sqrt(x*y)"),
+])
+def test_a_backward_pass_stops_at_the_first_non_finite_value(expr, inputs, fragment, under):
+    """The README says explain stops at the first non-finite value; the backward pass printed inf with exit 0."""
+    lines = assert_clean_error(*run("explain", expr, *inputs))
+    assert lines[0].startswith("error: cannot explain the backward pass: ") and fragment in lines[0], lines[0]
+    start = lines[2].index("^")
+    assert lines[1][start:start + lines[2].count("^")] == under

@@ -446,27 +446,60 @@ def _old(path, seconds=3600):
 
 def test_save_removes_stale_temporaries_and_nothing_else(tmp_path):
     path = tmp_path / "model.json"
-    stale = [".model.json.0123456789abcdef.tmp", ".model.json.k3j_9x0a.tmp"]  # this version's and mkstemp's
-    keep = [".model.json.0123456789abcde.tmp", ".model.json.0123456789ABCDEF.tmp", "model.json.tmp",
-            ".model.json.0123456789abcdef.tmp.bak", ".other.json.0123456789abcdef.tmp", ".model.jsonx.k3j_9x0a.tmp",
-            ".model.json.k3j-9x0a.tmp", "notes.txt"]
+    stale = [".chainrule-model.json.0123456789abcdef.partial"]
+    keep = [".chainrule-model.json.0123456789abcde.partial", ".chainrule-model.json.0123456789ABCDEF.partial",
+            ".chainrule-model.json.0123456789abcdef.partial.bak", ".chainrule-other.json.0123456789abcdef.partial",
+            ".chainrule-model.jsonx.0123456789abcdef.partial", "chainrule-model.json.0123456789abcdef.partial",
+            # names other programs (or the user) make, earlier versions' names among them: never touched
+            ".model.json.0123456789abcdef.tmp", ".model.json.k3j_9x0a.tmp", ".model.json.backup_1.tmp",
+            "model.json.tmp", "model.json~", ".model.json.swp", "notes.txt"]
     for name in stale + keep:
         (tmp_path / name).write_text("x")
         _old(tmp_path / name)
-    recent = tmp_path / ".model.json.fedcba9876543210.tmp"  # a save that may still be running
+    recent = tmp_path / ".chainrule-model.json.fedcba9876543210.partial"  # a save that may still be running
     recent.write_text("x")
-    held = tmp_path / ".model.json.00000000ffffffff.tmp"  # a writer that holds its lock
+    held = tmp_path / ".chainrule-model.json.00000000ffffffff.partial"  # a writer that holds its lock
     held.write_text("x")
     _old(held)
-    (tmp_path / ".model.json.aaaaaaaaaaaaaaaa.tmp").mkdir()  # not a regular file
-    _old(tmp_path / ".model.json.aaaaaaaaaaaaaaaa.tmp")
+    folder = tmp_path / ".chainrule-model.json.aaaaaaaaaaaaaaaa.partial"  # not a regular file
+    folder.mkdir()
+    _old(folder)
     fcntl = pytest.importorskip("fcntl")
     with open(held, "rb") as f:
         fcntl.flock(f.fileno(), fcntl.LOCK_EX)
         small_model().save(path)
     left = {p.name for p in tmp_path.iterdir()}
     assert not (set(stale) & left)
-    assert set(keep) | {recent.name, held.name, ".model.json.aaaaaaaaaaaaaaaa.tmp", "model.json"} == left
+    assert set(keep) | {recent.name, held.name, folder.name, "model.json"} == left
+
+
+def test_a_users_backup_next_to_a_checkpoint_is_never_swept(tmp_path):
+    """The name from the report: `.notes.json.backup_1.tmp` matched the old pattern and was deleted after 5 s."""
+    backup = tmp_path / ".notes.json.backup_1.tmp"
+    backup.write_text("my notes")
+    _old(backup)
+    small_model().save(tmp_path / "notes.json")
+    assert backup.read_text() == "my notes"
+
+
+def _save_stopped_before_the_rename(path, umask=None) -> subprocess.Popen:
+    """A child process saving to ``path`` that stops (sleeps) once its staging file holds the bytes."""
+    child = subprocess.Popen([sys.executable, "-c", (
+        "import os, sys, time\n"
+        "sys.path.insert(0, os.getcwd())\n"
+        "from nn import MLP\n"
+        + (f"os.umask({umask})\n" if umask is not None else "")
+        + "os.fsync = lambda fd: time.sleep(120)  # stop between the write and the rename\n"
+        f"MLP(2, [3, 2], seed=1).save({str(path)!r})\n"
+    )])
+    deadline = time.monotonic() + 60
+    # bytes in the file: the child has locked it (the lock comes before the write) and waits in fsync
+    while not [p for p in path.parent.iterdir() if p.name.endswith(".partial") and p.stat().st_size]:
+        if child.poll() is not None or time.monotonic() > deadline:
+            child.kill()
+            raise AssertionError("the child did not stop before its rename")
+        time.sleep(0.05)
+    return child
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
@@ -474,20 +507,9 @@ def test_a_killed_save_leaves_the_old_file_and_its_temporary_is_removed_later(tm
     path = tmp_path / "m.json"
     small_model().save(path)
     previous = path.read_bytes()
-    child = subprocess.Popen([sys.executable, "-c", (
-        "import os, sys, time\n"
-        "sys.path.insert(0, os.getcwd())\n"
-        "from nn import MLP\n"
-        "os.fsync = lambda fd: time.sleep(120)  # stop between the write and the rename\n"
-        f"MLP(2, [3, 2], seed=1).save({str(path)!r})\n"
-    )])
+    child = _save_stopped_before_the_rename(path)
     try:
-        deadline = time.monotonic() + 60
-        # bytes in the file: the child has locked it (the lock comes before the write) and waits in fsync
-        while not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp") and p.stat().st_size]:
-            assert child.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
-        (tmp,) = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+        (tmp,) = [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
         _old(tmp)
         MLP(2, [3, 2], seed=2).save(path)  # the child is alive and holds its file: it stays
         assert tmp.exists()
@@ -514,3 +536,186 @@ def test_load_state_dict_refuses_huge_integers_with_a_short_message():
     with pytest.raises(CheckpointError, match="should be a number, got a list that cannot be shown"):
         model.load_state_dict(state)
     assert bits(model) == before
+
+
+# -- load reads regular files only, within a bound ------------------------------------------------
+
+
+def _special_file(kind, tmp_path):
+    """A path to a non-regular file of ``kind``, made in ``tmp_path`` (or a system device)."""
+    if kind == "fifo":
+        path = tmp_path / "pipe.json"
+        os.mkfifo(path)
+        return path
+    if kind == "fifo via a symlink":
+        os.mkfifo(tmp_path / "pipe")
+        (tmp_path / "link.json").symlink_to(tmp_path / "pipe")
+        return tmp_path / "link.json"
+    if kind == "socket":
+        import socket
+
+        path = tmp_path / "s.json"
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+        sock.close()
+        return path
+    return {"/dev/zero": "/dev/zero", "/dev/null": "/dev/null", "/dev/urandom": "/dev/urandom"}[kind]
+
+
+SPECIAL = ["fifo", "fifo via a symlink", "socket", "/dev/zero", "/dev/null", "/dev/urandom"]
+KIND_WORDS = {"fifo": "a FIFO", "fifo via a symlink": "a FIFO", "socket": "a socket", "/dev/zero": "character device",
+              "/dev/null": "character device", "/dev/urandom": "character device"}
+
+
+def _load_in_a_child(path, timeout=20):
+    """Load ``path`` in a child process (a blocking open must not hang the test run); (status, stdout)."""
+    code = ("import sys\nfrom nn import MLP, CheckpointError\n"
+            "try:\n    MLP(2, [3, 2], seed=0).load(sys.argv[1])\n"
+            "except CheckpointError as e:\n    print('CheckpointError:', e)\n")
+    run = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=timeout,
+                         cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    return run.returncode, run.stdout + run.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"), reason="POSIX special files")
+@pytest.mark.parametrize("kind", SPECIAL)
+def test_load_refuses_special_files_at_once_without_reading(tmp_path, kind):
+    """A FIFO with no writer used to block forever, /dev/zero to end in MemoryError."""
+    path = _special_file(kind, tmp_path)
+    status, out = _load_in_a_child(path)
+    assert status == 0 and out.startswith("CheckpointError: "), out
+    assert str(path) in out and KIND_WORDS[kind] in out and "nothing was read" in out
+    model = small_model()
+    before = bits(model)
+    with pytest.raises(CheckpointError, match="not a checkpoint file"):
+        model.load(path)
+    assert bits(model) == before
+
+
+def test_load_refuses_a_file_over_the_size_bound(tmp_path, monkeypatch):
+    path = tmp_path / "m.json"
+    small_model().save(path)
+    monkeypatch.setattr(nn.checkpoint, "MAX_BYTES", 100)
+    with pytest.raises(CheckpointError, match=r"is \d[\d,]* bytes, more than a checkpoint can be \(100\)"):
+        small_model().load(path)
+    monkeypatch.undo()
+    small_model().load(path)
+    with pytest.raises(CheckpointError, match="grew past 10 bytes"):
+        _read_growing(path)
+
+
+def _read_growing(path):
+    """A file that is larger when read than fstat said: the bound holds for what is read."""
+    real_fstat = os.fstat
+
+    class Small:
+        def __init__(self, st):
+            self.st_mode, self.st_size = st.st_mode, 5
+
+    os.fstat = lambda fd: Small(real_fstat(fd))
+    try:
+        return nn.checkpoint.read_regular_file(path, limit=10)
+    finally:
+        os.fstat = real_fstat
+
+
+# -- staging files are never more open than the target ---------------------------------------------
+
+
+def _watch_staging_modes(monkeypatch):
+    """Record the permission bits of every staging file at the moment its first byte is written."""
+    import nn.files
+
+    seen = []
+    real = nn.files._write_all
+
+    def write_all(fd, data):
+        seen.append(stat.S_IMODE(os.fstat(fd).st_mode))
+        real(fd, data)
+
+    monkeypatch.setattr(nn.files, "_write_all", write_all)
+    return seen
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@given(umask=st.integers(0, 0o777), existing=st.one_of(st.none(), st.integers(0o200, 0o777)))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_fuzz_staging_files_are_private_from_the_start_for_any_umask(tmp_path, monkeypatch, umask, existing):
+    """Any umask (0 included) and any existing mode: the staging file holds the owner's bits of the target's
+    final mode before a byte is written, and the target ends with exactly its final mode."""
+    path = tmp_path / f"m{umask}-{existing}.json"
+    if existing is not None:
+        small_model().save(path)
+        os.chmod(path, existing)
+    seen = _watch_staging_modes(monkeypatch)
+    old = os.umask(umask)
+    try:
+        MLP(2, [3, 2], seed=1).save(path)
+    finally:
+        os.umask(old)
+        monkeypatch.undo()
+    final = existing if existing is not None else 0o666 & ~umask
+    assert seen == [final & 0o700]  # nothing for group or others, never more than the target
+    assert stat.S_IMODE(path.stat().st_mode) == final
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+@pytest.mark.parametrize("existing", [0o600, None])
+def test_a_staging_file_left_by_sigkill_is_readable_by_its_owner_only(tmp_path, existing):
+    """The report: with umask 022 a 0600 checkpoint's contents sat in a 0644 temporary that a SIGKILL left."""
+    path = tmp_path / "m.json"
+    if existing is not None:
+        small_model().save(path)
+        os.chmod(path, existing)
+    child = _save_stopped_before_the_rename(path, umask=0)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    (left,) = [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    assert stat.S_IMODE(left.stat().st_mode) == 0o600
+    if existing is not None:
+        assert stat.S_IMODE(path.stat().st_mode) == existing
+
+
+def test_checkpoints_sit_below_modules_in_the_import_graph():
+    """nn.checkpoint imports nothing of nn.module (no cycle, not even for type checking)."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(nn.checkpoint))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not {m for m in imported if m and m.startswith("nn") and m not in ("nn.files",)}, imported
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"), reason="POSIX special files")
+@given(kind=st.sampled_from(SPECIAL), action=st.sampled_from(["load", "save", "load_twice"]))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_fuzz_special_files_are_refused_at_once_by_load_and_save(tmp_path, kind, action):
+    """A FIFO, a socket or a device, loaded or saved over: an error at once (an alarm stops a blocked call),
+    the model unchanged, the special file still there."""
+    folder = tmp_path / f"{kind.replace('/', '_').replace(' ', '_')}-{action}"
+    folder.mkdir()
+    path = _special_file(kind, folder)
+    model = small_model()
+    before = bits(model)
+
+    def blocked(signum, frame):
+        raise TimeoutError(f"{action} of {kind} blocked")
+
+    previous = signal.signal(signal.SIGALRM, blocked)
+    signal.setitimer(signal.ITIMER_REAL, 5.0)
+    try:
+        for _ in range(2 if action == "load_twice" else 1):
+            if action == "save":
+                with pytest.raises(OSError, match="not a regular file"):
+                    model.save(path)
+            else:
+                with pytest.raises(CheckpointError, match="not a checkpoint file: nothing was read"):
+                    model.load(path)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert bits(model) == before
+    assert os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode)
+    if str(path).startswith(str(folder)):
+        assert not [p for p in folder.iterdir() if p.name.startswith(".chainrule-")]  # nothing staged or left

@@ -93,34 +93,31 @@ def test_bad_arguments_exit_2_with_one_line_before_anything_is_made(argv, messag
 
 
 def test_cnn_and_rnn_run_the_examples_and_print_their_metrics(tmp_path, monkeypatch, capsys):
+    from nn.runs import finish
+
     calls = []
 
-    def fake(name):
-        def train(epochs, lr, seed, out_dir, progress=True):
-            calls.append((name, epochs, lr, seed))
-            (out_dir / f"{name}.png").write_bytes(b"x")
-            return {"loss": [2.0, 1.5], "train_accuracy": 0.75, "test_accuracy": 0.5}
-        return train
+    def fit_cnn_digits(seed, say, compiled, epochs=6, lr=0.02):  # the example's defaults apply when unset
+        calls.append(("cnn", epochs, lr, seed, compiled))
+        return finish(MLP(1, [1]), {"loss": [2.0, 1.5], "train_accuracy": 0.75, "test_accuracy": 0.5},
+                      {"cnn.png": b"x"})
+
+    def fit_rnn(seed, say, compiled, epochs=7, lr=0.2):
+        calls.append(("rnn", epochs, lr, seed, compiled))
+        return finish(MLP(1, [1]), {"loss": [1.0]}, {})
 
     examples = types.ModuleType("nn.examples")
-    examples.train_cnn_digits = fake("cnn")
-
-    def train_rnn(epochs=7, lr=0.2, seed=0, out_dir=None, progress=True):  # its own defaults win when unset
-        calls.append(("rnn", epochs, lr, seed))
-        return {"loss": [1.0]}
-
-    examples.train_rnn = train_rnn
+    examples.fit_cnn_digits, examples.fit_rnn = fit_cnn_digits, fit_rnn
     monkeypatch.setitem(sys.modules, "nn.examples", examples)
     assert main(["--model", "cnn", "--epochs", "2", "--lr", "0.1", "--seed", "3", "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
-    assert calls == [("cnn", 2, 0.1, 3)]
+    assert calls == [("cnn", 2, 0.1, 3, True)]
     assert "final loss: 1.5000" in printed and "test accuracy: 0.5000" in printed
-    assert "cnn.png" in printed and "metrics.json" in printed
+    assert printed.endswith("/: cnn.png, metrics.json\n")
     assert json.loads((tmp_path / "metrics.json").read_text())["train_accuracy"] == 0.75
-    assert main(["--model", "rnn", "--out", str(tmp_path)]) == 0
-    assert calls[-1] == ("rnn", 7, 0.2, 0)
-    assert main(["--model", "cnn", "--out", str(tmp_path)]) == 0  # no defaults there: 1 epoch, lr 0.05
-    assert calls[-1] == ("cnn", 1, 0.05, 0)
+    assert (tmp_path / "cnn.png").read_bytes() == b"x"
+    assert main(["--model", "rnn", "--no-compiled", "--out", str(tmp_path)]) == 0
+    assert calls[-1] == ("rnn", 7, 0.2, 0, False)
 
 
 def test_cnn_without_the_examples_module_says_so(tmp_path, monkeypatch, capsys):
@@ -242,7 +239,7 @@ def test_a_refused_first_run_leaves_no_empty_folder(tmp_path, capsys, monkeypatc
     def diverge(*args, **kwargs):
         raise FloatingPointError("training diverged: the loss became nan")
 
-    monkeypatch.setattr("nn.demo.train_mlp", diverge)
+    monkeypatch.setattr("nn.demo.mlp.fit_mlp", diverge)
     assert main(["--out", str(out)]) == 1
     _one_error_line(capsys, "nothing was written")
     assert not out.exists()
@@ -438,6 +435,7 @@ def test_rnn_demo_lists_every_file_it_wrote_even_over_an_earlier_run(tmp_path, c
         assert main(["--model", "rnn", "--epochs", "1", "--out", str(tmp_path)]) == 0
         printed = capsys.readouterr().out
         assert printed.startswith("making data: 200 training and 200 test sequences of 8 random bits\n")
+        assert f"writing {tmp_path}/: loss.png, model.json, metrics.json\n" in printed  # one unit, one line
         assert printed.rstrip().endswith("/: loss.png, model.json, metrics.json")
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["model"] == "rnn" and metrics["files"] == ["loss.png", "model.json", "metrics.json"]
@@ -496,3 +494,55 @@ def test_the_rnn_demo_trains_compiled_by_default_with_the_same_losses(tmp_path, 
     losses_a = json.loads((tmp_path / "a" / "metrics.json").read_text())["loss"]
     losses_b = json.loads((tmp_path / "b" / "metrics.json").read_text())["loss"]
     assert losses_a == pytest.approx(losses_b, rel=1e-12, abs=0)
+
+
+# -- one command for what is missing; the picture says which gradient it shows --------------------------
+
+
+def _no_renderer(monkeypatch):
+    import autograd.drawing
+    from autograd.drawing import RendererNotFoundError
+
+    def render_svg(*args, **kwargs):  # the renderer's own message names two ways to install
+        raise RendererNotFoundError("rendering needs Graphviz: pip install 'chainrule[render]' or apt install graphviz")
+
+    monkeypatch.setattr(autograd.drawing, "render_svg", render_svg)
+
+
+@pytest.mark.parametrize("extras, command", [
+    (["demo", "render", "test"], "pip install 'chainrule[demo,render]'"),
+    (["demo", "test"], "pip install 'chainrule[demo]'"),  # the renderer a default dependency: no such extra
+])
+def test_a_missing_renderer_is_one_line_with_one_command(monkeypatch, capsys, tmp_path, extras, command):
+    from importlib import metadata
+
+    class Meta:
+        def get_all(self, key):
+            return extras if key == "Provides-Extra" else None
+
+    monkeypatch.setattr(metadata, "metadata", lambda name: Meta())
+    _no_renderer(monkeypatch)
+    assert main(["--epochs", "1", "--out", str(tmp_path)]) == 0
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("skipped neuron.svg")]
+    assert line == f"skipped neuron.svg: no SVG renderer is installed: {command}"
+    assert line.count("pip install") == 1 and "neuron.svg" not in {p.name for p in tmp_path.iterdir()}
+
+
+def test_a_missing_package_is_one_line_with_one_command(monkeypatch, capsys, tmp_path):
+    def no_sklearn(*args, **kwargs):
+        raise ImportError("No module named 'sklearn'")
+
+    monkeypatch.setattr("nn.demo.mlp._datasets", no_sklearn)
+    assert main(["--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.count("pip install") == 1 and "No module named 'sklearn'" in err
+    assert err.rstrip().endswith("pip install 'chainrule[demo]'")
+
+
+def test_the_neuron_picture_says_it_shows_the_gradients_of_the_neurons_output(tmp_path):
+    """The picture and the README agree: the gradients are d a / d value for the neuron's output a."""
+    assert main(["--epochs", "1", "--out", str(tmp_path)]) == 0
+    svg = (tmp_path / "neuron.svg").read_text()
+    assert "grad = d L0.N0.a / d value: one backward pass from this neuron&#39;s output L0.N0.a" in svg
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert "with the gradients of one backward pass from that neuron's output `a`" in readme

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import random
 
 import pytest
@@ -65,10 +66,24 @@ def test_counter_reads_the_last_hidden_state(ex):
 
 
 def test_examples_reject_bad_settings(ex, tmp_path):
-    with pytest.raises(ValueError, match="epochs must be > 0"):
+    with pytest.raises(ValueError, match="epochs must be a positive int, got 0"):
         ex.train_rnn(epochs=0, out_dir=tmp_path, progress=False)
-    with pytest.raises(ValueError, match="lr must be > 0"):
+    with pytest.raises(ValueError, match=r"lr must be in \(0.0, inf\), got -1.0"):
         ex.train_cnn_digits(epochs=1, lr=-1.0, out_dir=tmp_path, progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+HUGE = [10**400, -(10**400), 2**1024, 10**5000]
+
+
+@pytest.mark.parametrize("huge", HUGE, ids=["10**400", "-10**400", "2**1024", "10**5000"])
+@pytest.mark.parametrize("setting", ["epochs", "lr", "n_train", "length", "hidden_size", "batch_size"])
+def test_a_huge_integer_setting_is_a_value_error_not_an_overflow(ex, tmp_path, setting, huge):
+    """#21: 10**400 as a learning rate or a size raised OverflowError (or ran forever)."""
+    with pytest.raises(ValueError, match=rf"^{setting} must be .*got (a negative|an) integer of about [\d,]+ digits$"):
+        ex.fit_rnn(progress=False, **{setting: huge})
+    with pytest.raises(ValueError, match=r"channels must be a positive int of at most 10,000,000"):
+        ex.fit_cnn_digits(progress=False, channels=10**400)
 
 
 def test_examples_report_their_stages_and_files(ex, tmp_path):
@@ -76,9 +91,11 @@ def test_examples_report_their_stages_and_files(ex, tmp_path):
     m = ex.train_rnn(epochs=1, out_dir=tmp_path, progress=False, n_train=10, n_test=10, length=3, hidden_size=2,
                      batch_size=5, say=lines.append)
     assert lines[0] == "making data: 10 training and 10 test sequences of 3 random bits"
-    assert lines[1].startswith("training an RNN (") and lines[-1] == f"writing {tmp_path}/: loss.png, model.json"
-    assert m["files"] == ["loss.png", "model.json"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["loss.png", "model.json"]  # no temporary file left
+    assert lines[1].startswith("training an RNN (")
+    assert lines[-1] == f"writing {tmp_path}/: loss.png, model.json, metrics.json"
+    assert m["files"] == ["loss.png", "model.json", "metrics.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["loss.png", "metrics.json", "model.json"]  # nothing else
+    assert json.loads((tmp_path / "metrics.json").read_text()) == m
 
 
 def test_a_diverging_example_raises_and_writes_nothing(ex, tmp_path):
