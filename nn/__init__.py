@@ -11,7 +11,7 @@ from __future__ import annotations
 from nn import losses
 from nn.checkpoint import CheckpointError
 from nn.conv import Conv2d, Flatten, MaxPool2d
-from nn.health import HealthReport, HealthThresholds, health
+from nn.health import HealthReport, HealthThresholds, UpdateRecorder, health
 from nn.module import MLP, Layer, Module, Neuron, Sequential
 from nn.optim import SGD, Adam, Optimizer
 from nn.rnn import RNN
@@ -32,6 +32,7 @@ __all__ = [
     "RNN",
     "SGD",
     "Sequential",
+    "UpdateRecorder",
     "health",
     "losses",
 ]
