@@ -114,10 +114,10 @@ class UpdateRecorder:
         self.record()
 
     def median(self, name: str, last: int = 10) -> float:
-        """The median ratio of group ``name`` over its ``last`` recorded steps (finite ones; nan if none)."""
+        """The median ratio of group ``name`` over its ``last`` recorded steps (-inf: no move; nan if none known)."""
         if name not in self.history:
             raise KeyError(f"no group {name!r}; groups are {', '.join(map(repr, self.history))}")
-        xs = [x for x in self.history[name][-last:] if math.isfinite(x)]
+        xs = [x for x in self.history[name][-last:] if not math.isnan(x)]
         return statistics.median(xs) if xs else math.nan
 
     def __str__(self) -> str:
