@@ -110,9 +110,18 @@ def _random_graph(V: Any, rng: random.Random, reuse: bool) -> tuple[list[Any], A
     return mine, root, ref, rroot
 
 
-def _compare_backward(V: Any, reuse: bool, cases: int) -> None:
+def _needs_ops(V: Any) -> None:
+    """Backward is checked on graphs built with the learner's ops: those must work first."""
+    try:
+        _ops(V)
+    except NotYet as e:
+        raise NotYet(f"the ops of exercise 0.1 first: {e}") from None
     if not callable(getattr(V, "backward", None)):
         raise NotYet("give your class a backward method: Value.backward = backward")
+
+
+def _compare_backward(V: Any, reuse: bool, cases: int) -> None:
+    _needs_ops(V)
     rng = random.Random(2 if reuse else 3)
     for case in range(cases):
         mine, root, ref, rroot = call(lambda: _random_graph(V, rng, reuse), what="building a graph with your Value")
@@ -130,8 +139,7 @@ def _backward_tree(V: Any) -> str:
 
 @exercise("0.3", "backward() that accumulates: nodes used more than once")
 def _backward_dag(V: Any) -> str:
-    if not callable(getattr(V, "backward", None)):
-        raise NotYet("give your class a backward method: Value.backward = backward")
+    _needs_ops(V)
     a = _make(V, 3.0)
     b = call(lambda: a + a, what="a + a")
     call(b.backward, what="(a + a).backward()")
