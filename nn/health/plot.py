@@ -57,7 +57,7 @@ def _activations(ax: Any, layers: list[LayerHealth]) -> None:
     _layer_ticks(ax, layers)
     ax.set(ylabel="activation", title="activations per layer (over the batch)")
     ax.grid(alpha=0.3)
-    ax.margins(y=0.2)
+    ax.margins(x=0.15, y=0.2)
 
 
 def _through_time(ax: Any, steps: list[LayerHealth]) -> None:
