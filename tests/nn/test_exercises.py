@@ -65,3 +65,39 @@ def test_hints_do_not_give_numeric_answers_away() -> None:
     right = -1.2 * math.cos(-0.6) + 1.0
     message = check("1.1", 0.5).message
     assert f"{right}" not in message and f"{right:.6f}" not in message
+
+
+# Notebook 7's exercises are written and checked here until its cells take them (its frame is added later);
+# these are the folded solutions its exercise cells will carry.
+NOTEBOOK_7_SOLUTIONS = {
+    "7.1": '''
+w, b, lr = [0.3, -0.5], 0.1, 0.1
+batch = [([1.0, 2.0], 0.5), ([-1.0, 0.5], -0.2)]
+gw, gb = [0.0, 0.0], 0.0
+for x, y in batch:                                  # each sample's backward pass, by hand
+    a = math.tanh(w[0] * x[0] + w[1] * x[1] + b)
+    delta = 2 * (a - y) * (1 - a * a)               # dL_x/dz for L_x = (a - y)^2 and tanh' = 1 - a^2
+    gw = [g + delta * xi for g, xi in zip(gw, x)]
+    gb += delta
+m = len(batch)
+answer = [w[0] - lr / m * gw[0], w[1] - lr / m * gw[1], b - lr / m * gb]
+check("7.1", answer)''',
+    "7.2": '''
+v, moved = 0.0, 0.0
+for _ in range(3):
+    v = 0.9 * v + 1.0                               # the velocity: v <- momentum v + g
+    moved -= 0.1 * v                                # the step: w <- w - lr v
+answer = moved                                      # -0.1 (1 + 1.9 + 2.71)
+check("7.2", answer)''',
+    "7.3": '''
+answer = 0.2 / 16                                   # the sum's gradient is m = 16 times the mean's
+check("7.3", answer)''',
+}
+
+
+@pytest.mark.parametrize("exercise", sorted(NOTEBOOK_7_SOLUTIONS))
+def test_notebook_7_solutions_pass(exercise: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(STRICT_ENV, "strict")
+    namespace: dict = {"math": math, "check": check}
+    exec(NOTEBOOK_7_SOLUTIONS[exercise], namespace)  # noqa: S102 - the solutions of the course, as they will run
+    assert check(exercise, namespace["answer"])
