@@ -44,19 +44,6 @@ def hand_backward_sigmoid(W: list, b: list, x: list[float], y: list[float]) -> l
     return grads
 
 
-def _fixed_backward_sigmoid(W: list, b: list, x: list[float], y: list[float]) -> list[list[list[float]]]:
-    zs, acts = _forward(W, b, x, _sigmoid)
-    slope = [[_sigmoid(t) * (1 - _sigmoid(t)) for t in z] for z in zs]
-    delta = [(a - t) * s for a, t, s in zip(acts[-1], y, slope[-1])]
-    grads = [[] for _ in W]
-    for li in range(len(W) - 1, -1, -1):
-        grads[li] = [[d * a for a in acts[li]] for d in delta]
-        if li > 0:
-            delta = [slope[li - 1][k] * sum(W[li][j][k] * delta[j] for j in range(len(delta)))
-                     for k in range(len(acts[li]))]
-    return grads
-
-
 def hand_backward_tanh(W: list, b: list, x: list[float], y: list[float]) -> list[list[list[float]]]:
     """dC/dW for a tanh network whose later layers are square, C = 1/2 |a - y|^2 (the bug: see the zoo)."""
     zs, acts = _forward(W, b, x, math.tanh)
@@ -70,16 +57,21 @@ def hand_backward_tanh(W: list, b: list, x: list[float], y: list[float]) -> list
     return grads
 
 
-def _fixed_backward_tanh(W: list, b: list, x: list[float], y: list[float]) -> list[list[list[float]]]:
-    zs, acts = _forward(W, b, x, math.tanh)
-    delta = [(a - t) * (1 - a * a) for a, t in zip(acts[-1], y)]
-    grads = [[] for _ in W]
-    for li in range(len(W) - 1, -1, -1):
-        grads[li] = [[d * a for a in acts[li]] for d in delta]
-        if li > 0:
-            delta = [(1 - acts[li][k] ** 2) * sum(W[li][j][k] * delta[j] for j in range(len(delta)))
-                     for k in range(len(acts[li]))]
-    return grads
+def _fixed_backward(g: Any, g_prime_of_a: Any) -> Any:
+    """The reference fix of bugs 1 and 2: the recursion with g'(z) (from the activation a) and W transposed."""
+
+    def backward(W: list, b: list, x: list[float], y: list[float]) -> list[list[list[float]]]:
+        _, acts = _forward(W, b, x, g)
+        delta = [(a - t) * g_prime_of_a(a) for a, t in zip(acts[-1], y)]
+        grads: list[list[list[float]]] = [[] for _ in W]
+        for li in range(len(W) - 1, -1, -1):
+            grads[li] = [[d * a for a in acts[li]] for d in delta]
+            if li > 0:  # delta^l_k = g'(z^l_k) sum_j w^{l+1}_{jk} delta^{l+1}_j
+                delta = [g_prime_of_a(acts[li][k]) * sum(W[li][j][k] * delta[j] for j in range(len(delta)))
+                         for k in range(len(acts[li]))]
+        return grads
+
+    return backward
 
 
 def random_net(sizes: list[int], rng: random.Random) -> Net:
@@ -157,7 +149,7 @@ register(Bug(
     task="backward(W, b, x, y) -> the list of dC/dW per layer, equal to the engine's",
     _diagnosis="missing-activation-derivative",
     _accept=lambda c: _accept_backward(c, [2, 3, 3, 1], "sigmoid"),
-    _fixed=_fixed_backward_sigmoid,
+    _fixed=_fixed_backward(_sigmoid, lambda a: a * (1 - a)),
 ))
 
 register(Bug(
@@ -171,7 +163,7 @@ register(Bug(
     task="backward(W, b, x, y) -> the list of dC/dW per layer, equal to the engine's",
     _diagnosis="transposed-weights",
     _accept=lambda c: _accept_backward(c, [2, 3, 3, 3], "tanh"),
-    _fixed=_fixed_backward_tanh,
+    _fixed=_fixed_backward(math.tanh, lambda a: 1 - a * a),
 ))
 
 
