@@ -1,9 +1,10 @@
 """Neural networks on the scalar autograd engine: modules, losses, optimizers, checkpoints.
 
 ``from nn import MLP, SGD``; losses live in ``nn.losses``; ``nn.health(model, loss=loss)``
-reports each layer's gradient health after a backward pass. Data sets
-(``nn.data``, scikit-learn), the demo and the training examples are imported
-only when used.
+reports each layer's gradient health after a backward pass, and ``nn.UpdateRecorder``
+follows each layer's update-to-data ratio across training. Data sets (``nn.data``,
+scikit-learn), the demo, the training examples, the course's exercise checks
+(``nn.exercises``) and the bug zoo (``nn.bugs``) are imported only when used.
 """
 
 from __future__ import annotations
