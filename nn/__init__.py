@@ -1,9 +1,10 @@
 """Neural networks on the scalar autograd engine: modules, losses, optimizers, checkpoints.
 
 ``from nn import MLP, SGD``; losses live in ``nn.losses``; ``nn.health(model, loss=loss)``
-reports each layer's gradient health after a backward pass. Data sets
-(``nn.data``, scikit-learn), the demo and the training examples are imported
-only when used.
+reports each layer's gradient health after a backward pass, and ``nn.UpdateRecorder``
+follows each layer's update-to-data ratio across training. Data sets (``nn.data``,
+scikit-learn), the demo, the training examples, the course's exercise checks
+(``nn.exercises``) and the bug zoo (``nn.bugs``) are imported only when used.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ interrupts.quiet_start("nn", "nn.demo")  # `python -m nn`: Ctrl-C while the modu
 from nn import losses
 from nn.checkpoint import CheckpointError
 from nn.conv import Conv2d, Flatten, MaxPool2d
-from nn.health import HealthReport, HealthThresholds, health
+from nn.health import HealthReport, HealthThresholds, UpdateRecorder, health
 from nn.module import MLP, Layer, Module, Neuron, Sequential
 from nn.optim import SGD, Adam, Optimizer
 from nn.rnn import RNN
@@ -37,6 +38,7 @@ __all__ = [
     "RNN",
     "SGD",
     "Sequential",
+    "UpdateRecorder",
     "health",
     "losses",
 ]

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from autograd import Value, collector_paused, dot, logsumexp
 from nn import checks
@@ -36,6 +36,12 @@ from nn.optim import Optimizer
 
 Batch = Any  # nested lists/tuples of numbers
 LossFn = Callable[[Module, Batch], Value]
+
+
+class Recorder(Protocol):
+    """What ``fit(recorder=...)`` calls after every optimizer step (``nn.health.UpdateRecorder`` is one)."""
+
+    def record(self) -> Any: ...
 
 
 # -- losses whose targets may be Values -----------------------------------------------------------
@@ -175,6 +181,7 @@ def fit(
     rng: random.Random | None = None,
     compiled: bool = False,
     on_batch: Callable[[float], None] | None = None,
+    recorder: Recorder | None = None,
 ) -> list[float]:
     """Train with mini-batches of ``samples``; return the mean loss of each epoch.
 
@@ -182,6 +189,8 @@ def fit(
     ``loss_fn(model, batch)`` gives the batch loss (a mean, so gradients average).
     ``compiled=True`` runs each step through :class:`CompiledStep`: the same
     losses, replayed. ``on_batch(loss)`` is called after every step.
+    ``recorder.record()`` too, right after the optimizer's update (e.g. an
+    :class:`nn.health.UpdateRecorder`, which follows each layer's update-to-data ratio).
 
     Each step runs with the cyclic collector paused (``autograd.collector_paused``):
     a step's graph holds no reference cycles and is freed by reference counting,
@@ -193,6 +202,8 @@ def fit(
     items = list(samples)
     if not items:
         raise ValueError("fit needs at least one sample")
+    if recorder is not None and not callable(getattr(recorder, "record", None)):
+        raise TypeError(f"fit's recorder must have a record() method (e.g. nn.UpdateRecorder), got {recorder!r}")
     rng = rng or random.Random()
     step: Callable[[Batch], float]
     if compiled:
@@ -210,6 +221,8 @@ def fit(
             with collector_paused():
                 loss = step(batch)
             optimizer.step()
+            if recorder is not None:
+                recorder.record()
             running += loss * len(idx)
             if on_batch is not None:
                 on_batch(loss)

@@ -75,7 +75,7 @@ def test_every_threshold_is_documented_with_its_default() -> None:
     doc = health_module.__doc__ or ""
     defaults = HealthThresholds()
     for name in ("vanishing", "exploding", "ratio", "saturated", "dead", "tanh_limit", "sigmoid_low",
-                 "sigmoid_high"):
+                 "sigmoid_high", "update_ratio"):
         v = getattr(defaults, name)
         spellings = {f"{v:g}", f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e")}
         assert any(re.search(rf"(?<![\d.]){re.escape(s)}(?![\d.e])", doc) for s in spellings), (name, spellings)
@@ -290,12 +290,15 @@ def test_plot_returns_a_figure() -> None:
     model = MLP(2, [3, 1], seed=0)
     X, Y = _batch(8, 2)
     fig = health(model, loss=_backward(model, X, Y)).plot()
-    assert isinstance(fig, Figure) and len(fig.axes) == 1
+    # gradients per layer (log scale) and activations per layer
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
     assert fig.axes[0].get_yscale() == "log"
+    assert fig.axes[1].get_title().startswith("activations")
+    assert len(health(model).plot().axes) == 1  # gradients only: no activations to draw
     rnn = RNN(1, 2, seed=0)
     loss = total(rnn([[1.0], [0.5], [-0.5]])[-1])
     loss.backward()
-    assert len(health(rnn, loss=loss).plot().axes) == 2
+    assert len(health(rnn, loss=loss).plot().axes) == 3
 
 
 def test_step_rows_without_a_loss_show_activations_only() -> None:
@@ -356,3 +359,195 @@ def test_the_example_cnn_and_rnn_models() -> None:
     # the gradient reaching h_4 is the readout's weights times dL/dy, averaged over units and samples
     h4 = report.rows[4].mean_act_grad
     assert h4 is not None and h4 > 0
+
+
+# -- activation statistics -----------------------------------------------------------------
+
+
+def _mean_std(xs: list[float]) -> tuple[float, float]:
+    m = sum(xs) / len(xs)
+    return m, math.sqrt(sum((x - m) ** 2 for x in xs) / len(xs))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from(["tanh", "sigmoid", "relu", "linear"]))
+def test_mlp_activation_mean_and_std_match_a_forward_pass_by_hand(seed: int, activation: str) -> None:
+    model = MLP(3, [5, 4, 2], activation=activation, seed=seed)
+    X, _ = _batch(9, 3, seed=seed)
+    loss = losses.mean(losses.mse(model(x), [0.5, -0.5]) for x in X)
+    loss.backward()
+    by_loss, by_inputs = health(model, loss=loss), health(model, inputs=X)
+    with no_grad():
+        layer_outputs: list[list[float]] = [[], [], []]
+        for x in X:
+            a = x
+            for i, layer in enumerate(model.layers):
+                a = layer(a)
+                layer_outputs[i] += [v.data for v in a]
+    for report in (by_loss, by_inputs):
+        for row, outs in zip(report.layer_rows(), layer_outputs):
+            mean, std = _mean_std(outs)
+            assert math.isclose(row.act_mean, mean, rel_tol=1e-9, abs_tol=1e-12)
+            assert math.isclose(row.act_std, std, rel_tol=1e-9, abs_tol=1e-12)
+    assert "mean a" in str(by_loss) and "std a" in str(by_loss)
+
+
+def test_conv_activation_statistics_cover_every_position_and_filter() -> None:
+    conv = Conv2d(1, 3, 2, activation="tanh", seed=2)
+    model = Sequential(conv, Flatten(), Layer(3 * 3 * 3, 1, "linear", seed=0))
+    rng = random.Random(5)
+    images = [[[[rng.uniform(-2, 2) for _ in range(4)] for _ in range(4)]] for _ in range(5)]
+    report = health(model, inputs=images)
+    with no_grad():
+        outs = [v.data for im in images for v in nn.conv.flatten(conv(im))]
+    assert len(outs) == 5 * 3 * 3 * 3
+    mean, std = _mean_std(outs)
+    row = report.layer_rows()[0]
+    assert math.isclose(row.act_mean, mean, rel_tol=1e-12) and math.isclose(row.act_std, std, rel_tol=1e-12)
+    assert row.saturated == sum(abs(v) > 0.97 for v in outs) / len(outs)
+
+
+def test_rnn_activation_statistics_per_step_and_over_all_steps() -> None:
+    rnn = RNN(2, 3, seed=4)
+    rng = random.Random(2)
+    seqs = [[[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(4)] for _ in range(3)]
+    loss = total(h for seq in seqs for h in rnn(seq)[-1])
+    loss.backward()
+    report = health(rnn, loss=loss)
+    with no_grad():
+        states = [rnn(seq) for seq in seqs]
+    everything = [h.data for s in states for step in s for h in step]
+    mean, std = _mean_std(everything)
+    assert math.isclose(report.rows[0].act_mean, mean, rel_tol=1e-12)
+    assert math.isclose(report.rows[0].act_std, std, rel_tol=1e-12)
+    for t, row in enumerate(r for r in report.rows if r.step is not None):
+        at_t = [h.data for s in states for h in s[t]]
+        m, sd = _mean_std(at_t)
+        assert math.isclose(row.act_mean, m, rel_tol=1e-12) and math.isclose(row.act_std, sd, rel_tol=1e-12)
+
+
+def test_activation_statistics_show_a_signal_shrinking_through_depth() -> None:
+    # tanh layers with weights scaled down: each layer multiplies the spread by about 0.3 (tanh ~ identity near 0)
+    model = MLP(8, [8] * 5, activation="tanh", seed=0)
+    for p in model.parameters():
+        p.data *= 0.3
+    X, _ = _batch(40, 8, seed=1)
+    stds = [r.act_std for r in health(model, inputs=X).layer_rows()]
+    assert all(b < a for a, b in zip(stds, stds[1:]))
+    assert stds[-1] < 0.05 * stds[0]
+
+
+# -- update-to-data ratios ----------------------------------------------------------------
+
+
+def _std(xs: list[float]) -> float:
+    return _mean_std(xs)[1]
+
+
+def test_update_ratio_of_sgd_is_log10_of_std_lr_grad_over_std_w() -> None:
+    model = MLP(3, [6, 6, 1], seed=0)
+    X, Y = _batch(16, 3, seed=7)
+    rec = nn.UpdateRecorder(model)
+    assert list(rec.groups) == ["layers.0", "layers.1", "layers.2"]
+    # the groups are the layers' weights, biases left out
+    assert rec.groups["layers.0"] == [w for n in model.layers[0].neurons for w in n.w]
+    opt = nn.SGD(model.parameters(), lr=0.05)
+    for _ in range(3):
+        _backward(model, X, Y)
+        expected = {}
+        for k, layer in enumerate(model.layers):
+            ws = [w for n in layer.neurons for w in n.w]
+            after = [w.data - 0.05 * w.grad for w in ws]
+            expected[f"layers.{k}"] = math.log10(_std([0.05 * w.grad for w in ws]) / _std(after))
+        opt.step()
+        got = rec.record()
+        for name, value in expected.items():
+            assert math.isclose(got[name], value, rel_tol=1e-9, abs_tol=1e-9), name
+    assert rec.steps == [1, 2, 3] and all(len(v) == 3 for v in rec.history.values())
+
+
+def test_fit_feeds_the_recorder_after_every_step_on_both_paths() -> None:
+    from nn.train import fit, mse
+
+    rng = random.Random(3)
+    samples = [([rng.uniform(-1, 1), rng.uniform(-1, 1)], rng.uniform(-1, 1)) for _ in range(24)]
+
+    def loss_fn(model: nn.Module, batch: list) -> Value:
+        return losses.mean(mse(model(x), y) for x, y in batch)
+
+    for compiled in (False, True):
+        model = MLP(2, [4, 1], seed=1)
+        rec = nn.UpdateRecorder(model)
+        fit(model, loss_fn, samples, nn.Adam(model.parameters(), lr=0.01), epochs=2, batch_size=8,
+            rng=random.Random(0), compiled=compiled, recorder=rec)
+        assert rec.steps == list(range(1, 7))  # 24 samples / 8 per batch x 2 epochs
+        # Adam's first steps move each weight by about lr: a ratio near log10(0.01 / std(w))
+        first = rec.history["layers.0"][0]
+        std_w = _std([w.data for w in rec.groups["layers.0"]])
+        assert abs(first - math.log10(0.01 / std_w)) < 0.5
+    with pytest.raises(TypeError, match="record"):
+        fit(model, loss_fn, samples, nn.SGD(model.parameters(), lr=0.1), recorder=object())  # type: ignore[arg-type]
+
+
+def test_a_learning_rate_too_high_shows_far_above_the_reference() -> None:
+    model = MLP(2, [8, 8, 1], seed=0)
+    X, Y = _batch(32, 2, seed=1)
+    ratios = {}
+    for lr in (1e-4, 1.0):
+        m = MLP(2, [8, 8, 1], seed=0)
+        rec = nn.UpdateRecorder(m)
+        opt = nn.SGD(m.parameters(), lr=lr)
+        for _ in range(5):
+            _backward(m, X, Y)
+            opt.step()
+            rec.record()
+        ratios[lr] = rec.median("layers.1")
+    assert ratios[1.0] - ratios[1e-4] == pytest.approx(4.0, abs=0.5)  # 10,000x the rate: about 4 decades
+    assert ratios[1.0] > -1.5 and ratios[1e-4] < -4.0  # far above and far below the reference -3
+    text = str(rec)
+    assert "reference -3" in text and "layers.1" in text and "decades" in text
+    del model
+
+
+def test_recorder_groups_of_cnn_and_rnn_models_and_custom_groups() -> None:
+    from nn.examples import Counter, digits_cnn
+
+    cnn = digits_cnn(seed=0, channels=2)
+    assert list(nn.UpdateRecorder(cnn).groups) == ["layers.0", "layers.3"]
+    counter = Counter(hidden_size=3, seed=0)
+    rec = nn.UpdateRecorder(counter)
+    assert list(rec.groups) == ["rnn", "readout"]
+    assert len(rec.groups["rnn"]) == 3 * 1 + 3 * 3  # W_ih and W_hh, no biases
+    custom = nn.UpdateRecorder({"first two": counter.parameters()[:2]})
+    assert custom.record() == {"first two": -math.inf}  # nothing moved
+    with pytest.raises(ValueError, match="at least 2"):
+        nn.UpdateRecorder({"one": counter.parameters()[:1]})
+    with pytest.raises(TypeError, match="Module or a mapping"):
+        nn.UpdateRecorder([1, 2])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="not a Value"):
+        nn.UpdateRecorder({"x": [1.0, 2.0]})  # type: ignore[list-item]
+    with pytest.raises(KeyError, match="no group"):
+        rec.median("nope")
+    assert "nothing recorded yet" in str(rec) and "<UpdateRecorder" in repr(rec)
+
+
+def test_report_with_updates_prints_and_plots_them() -> None:
+    pytest.importorskip("matplotlib")
+    model = MLP(2, [4, 4, 1], seed=0)
+    X, Y = _batch(16, 2)
+    rec = nn.UpdateRecorder(model)
+    opt = nn.SGD(model.parameters(), lr=0.1)
+    for _ in range(4):
+        loss = _backward(model, X, Y)
+        opt.step()
+        rec.record()
+    loss = _backward(model, X, Y)
+    report = health(model, loss=loss, updates=rec)
+    assert "update-to-data ratio" in str(report)
+    fig = report.plot()
+    assert len(fig.axes) == 3
+    ax = fig.axes[2]
+    assert any(line.get_ydata()[0] == -3.0 for line in ax.get_lines())  # the reference line
+    assert len(rec.plot().axes) == 1
+    with pytest.raises(TypeError, match="UpdateRecorder"):
+        health(model, updates="rec")  # type: ignore[arg-type]
