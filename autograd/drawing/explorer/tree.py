@@ -1,0 +1,120 @@
+"""The boxes the explorer collapses and expands: the graph's hierarchy, as JSON-ready rows.
+
+The tree comes from :func:`autograd.hierarchy.hierarchy` (the modules, scopes
+and examples recorded while the graph was built, and automatic chunks where a
+level would be too large). Each box becomes one row of ``boxes`` in the page's
+data, in preorder (a box before its children), and each value carries the
+index of its innermost box:
+
+* ``name``, ``kind``, ``parent`` (-1 for the root box), ``count`` (values in
+  the box and below);
+* ``in`` and ``out``: indices of the box's inputs and outputs;
+* ``d``: for a box with one output, d output / d input for every input
+  (:func:`autograd.hierarchy.box_derivatives`, a backward pass inside the box),
+  the label of an edge into the collapsed box; None for several outputs;
+* ``gs`` and ``np``: for a box made by an ``nn`` module, the mean ``|dL/dw|``
+  of its parameters in this backward pass and how many there are, which the
+  page colours on a log scale with ``nn.health``'s thresholds (see
+  :data:`GRADIENT_FLOW`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from autograd.drawing import text
+from autograd.value import Value
+
+# nn.health's default thresholds (nn.HealthThresholds: vanishing, exploding), as numbers so that
+# autograd never imports nn; a test keeps them equal. A module's mean |dL/dw| below `vanishing` times
+# the largest module's is vanishing; above `exploding` times the output module's, exploding.
+GRADIENT_FLOW = {"vanishing": 1e-3, "exploding": 1e3}
+
+
+def gradient_flow(thresholds: Any = None) -> dict[str, float]:
+    """The thresholds the page colours module boxes with: :data:`GRADIENT_FLOW` or those of ``thresholds``.
+
+    ``thresholds`` is anything with ``vanishing`` and ``exploding`` numbers,
+    e.g. ``nn.HealthThresholds(vanishing=1e-4)``.
+    """
+    if thresholds is None:
+        return dict(GRADIENT_FLOW)
+    out = {}
+    for name in GRADIENT_FLOW:
+        value = getattr(thresholds, name, None)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            raise ValueError(f"thresholds.{name} must be a positive finite number, got {value!r} "
+                             f"(from {thresholds!r})")
+        out[name] = float(value)
+    return out
+
+
+def module_parameters(module: Any, in_graph: dict[Value, int]) -> list[int]:
+    """Indices of the graph's values that are parameters of ``module`` (an nn Module, read by duck typing)."""
+    params = getattr(module, "parameters", None)
+    if not callable(params):
+        return []
+    try:
+        found = params()
+    except Exception:  # a module that cannot list its parameters has no gradient size to show  # noqa: BLE001
+        return []
+    return [in_graph[p] for p in found if isinstance(p, Value) and p in in_graph]
+
+
+def box_rows(tree: Any, order: Sequence[Value], index: dict[Value, int], grads: dict[Value, float],
+             box_derivatives: Any) -> tuple[list[dict[str, Any]], list[int]]:
+    """The rows of ``boxes`` (preorder) and each value's innermost box (a list aligned with ``index``)."""
+    from autograd.drawing.explorer.data import num
+
+    boxes = list(tree.walk())
+    number = {id(b): j for j, b in enumerate(boxes)}
+    of_node = [0] * len(index)
+    rows: list[dict[str, Any]] = []
+    for j, box in enumerate(boxes):
+        for node in box.nodes:
+            of_node[index[node]] = j
+        row: dict[str, Any] = {
+            "name": text.plain(box.name),
+            "kind": box.kind,
+            "parent": number[id(box.parent)] if box.parent is not None else -1,
+            "count": box.count,
+            "in": [index[v] for v in box.inputs],
+            "out": [index[v] for v in box.outputs],
+            "d": None,
+        }
+        if len(box.outputs) == 1 and box.inputs and box.parent is not None:
+            derivs = box_derivatives(box, box.outputs[0])
+            row["d"] = [num(derivs.get(v, 0.0)) for v in box.inputs]
+        if box.module is not None:
+            params = module_parameters(box.module, index)
+            if params:
+                sizes = [abs(grads.get(order[k], 0.0)) for k in params]
+                row["gs"] = num(math.fsum(sizes) / len(sizes)) if all(map(math.isfinite, sizes)) else "Infinity"
+                row["np"] = len(params)
+        rows.append(row)
+    return rows, of_node
+
+
+def leaf_order(order: Sequence[Value], tree: Any, index: dict[Value, int]) -> list[int]:
+    """The leaves in the order they were made, as far as the graph tells: each module's parameters in the
+    order the module lists them (its constructor's order), the other leaves in order of first use."""
+    group_of: dict[int, list[int]] = {}
+    modules: set[int] = set()
+    for box in tree.walk():
+        if box.module is not None and id(box.module) not in modules:
+            modules.add(id(box.module))
+            params = module_parameters(box.module, index)
+            for k in params:
+                group_of.setdefault(k, params)
+    placed: list[int] = []
+    seen: set[int] = set()
+    for k, node in enumerate(order):
+        if node.parents or k in seen:
+            continue
+        for j in group_of.get(k, (k,)):
+            if j not in seen:
+                seen.add(j)
+                placed.append(j)
+    return placed
