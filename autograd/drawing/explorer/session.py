@@ -27,13 +27,10 @@ from autograd.drawing.explorer.page import asset, graphviz_script, page_html
 from autograd.drawing.explorer.tree import gradient_flow
 from autograd.drawing.style import COLORS, DEFAULT_MAX_NODES, DONE, HIGHLIGHT, options
 from autograd.graph import _steps, check_value, topological_order
+from autograd.hierarchy import box_derivatives, hierarchy
 from autograd.trace import node_names
 from autograd.value import Value
 
-try:  # the graph's recorded hierarchy (modules, scopes, examples, chunks)
-    from autograd.hierarchy import box_derivatives, hierarchy
-except ImportError:  # pragma: no cover - until autograd.hierarchy lands
-    from autograd.drawing.explorer._interim_hierarchy import box_derivatives, hierarchy
 
 PATH_COLOR = "#8e44ad"  # the selected node's paths (explorer.css: --cr-path)
 DEFAULT_TITLE = "Backward pass, step by step"
