@@ -15,7 +15,7 @@ columns so that a 100,000-value graph stays a few megabytes:
   upstream gradient (the only thing the page cannot recompute);
 * ``box[k]``: the innermost box of the value, an index into ``boxes``
   (see :mod:`autograd.drawing.explorer.tree`); ``t``: the leaves in the order
-  they were made, for the gradient table.
+  the forward computation used them, for the gradient table.
 
 The backward pass is not stored: the page replays it (value ``N-1`` down to
 ``0``, each parent in order, ``contribution = local * upstream`` summed into
@@ -149,7 +149,7 @@ def explorer_data(root: Value, order: Sequence[Value], names: dict[Value, str], 
         "ops": op_rows,
         "boxes": boxes,
         "box": box_of,
-        "t": leaf_order(order, tree, index),
+        "t": leaf_order(root, tree, index),
         "nudge": {"ok": not reason, "reason": reason},
         "stale": stale_values(order, names, opts.precision),
     }

@@ -97,9 +97,14 @@ def box_rows(tree: Any, order: Sequence[Value], index: dict[Value, int], grads: 
     return rows, of_node
 
 
-def leaf_order(order: Sequence[Value], tree: Any, index: dict[Value, int]) -> list[int]:
-    """The leaves in the order they were made, as far as the graph tells: each module's parameters in the
-    order the module lists them (its constructor's order), the other leaves in order of first use."""
+def leaf_order(root: Value, tree: Any, index: dict[Value, int]) -> list[int]:
+    """The leaves in the order the forward computation used them, a model's parameters in the model's order.
+
+    A graph does not record when a leaf was made; the order its expression
+    reads (a depth-first walk from the root, each op's inputs left to right)
+    is that order whenever leaves are made where they are used, and an nn
+    model lists its parameters in the order its constructor made them.
+    """
     group_of: dict[int, list[int]] = {}
     modules: set[int] = set()
     for box in tree.walk():
@@ -110,10 +115,21 @@ def leaf_order(order: Sequence[Value], tree: Any, index: dict[Value, int]) -> li
                 group_of.setdefault(k, params)
     placed: list[int] = []
     seen: set[int] = set()
-    for k, node in enumerate(order):
-        if node.parents or k in seen:
+    visited: set[Value] = set()
+    stack: list[tuple[Value, int]] = [(root, 0)]
+    while stack:  # iterative: a chain of 100,000 values is fine
+        node, i = stack.pop()
+        if i == 0:
+            if node in visited:
+                continue
+            visited.add(node)
+        if i < len(node.parents):
+            stack.append((node, i + 1))
+            stack.append((node.parents[i], 0))
             continue
-        for j in group_of.get(k, (k,)):
+        if node.parents:
+            continue
+        for j in group_of.get(index[node], (index[node],)):
             if j not in seen:
                 seen.add(j)
                 placed.append(j)

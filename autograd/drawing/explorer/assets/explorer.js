@@ -715,12 +715,20 @@ function crMount(root, data, options) {
     setView(s, cx - (cx - v.tx) * s / v.s, cy - (cy - v.ty) * s / v.s);
   }
   function viewportSize() { return { w: graph.clientWidth, h: graph.clientHeight }; }
+  /* The whole picture in the view when its text stays legible; else legible, with the output's end in view
+   * (the backward pass starts there) and the output centred across. */
   function fit() {
     if (!pic) return;
     var size = viewportSize();
     var s = Math.min(size.w / (pic.w + 20), size.h / (pic.h + 20), 1.5);
-    if (s < CR_LEGIBLE_SCALE) { setView(CR_LEGIBLE_SCALE, state.view.tx, state.view.ty); follow(true); return; }
-    setView(s, (size.w - pic.w * s) / 2, (size.h - pic.h * s) / 2);
+    if (s >= CR_LEGIBLE_SCALE) { setView(s, (size.w - pic.w * s) / 2, (size.h - pic.h * s) / 2); return; }
+    s = CR_LEGIBLE_SCALE;
+    var dir = D.rankdir || "LR", tx = (size.w - pic.w * s) / 2, ty = (size.h - pic.h * s) / 2;
+    if (pic.w * s > size.w) tx = dir === "RL" ? 10 : size.w - pic.w * s - 10;
+    if (pic.h * s > size.h) ty = dir === "BT" ? 10 : size.h - pic.h * s - 10;
+    setView(s, tx, ty);
+    var out = elementOfValue(D.root);
+    if (out) ensureVisible(out, false);
   }
   /* Make `el` (an element of the picture) visible, at a legible scale; centred when `center` or off-screen. */
   function ensureVisible(el, center) {
@@ -1134,9 +1142,10 @@ function crMount(root, data, options) {
     if (consts.length) env.c = consts[0];
     var fwd = crFormula(row.forward, null), grad = crFormula(row.grads[i], null);
     var withNumbers = crFormula(row.grads[i], env, f);
-    var text = "local     d " + fwd + "/d" + names[i] + " = " + grad;
+    if (row.forward[0] !== "call") fwd = "(" + fwd + ")";
+    var text = "local     d" + (fwd.charAt(0) === "(" ? "" : " ") + fwd + "/d" + names[i] + " = " + grad;
     if (withNumbers !== grad) text += " = " + withNumbers;
-    text += " = " + f(local);
+    if (withNumbers !== f(local)) text += " = " + f(local);
     var where = P[k].map(function (q, j) { return names[j] + " = " + name(q); });
     if (/\bout\b/.test(grad)) where.push("out = " + name(k));
     if (env.c !== undefined && /\bc\b/.test(fwd)) where.push("c = " + f(env.c) + " (a constant)");
@@ -1511,6 +1520,8 @@ function crMount(root, data, options) {
     select: function (nm) { chooseValue(nodeByName(nm)); },
     expand: expand,
     collapse: collapse,
+    /* Pan (and zoom to legible) so that `el`, an element of the picture, is in view. */
+    show: function (el) { ensureVisible(el, false); },
     /* New data for a graph of the same shape (a training step): what is expanded, the layouts and the
      * view stay; the numbers change. */
     update: function (newData) {
