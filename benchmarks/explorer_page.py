@@ -83,8 +83,9 @@ def mlp_graph(n_values: int):
     from nn import MLP
 
     model = MLP(2, [16, 16, 1], seed=0)
-    one = len(topological_order((model([Value(0.1), Value(0.2)]) - 1.0) ** 2))
-    n_points = max(1, n_values // max(1, one - len(model.parameters())))
+    n_params = len(model.parameters())
+    per_point = len(topological_order((model([Value(0.1), Value(0.2)]) - 1.0) ** 2)) - n_params
+    n_points = max(1, (n_values - n_params) // per_point)
     terms = [(model([0.01 * k, 1.0 - 0.02 * k]) - (1.0 if k % 2 else -1.0)) ** 2 for k in range(n_points)]
     loss = total(terms)
     loss.label = "loss"
