@@ -70,6 +70,7 @@ def box_rows(tree: Any, order: Sequence[Value], index: dict[Value, int], grads: 
 
     boxes = list(tree.walk())
     number = {id(b): j for j, b in enumerate(boxes)}
+    sizes_of: dict[int, tuple[Any, int]] = {}  # per module: (mean |dL/dw|, count), computed once
     of_node = [0] * len(index)
     rows: list[dict[str, Any]] = []
     for j, box in enumerate(boxes):
@@ -88,11 +89,14 @@ def box_rows(tree: Any, order: Sequence[Value], index: dict[Value, int], grads: 
             derivs = box_derivatives(box, box.outputs[0])
             row["d"] = [num(derivs.get(v, 0.0)) for v in box.inputs]
         if box.module is not None:
-            params = module_parameters(box.module, index)
-            if params:
+            if id(box.module) not in sizes_of:
+                params = module_parameters(box.module, index)
                 sizes = [abs(grads.get(order[k], 0.0)) for k in params]
-                row["gs"] = num(math.fsum(sizes) / len(sizes)) if all(map(math.isfinite, sizes)) else "Infinity"
-                row["np"] = len(params)
+                mean = (math.fsum(sizes) / len(sizes) if all(map(math.isfinite, sizes)) else math.inf) if sizes else None
+                sizes_of[id(box.module)] = (mean, len(params))
+            mean, count = sizes_of[id(box.module)]
+            if mean is not None:
+                row["gs"], row["np"] = num(mean), count
         rows.append(row)
     return rows, of_node
 
