@@ -114,6 +114,26 @@ def test_an_mlp_opens_collapsed_legible_and_expands_to_a_neuron(browser, tmp_pat
     assert not opened.errors and not opened.requests
 
 
+def test_box_inputs_outputs_and_derivatives_are_the_hierarchys(browser, tmp_path) -> None:
+    """The page computes what autograd.hierarchy does: inputs, outputs, d output / d input (bit for bit)."""
+    from autograd.hierarchy import box_derivatives, hierarchy
+
+    loss = mlp_loss((4, 4, 1), 3)
+    order = topological_order(loss)
+    index = {v: k for k, v in enumerate(order)}
+    opened = open_page(browser, explore(loss).html(), tmp_path)
+    checked = 0
+    for b, box in list(enumerate(hierarchy(loss, order=order).walk()))[1:]:  # the boxes inside the graph
+        info = opened.page.evaluate("(b) => chainruleExplorer.boxInfo(b)", b)
+        assert set(info["in"]) == {index[v] for v in box.inputs}, box.name
+        assert info["out"] == [index[v] for v in box.outputs], box.name
+        if len(box.outputs) == 1 and b > 0:
+            derivs = box_derivatives(box)
+            assert {int(k): v for k, v in info["d"].items()} == {index[v]: d for v, d in derivs.items()}, box.name
+            checked += 1
+    assert checked > 5
+
+
 def test_every_sampled_step_is_in_the_viewport_at_every_level(browser, tmp_path) -> None:
     loss = mlp_loss()
     opened = open_page(browser, explore(loss).html(), tmp_path)

@@ -120,7 +120,7 @@ def _op_rows(order: Sequence[Value]) -> tuple[list[int], list[dict[str, Any]], d
 
 
 def explorer_data(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Options, tree: Any,
-                  box_derivatives: Any, title: str, grads: dict[Value, float],
+                  title: str, grads: dict[Value, float],
                   hooked: dict[Value, float]) -> dict[str, Any]:
     """The JSON-ready description of ``root``'s graph (see the module doc).
 
@@ -130,7 +130,7 @@ def explorer_data(root: Value, order: Sequence[Value], names: dict[Value, str], 
     """
     index = {node: k for k, node in enumerate(order)}
     per_node, op_rows, consts, reason = _op_rows(order)
-    boxes, box_of = box_rows(tree, order, index, grads, box_derivatives)
+    boxes, box_of = box_rows(tree, order, index, grads)
     return {
         "version": FORMAT_VERSION,
         "title": text.plain(title),

@@ -27,7 +27,7 @@ from autograd.drawing.explorer.page import asset, graphviz_script, page_html
 from autograd.drawing.explorer.tree import gradient_flow
 from autograd.drawing.style import COLORS, DEFAULT_MAX_NODES, DONE, HIGHLIGHT, options
 from autograd.graph import _steps, check_value, topological_order
-from autograd.hierarchy import box_derivatives, hierarchy
+from autograd.hierarchy import hierarchy
 from autograd.trace import node_names
 from autograd.value import Value
 
@@ -84,7 +84,7 @@ class Explorer:
             pass  # the same walk as backward(), into `grads`: no .grad changes
         hooked = {n: grads.get(n, 0.0) for n in order if n._hooks is not None}
         tree = hierarchy(root, order=order, group_by=self._group_by)
-        data = explorer_data(root, order, names, self._opts, tree, box_derivatives, self.title, grads, hooked)
+        data = explorer_data(root, order, names, self._opts, tree, self.title, grads, hooked)
         data["maxNodes"] = self._max_nodes
         data["flow"] = self._flow
         if data["stale"]:

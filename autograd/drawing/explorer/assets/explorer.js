@@ -286,7 +286,7 @@ function crMount(root, data, options) {
   var graph = root.querySelector(".cr-graph");
   var state = { step: 0, selected: -1, playing: null, nudge: null, expanded: {}, sort: ["made", 1], view: null };
   var D, N, P, L, users, stepStart, nSteps, stepNode, stepIdx, stepUp, stepContrib, stepAfter, stepBefore;
-  var finalGrad, values, boxParent, boxChildren, boxNodes, boxDepth, opTable, flowColor;
+  var finalGrad, values, boxParent, boxChildren, boxNodes, boxDepth, boxEnd, boxLast, boxInfos, opTable, flowColor;
   var ui = {};
   var pic = null;  // the view on screen: {svg, el: {id: element}, repBox, visible, edges: [...], key}
   var layouts = {};  // view key -> SVG text
@@ -340,6 +340,15 @@ function crMount(root, data, options) {
     boxDepth = new Int32Array(B);
     for (var b = 1; b < B; b++) { boxChildren[boxParent[b]].push(b); boxDepth[b] = boxDepth[boxParent[b]] + 1; }
     for (k = 0; k < N; k++) boxNodes[D.box[k]].push(k);
+    // boxes are in preorder: box b and its descendants are b .. boxEnd[b] - 1; boxLast: its last value
+    boxEnd = new Int32Array(B); boxLast = new Int32Array(B);
+    for (b = B - 1; b >= 0; b--) {
+      boxEnd[b] = boxChildren[b].length ? boxEnd[boxChildren[b][boxChildren[b].length - 1]] : b + 1;
+      var last = boxNodes[b].length ? boxNodes[b][boxNodes[b].length - 1] : -1;
+      boxChildren[b].forEach(function (c) { if (boxLast[c] > last) last = boxLast[c]; });
+      boxLast[b] = last;
+    }
+    boxInfos = {};
     flowColor = boxColors();
   }
 
@@ -352,7 +361,7 @@ function crMount(root, data, options) {
       if (b.gs === undefined) return;
       var gs = crNum(b.gs), d = boxDepth[j];
       if (isFinite(gs) && (largest[d] === undefined || gs > largest[d])) largest[d] = gs;
-      var outAt = b.out.length ? Math.max.apply(null, b.out) : -1;
+      var outAt = boxLast[j];
       if (last[d] === undefined || outAt >= last[d][0]) last[d] = [outAt, gs];
     });
     D.boxes.forEach(function (b, j) {
@@ -366,6 +375,42 @@ function crMount(root, data, options) {
       colors[j] = ["hsl(265, 55%, " + light + "%)", t > 0.67 ? "strong" : t > 0.33 ? "medium" : "weak"];
     });
     return colors;
+  }
+
+  /* A box's inputs (values outside it that feed it, in order of first use), outputs (values used outside it,
+   * or the root) and, with one output, d output / d input for each input: a backward pass inside the box, as
+   * autograd.hierarchy.box_derivatives runs it (the same float operations in the same order). Computed for
+   * the boxes a view draws, once per box. */
+  function boxInfo(b) {
+    if (boxInfos[b]) return boxInfos[b];
+    var lo = b, hi = boxEnd[b], members = [], k, i;
+    function inside(k) { var x = D.box[k]; return x >= lo && x < hi; }
+    for (var c = lo; c < hi; c++) boxNodes[c].forEach(function (k) { members.push(k); });
+    members.sort(function (x, y) { return x - y; });
+    var inputs = [], seenIn = {}, outs = [];
+    members.forEach(function (k) {
+      P[k].forEach(function (q) { if (!inside(q) && !seenIn[q]) { seenIn[q] = true; inputs.push(q); } });
+      if (k === D.root || users[k].some(function (u) { return !inside(u[0]); })) outs.push(k);
+    });
+    var d = null;
+    if (outs.length === 1 && b > 0) {
+      var acc = {}, outside = {};
+      acc[outs[0]] = 1;
+      for (var j = members.length - 1; j >= 0; j--) {
+        k = members[j];
+        if (!Object.prototype.hasOwnProperty.call(acc, k)) continue;
+        var g = acc[k];
+        for (i = 0; i < P[k].length; i++) {
+          var q = P[k][i], term = L[k][i] * g;
+          if (inside(q)) acc[q] = (acc[q] || 0) + term;
+          else outside[q] = (outside[q] || 0) + term;
+        }
+      }
+      d = {};
+      inputs.forEach(function (q) { d[q] = outside[q] || 0; });
+    }
+    boxInfos[b] = { "in": inputs, out: outs, d: d };
+    return boxInfos[b];
   }
 
   /* -- forward pass (nudges, and the check that the values are current) ------------------------------- */
@@ -432,13 +477,13 @@ function crMount(root, data, options) {
   }
 
   function boxFields(b, grads) {
-    var row = D.boxes[b], fields = [boxTitle(b)];
-    if (row.out.length === 1) {
-      var o = row.out[0];
+    var row = D.boxes[b], info = boxInfo(b), fields = [boxTitle(b)];
+    if (info.out.length === 1) {
+      var o = info.out[0];
       fields.push("out " + crCut(name(o), 14) + ": data " + f(values[o]));
       fields.push("grad " + (grads && grads.known[o] ? f(grads.g[o]) : grads ? "?" : f(finalGrad[o])));
     } else {
-      fields.push(row.out.length + " outputs");
+      fields.push(info.out.length + " outputs");
     }
     if (row.gs !== undefined) {
       fields.push("params mean |grad| " + f(crNum(row.gs)) + (flowColor[b] ? " (" + flowColor[b][1] + ")" : ""));
@@ -492,29 +537,30 @@ function crMount(root, data, options) {
         });
       });
     }
-    // edges into collapsed boxes: one per drawn source; one input carries d output / d input
-    for (var c = 0; c < D.boxes.length; c++) {
-      if (rep[c] !== c) continue;
-      var row = D.boxes[c], bySource = {}, sources = [];
-      row.in.forEach(function (x, j) {
-        var src = repOf(rep, x);
-        if (!Object.prototype.hasOwnProperty.call(bySource, src)) { bySource[src] = []; sources.push(src); }
-        bySource[src].push(j);
-      });
-      sources.forEach(function (src) {
-        var inputs = bySource[src], steps = [], first = row.in[inputs[0]];
-        inputs.forEach(function (j) {
-          var x = row.in[j];
-          users[x].forEach(function (use) { if (repOf(rep, use[0]) === ~c) steps.push(stepStart[use[0]] + use[1]); });
-        });
-        var id = "x" + first + "_" + c;
-        edges.push({ id: id, steps: steps, inputs: inputs, box: c });
-        var label = "";
-        if (D.edgeLabels && inputs.length === 1 && row.d) label = ", label=\"" + f(crNum(row.d[inputs[0]])) + "\"";
-        else if (inputs.length > 1) label = ", label=\"" + inputs.length + " values\", fontcolor=\"#777777\"";
-        lines.push(repId(src) + " -> b" + c + " [id=\"" + id + "\", style=bold" + label + "];");
-      });
+    // edges into collapsed boxes: one per drawn source (one pass over every edge); one input carries
+    // d output / d input
+    var into = {}, keys = [];
+    for (var k = 0; k < N; k++) {
+      var r = repOf(rep, k);
+      if (r >= 0) continue;
+      for (var i = 0; i < P[k].length; i++) {
+        var q = P[k][i], rq = repOf(rep, q);
+        if (rq === r) continue;
+        var key = rq + ">" + (~r);
+        if (!into[key]) { into[key] = { src: rq, box: ~r, inputs: [], seen: {}, steps: [] }; keys.push(key); }
+        var e = into[key];
+        if (!e.seen[q]) { e.seen[q] = true; e.inputs.push(q); }
+        e.steps.push(stepStart[k] + i);
+      }
     }
+    keys.forEach(function (key) {
+      var e = into[key], c = e.box, id = "x" + e.inputs[0] + "_" + c, label = "";
+      edges.push({ id: id, steps: e.steps, inputs: e.inputs, box: c, key: key });
+      var d = boxInfo(c).d;
+      if (D.edgeLabels && e.inputs.length === 1 && d) label = ", label=\"" + f(d[e.inputs[0]]) + "\"";
+      else if (e.inputs.length > 1) label = ", label=\"" + e.inputs.length + " values\", fontcolor=\"#777777\"";
+      lines.push(repId(e.src) + " -> b" + c + " [id=\"" + id + "\", style=bold" + label + "];");
+    });
     lines.push("}");
     return { dot: lines.join("\n"), edges: edges };
   }
@@ -559,9 +605,10 @@ function crMount(root, data, options) {
             w: vb[2], h: vb[3], shownGrad: {} };
     pic.into = {};
     edges.forEach(function (e) {
-      if (e.box !== undefined) pic.into[repOf(rep, D.boxes[e.box].in[e.inputs[0]]) + ">" + e.box] = e;
+      if (e.key) pic.into[e.key] = e;
       e.el = els[e.id] || null;
-      e.min = e.steps.length ? Math.min.apply(null, e.steps) : Infinity;
+      e.min = Infinity;
+      for (var j = 0; j < e.steps.length; j++) if (e.steps[j] < e.min) e.min = e.steps[j];
       e.cls = "";
     });
     visible.forEach(function (k) {
@@ -1046,17 +1093,17 @@ function crMount(root, data, options) {
       var texts = g.getElementsByTagName("text"), fields = boxFields(b, grads), shape = g.querySelector("path, polygon");
       if (shape && flowColor[b]) shape.setAttribute("fill", flowColor[b][0]);
       for (var j = 0; j < fields.length && j < texts.length; j++) setText(texts[j], fields[j]);
-      var out = D.boxes[b].out;
+      var out = boxInfo(b).out;
       if (out.length === 1) {
         g.setAttribute("data-grad", grads.known[out[0]] ? crExact(grads.g[out[0]]) : "?");
         g.setAttribute("data-value", crExact(nudged ? nudged[out[0]] : values[out[0]]));
       }
     });
     // edges: the current step's, the used ones
-    var step = state.step;
+    var step = state.step, currentEl = step > 0 ? elementOfStep(step - 1) : null;
     pic.edges.forEach(function (e) {
       var cls = "";
-      if (e.steps.indexOf(step - 1) >= 0) cls = "cr-current";
+      if (e.el && e.el === currentEl) cls = "cr-current";
       else if (e.min < step) cls = "cr-used";
       if (cls === e.cls || !e.el) { e.cls = cls; return; }
       if (e.cls) e.el.classList.remove(e.cls);
@@ -1522,6 +1569,7 @@ function crMount(root, data, options) {
     collapse: collapse,
     /* Pan (and zoom to legible) so that `el`, an element of the picture, is in view. */
     show: function (el) { ensureVisible(el, false); },
+    boxInfo: function (b) { return boxInfo(b); },
     /* New data for a graph of the same shape (a training step): what is expanded, the layouts and the
      * view stay; the numbers change. */
     update: function (newData) {
@@ -1539,9 +1587,10 @@ function crMount(root, data, options) {
           if (m && t[0]) t[0].textContent = f(L[+m[1]][+m[2]]);
         });
         pic.edges.forEach(function (e) {
-          if (e.box === undefined || e.inputs.length !== 1 || !D.boxes[e.box].d || !e.el) return;
+          var d = e.box === undefined ? null : boxInfo(e.box).d;
+          if (!d || e.inputs.length !== 1 || !e.el) return;
           var t = e.el.getElementsByTagName("text");
-          if (t[0]) t[0].textContent = f(crNum(D.boxes[e.box].d[e.inputs[0]]));
+          if (t[0]) t[0].textContent = f(d[e.inputs[0]]);
         });
       }
       select(selected);
