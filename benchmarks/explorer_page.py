@@ -154,14 +154,13 @@ def main(argv: list[str] | None = None) -> int:
         args.steps, args.chain, args.mlp, args.repeat, args.no_browser = 100, 200, 2000, 1, True
     from autograd import topological_order
 
-    graphs = [(f"{args.steps:,} steps", graph_with_steps(args.steps)), (f"chain {args.chain:,}", deep_chain(args.chain)),
-              (f"MLP {args.mlp:,}", mlp_graph(args.mlp))]
+    graphs = [(f"{args.steps:,} steps", graph_with_steps(args.steps)),
+              (f"chain {args.chain:,}", deep_chain(args.chain)), (f"MLP {args.mlp:,}", mlp_graph(args.mlp))]
     use_browser = not args.no_browser and CHROMIUM is not None
     if use_browser:
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError:
-            use_browser = False
+        import importlib.util
+
+        use_browser = importlib.util.find_spec("playwright") is not None
     print(f"explorer page: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
           f"browser: {'headless Chromium' if use_browser else 'not measured'}")
     header = f"{'graph':>14}  {'values':>7}  {'steps':>7}  {'write s':>7}  {'page MB':>7}"
@@ -182,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
                    f"{statistics.median(w[0] for w in writes):>7.2f}  {writes[-1][1] / 2**20:>7.2f}")
             if browser is not None:
                 opens = [browser_seconds(browser, out) for _ in range(args.repeat)]
-                row += f"  {statistics.median(o[0] for o in opens):>6.2f}  {statistics.median(o[1] for o in opens):>8.2f}"
+                row += (f"  {statistics.median(o[0] for o in opens):>6.2f}"
+                        f"  {statistics.median(o[1] for o in opens):>8.2f}")
             if args.python_layout:
                 row += f"  {python_layout_seconds(root):>24}"
             print(row, flush=True)

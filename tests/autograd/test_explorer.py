@@ -1,4 +1,4 @@
-"""The explorer's page as written by Python: its data, its safety, files and widget (the browser: test_explorer_browser)."""
+"""The explorer's page as Python writes it: its data, safety, files and widget (the browser: test_explorer_browser)."""
 
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ def test_writing_a_page_touches_no_grad_and_computes_the_order_once(tmp_path, mo
     calls = []
     real = graph._sort
     monkeypatch.setattr(graph, "_sort", lambda root: calls.append(root) or real(root))
-    out = draw_backward_steps(o, tmp_path / "p.html")
+    draw_backward_steps(o, tmp_path / "p.html")
     assert len(calls) == 1  # one topological sort for the whole page
     assert {k: v.grad for k, v in leaves.items()} == before
 

@@ -1,4 +1,4 @@
-"""The explorer in headless Chromium (driven by Playwright): zoom levels, pan/zoom/follow, steps, paths, nudges, links."""
+"""The explorer in headless Chromium, driven by Playwright: zoom levels, pan/zoom/follow, steps, paths, nudges."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from autograd import Value, count_paths, explore, topological_order, total
 from autograd.drawing.explorer import page as page_module
 from autograd.drawing.explorer.data import to_script_json
 from autograd.trace import node_names, trace_backward
-from tests.autograd.chromium import browser, needs_playwright, open_page  # noqa: F401 (a fixture)
+from tests.autograd.chromium import needs_playwright, open_page
 from tests.autograd.test_explorer import chain, mlp_loss, neuron, stepper_graph
 
 pytestmark = needs_playwright
@@ -97,7 +97,8 @@ def test_an_mlp_opens_collapsed_legible_and_expands_to_a_neuron(browser, tmp_pat
             click(page, f'g.cr-boxnode[data-box="{j}"]')
             wait_view(page, old)
     assert page.locator(f'g.cr-cluster[data-box="{neuron_box}"]').count() == 1
-    shown = {int(k) for k in page.eval_on_selector_all("g.cr-value", "els => els.map(e => e.getAttribute('data-index'))")}
+    indices = page.eval_on_selector_all("g.cr-value", "els => els.map(e => e.getAttribute('data-index'))")
+    shown = {int(k) for k in indices}
     in_neuron = {k for k, b in enumerate(ex.data["box"]) if b == neuron_box}
     assert in_neuron and in_neuron <= shown  # the neuron's scalar graph: its values and their ops
     assert all(page.locator(f"#n{k}op").count() == 1 for k in in_neuron if ex.data["p"][k])
@@ -330,7 +331,8 @@ def test_hostile_labels_and_op_names_stay_text(browser, tmp_path) -> None:
     assert not set(tags) & {"img", "a", "iframe", "object", "embed", "foreignObject"}
     assert page.evaluate("document.querySelectorAll('script').length") == 2
     bad = page.evaluate("""Array.from(document.querySelectorAll('*')).flatMap(e => Array.from(e.attributes)
-        .filter(a => a.name.startsWith('on') || /href|src|action/.test(a.name)).map(a => e.localName + ' ' + a.name))""")
+        .filter(a => a.name.startsWith('on') || /href|src|action/.test(a.name))
+        .map(a => e.localName + ' ' + a.name))""")
     assert bad == []
     texts = page.evaluate("Array.from(document.querySelectorAll('g.cr-value title')).map(t => t.textContent)")
     assert any("\u27e8RLO\u27e9" in t for t in texts)  # a bidi override is shown, not applied

@@ -55,7 +55,8 @@ def graphviz_script() -> str:
         names[exported.strip() or local] = local
     if "Graphviz" not in names:
         raise RuntimeError("graphviz-wasm.js does not end in an export of Graphviz: re-vendor it (see its README)")
-    return f"var crGraphviz = (function () {{\n{code[:match.start()]}\nreturn {names['Graphviz']};\n}})();\n"
+    body = code[:match.start()]
+    return f"var crGraphviz = (function () {{\n{body}\nreturn {names['Graphviz']};\n}})();\n"
 
 
 def page_script() -> str:
@@ -65,7 +66,8 @@ def page_script() -> str:
 
 def content_security_policy(script: str) -> str:
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
-    return (f"default-src 'none'; script-src 'sha256-{digest}' 'wasm-unsafe-eval'; style-src 'unsafe-inline'; img-src data:; "
+    return (f"default-src 'none'; script-src 'sha256-{digest}' 'wasm-unsafe-eval'; "
+            "style-src 'unsafe-inline'; img-src data:; "
             "base-uri 'none'; form-action 'none'")
 
 

@@ -31,7 +31,6 @@ from autograd.hierarchy import hierarchy
 from autograd.trace import node_names
 from autograd.value import Value
 
-
 PATH_COLOR = "#8e44ad"  # the selected node's paths (explorer.css: --cr-path)
 DEFAULT_TITLE = "Backward pass, step by step"
 MAX_LAYOUT_NODES = 1500  # the most drawn nodes one in-page layout takes (Graphviz in WebAssembly: ~2,000 crash)

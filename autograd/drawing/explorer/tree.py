@@ -89,7 +89,8 @@ def box_rows(tree: Any, order: Sequence[Value], index: dict[Value, int],
             if id(box.module) not in sizes_of:
                 params = module_parameters(box.module, index)
                 sizes = [abs(grads.get(order[k], 0.0)) for k in params]
-                mean = (math.fsum(sizes) / len(sizes) if all(map(math.isfinite, sizes)) else math.inf) if sizes else None
+                finite = all(map(math.isfinite, sizes))
+                mean = (math.fsum(sizes) / len(sizes) if finite else math.inf) if sizes else None
                 sizes_of[id(box.module)] = (mean, len(params))
             mean, count = sizes_of[id(box.module)]
             if mean is not None:
