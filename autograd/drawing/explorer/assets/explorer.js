@@ -525,18 +525,35 @@ function crMount(root, data, options) {
       });
     }
     emitBox(0, "");
-    // edges into drawn ops: one per chain-rule step
+    // edges into drawn ops: one per chain-rule step from a drawn value; from a collapsed box, one per box
+    // (a sum over 1,500 examples would otherwise get 1,500 edges)
+    var aliases = {}, bundles = {}, bundleKeys = [];
     for (var b = 0; b < D.boxes.length; b++) {
       if (rep[b] !== -1) continue;
       boxNodes[b].forEach(function (k) {
         P[k].forEach(function (q, i) {
-          var id = "e" + k + "_" + i;
+          var id = "e" + k + "_" + i, src = repOf(rep, q);
+          if (src < 0) {
+            var key = src + ">n" + k;
+            if (!bundles[key]) { bundles[key] = { id: id, src: src, k: k, locals: [], steps: [] }; bundleKeys.push(key); }
+            bundles[key].locals.push(i);
+            bundles[key].steps.push(stepStart[k] + i);
+            aliases[id] = bundles[key].id;
+            return;
+          }
           edges.push({ id: id, steps: [stepStart[k] + i] });
-          lines.push(repId(repOf(rep, q)) + " -> n" + k + "op [id=\"" + id + "\"" +
+          lines.push(repId(src) + " -> n" + k + "op [id=\"" + id + "\"" +
             (D.edgeLabels ? ", label=\"" + f(L[k][i]) + "\"" : "") + "];");
         });
       });
     }
+    bundleKeys.forEach(function (key) {
+      var e = bundles[key], label = "";
+      edges.push({ id: e.id, steps: e.steps });
+      if (e.locals.length > 1) label = ", label=\"" + e.locals.length + " edges\", fontcolor=\"#777777\"";
+      else if (D.edgeLabels) label = ", label=\"" + f(L[e.k][e.locals[0]]) + "\"";
+      lines.push(repId(e.src) + " -> n" + e.k + "op [id=\"" + e.id + "\", style=bold" + label + "];");
+    });
     // edges into collapsed boxes: one per drawn source (one pass over every edge); one input carries
     // d output / d input
     var into = {}, keys = [];
@@ -562,7 +579,10 @@ function crMount(root, data, options) {
       lines.push(repId(e.src) + " -> b" + c + " [id=\"" + id + "\", style=bold" + label + "];");
     });
     lines.push("}");
-    return { dot: lines.join("\n"), edges: edges };
+    // many edges (shared parameters feeding every example): Graphviz's crossing minimisation dominates;
+    // fewer passes and straight edges lay out a 65-node, 875-edge view in 1.1 s instead of 4.3 s
+    if (edges.length > 250) lines[1] += " mclimit=0.1; splines=line;";
+    return { dot: lines.join("\n"), edges: edges, aliases: aliases };
   }
 
   /* -- showing a view ---------------------------------------------------------------------------------- */
@@ -571,27 +591,32 @@ function crMount(root, data, options) {
   }
 
   function render() {
-    var expanded = state.expanded, key = viewKey(expanded);
+    var expanded = state.expanded, key = viewKey(expanded), t0 = Date.now();
     var rep = collapsedAbove(expanded);
     var built = buildDot(rep);
-    var token = pending = {};
+    var token = pending = {}, t1 = Date.now();
     return crLoadGraphviz().then(function (gv) {
       if (pending !== token) return;  // a later view was asked for meanwhile
+      var t2 = Date.now();
       if (!Object.prototype.hasOwnProperty.call(layouts, key)) layouts[key] = gv.dot(built.dot);
-      mountPicture(layouts[key], rep, built.edges, key);
+      var t3 = Date.now();
+      mountPicture(layouts[key], rep, built, key);
+      // where a view's time goes (milliseconds): building its DOT, Graphviz's layout, showing it
+      graph.setAttribute("data-timing", "dot " + (t1 - t0) + ", layout " + (t3 - t2) + ", show " + (Date.now() - t3));
     }).catch(function (err) {
       status("The layout failed: " + (err && err.message ? err.message : String(err)), true);
     });
   }
 
-  function mountPicture(svgText, rep, edges, key) {
-    var svg = crParsePicture(svgText);
+  function mountPicture(svgText, rep, built, key) {
+    var svg = crParsePicture(svgText), edges = built.edges;
     var els = {};
     svg.querySelectorAll("[id]").forEach(function (el) {
       var id = el.getAttribute("id");
       els[id] = el;
       el.setAttribute("id", prefix + id);
     });
+    for (var alias in built.aliases) els[alias] = els[built.aliases[alias]];  // the steps of a bundled edge
     var vb = (svg.getAttribute("viewBox") || "0 0 100 100").split(/[ ,]+/).map(Number);
     svg.setAttribute("width", String(vb[2]));
     svg.setAttribute("height", String(vb[3]));
@@ -601,7 +626,7 @@ function crMount(root, data, options) {
       if (rep[b] === -1) boxNodes[b].forEach(function (k) { visible.push(k); });
       else if (rep[b] === b) boxesShown.push(b);
     }
-    pic = { svg: svg, el: els, rep: rep, visible: visible, boxes: boxesShown, edges: edges, key: key,
+    pic = { svg: svg, el: els, rep: rep, dot: built.dot, visible: visible, boxes: boxesShown, edges: edges, key: key,
             w: vb[2], h: vb[3], shownGrad: {} };
     pic.into = {};
     edges.forEach(function (e) {
@@ -1570,6 +1595,8 @@ function crMount(root, data, options) {
     /* Pan (and zoom to legible) so that `el`, an element of the picture, is in view. */
     show: function (el) { ensureVisible(el, false); },
     boxInfo: function (b) { return boxInfo(b); },
+    /* The DOT source of the view on screen (for Graphviz outside the page). */
+    dot: function () { return pic ? pic.dot : ""; },
     /* New data for a graph of the same shape (a training step): what is expanded, the layouts and the
      * view stay; the numbers change. */
     update: function (newData) {
@@ -1582,7 +1609,7 @@ function crMount(root, data, options) {
       showStep(Math.min(step, nSteps), true);
       if (pic) {  // the picture's labels: edge derivatives and box numbers are new too
         pic.edges.forEach(function (e) {
-          if (!e.el || e.id.charAt(0) !== "e") return;
+          if (!e.el || e.id.charAt(0) !== "e" || e.steps.length > 1) return;
           var m = /^e(\d+)_(\d+)$/.exec(e.id), t = e.el.getElementsByTagName("text");
           if (m && t[0]) t[0].textContent = f(L[+m[1]][+m[2]]);
         });
