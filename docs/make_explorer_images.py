@@ -106,7 +106,8 @@ def main() -> None:
         for k in range(len(order) - 1, out, -1):
             steps += len(order[k].parents)
         page.evaluate("(s) => chainruleExplorer.showStep(s)", steps + 1)
-        page.evaluate("(k) => chainruleExplorer.show(document.getElementById('n' + k))", out)
+        z = next(k for k, box in enumerate(ex.data["box"]) if box == path[-1] and order[k].op == "dot")
+        page.evaluate("(k) => chainruleExplorer.show(document.getElementById('n' + k + 'op'))", z)
         page.screenshot(path=str(DOCS / "explorer_neuron.png"))
         written.append(DOCS / "explorer_neuron.png")
         page.close()

@@ -761,7 +761,8 @@ function crMount(root, data, options) {
     var all = {};
     for (var b = 1; b < D.boxes.length; b++) all[b] = true;
     if (viewSize(all) <= D.maxNodes) return all;
-    var open = {}, level = [0], budget = Math.min(D.maxNodes, 60);
+    // a level-by-level overview small enough to read at once (model › examples › layers)
+    var open = {}, level = [0], budget = Math.min(D.maxNodes, 16);
     while (level.length) {
       var next = [];
       level.forEach(function (b) { boxChildren[b].forEach(function (c) { next.push(c); }); });
