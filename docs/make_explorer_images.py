@@ -111,10 +111,10 @@ def main() -> None:
         page.screenshot(path=str(DOCS / "explorer_neuron.png"))
         written.append(DOCS / "explorer_neuron.png")
         page.close()
-        page = browser.new_page(viewport={"width": 1400, "height": 640})
+        page = browser.new_page(viewport=WINDOW)
         page.goto(neuron_page.as_uri() + "#step=6&node=w1")
         page.wait_for_selector(".cr-explorer[data-ready=yes]", timeout=60000)
-        page.click("button.cr-apply")
+        page.evaluate("document.querySelector('button.cr-apply').click()")  # no scrolling to the button
         page.screenshot(path=str(DOCS / "explorer.png"))
         written.append(DOCS / "explorer.png")
         browser.close()
