@@ -1,10 +1,16 @@
-"""Modes that change how nodes are made: ``no_grad()``, ``enable_grad()``, ``detect_anomaly()``, drawing scopes.
+"""Modes that change how nodes are made: ``no_grad()``, ``enable_grad()``, ``detect_anomaly()``, scopes.
 
 All nest. While none is active, making a node costs one flag test
 (``value._MODES_ACTIVE``); while one is, every new node passes through
 :func:`_on_create`, which drops its edges (no_grad), checks its value and
 records where user code made it (anomaly mode), and adds it to the innermost
-drawing scope (``autograd.drawing.scope``).
+scope (``autograd.scope``), marking it with the innermost frame.
+
+Frames: each thread keeps a stack of the frames it is inside, innermost last:
+the ``autograd.scope(...)`` blocks and the ``nn`` module calls
+(:mod:`autograd.scopes`). A module call is pushed and popped without turning
+the per-node hook on: it marks only its outputs when it returns, so recording
+the model's structure costs a few operations per call, not per node.
 
 Thread policy: modes are per thread, as PyTorch's grad mode is. A thread
 starts with none on; ``no_grad()`` or ``detect_anomaly()`` in one thread never
@@ -45,14 +51,15 @@ _active_threads = 0
 
 
 class _ThreadModes:
-    """One thread's modes: nesting depths and the stack of drawing scopes (innermost last)."""
+    """One thread's modes: nesting depths, the scopes and the frames it is inside (innermost last)."""
 
-    __slots__ = ("no_grad_depth", "anomaly_depth", "scopes", "active")
+    __slots__ = ("no_grad_depth", "anomaly_depth", "scopes", "frames", "active")
 
     def __init__(self) -> None:
         self.no_grad_depth = 0
         self.anomaly_depth = 0
-        self.scopes: list = []
+        self.scopes: list = []  # the active autograd.scope objects: they record every node made
+        self.frames: list = []  # scopes' frames and module calls (autograd.scopes), for the hierarchy
         self.active = False  # counted in _active_threads
 
     def refresh(self) -> None:
@@ -216,30 +223,48 @@ def _on_create(node: Value) -> None:
     scopes = st.scopes
     if scopes:
         scopes[-1].nodes.append(node)
+        node._box = st.frames[-1]  # the innermost frame: a scope, or a module call inside one
 
 
 def current_scope() -> object | None:
-    """The calling thread's innermost active drawing scope, or None."""
+    """The calling thread's innermost active scope, or None."""
     scopes = _local.modes.scopes
     return scopes[-1] if scopes else None
 
 
-def push_scope(scope: object) -> None:
-    """Make ``scope`` (anything with a ``nodes`` list) record the nodes this thread makes from now on."""
+def current_frame() -> object | None:
+    """The calling thread's innermost frame (a scope's frame or a module call), or None."""
+    frames = _local.modes.frames
+    return frames[-1] if frames else None
+
+
+def thread_frames() -> list:
+    """The calling thread's stack of frames itself (innermost last), for :mod:`autograd.scopes`."""
+    return _local.modes.frames
+
+
+def push_scope(scope: object, frame: object) -> None:
+    """Make ``scope`` (anything with a ``nodes`` list) record the nodes this thread makes from now on.
+
+    Every node made from now on is also marked with the innermost frame (``frame``, or a module call
+    entered later inside the scope).
+    """
     st = _local.modes
     st.scopes.append(scope)
+    st.frames.append(frame)
     st.refresh()
 
 
-def pop_scope(scope: object) -> None:
-    """Stop recording into ``scope`` (the calling thread's innermost active scope)."""
+def pop_scope(scope: object, frame: object) -> None:
+    """Stop recording into ``scope`` (the calling thread's innermost active scope and frame)."""
     st = _local.modes
-    if not st.scopes or st.scopes[-1] is not scope:
+    if not st.scopes or st.scopes[-1] is not scope or not st.frames or st.frames[-1] is not frame:
         raise RuntimeError(
             f"scope {scope!r} is not the innermost active scope of this thread; "
             "scopes must nest, and be left by the thread that entered them"
         )
     st.scopes.pop()
+    st.frames.pop()
     st.refresh()
 
 

@@ -34,7 +34,8 @@ from typing import Any
 from autograd.value import Value
 
 # Slots that are scratch space or cannot be pickled: reset to these on load.
-SCRATCH_DEFAULTS: dict[str, Any] = {"_pending": 0, "_hooks": None, "_site": None}
+# ``_box`` (the module call or scope that made the node) would drag modules and call arguments along.
+SCRATCH_DEFAULTS: dict[str, Any] = {"_pending": 0, "_hooks": None, "_site": None, "_box": None}
 _NOT_STATE = frozenset({"__weakref__", "__dict__"})
 
 

@@ -67,7 +67,10 @@ class Conv2d(Module):
     Weights ``w[o][c][u][v]`` and biases ``b[o]`` start uniform in
     ``±1/√(in_channels·k²)`` (PyTorch's default). ``activation`` (an
     ``nn.module`` activation name, default linear) is applied to every output.
+    In drawings a call is a box ``conv`` with one part per output channel.
     """
+
+    box_name = "conv"
 
     def __init__(
         self,
@@ -145,6 +148,10 @@ class Conv2d(Module):
             out.append(plane)
         return out
 
+    def recorded_parts(self, output: Any) -> list[tuple[str, Module | None, Any]]:
+        """One part per output channel (the outputs of one filter)."""
+        return _channels(output)
+
     def config(self) -> dict[str, Any]:
         return {
             "in_channels": self.in_channels,
@@ -163,6 +170,8 @@ class MaxPool2d(Module):
     Each output is one ``max`` node: the gradient goes to the window's first
     arg max, every other input of the window gets 0 (seed 002).
     """
+
+    box_name = "pool"
 
     def __init__(self, kernel_size: int, stride: int | None = None) -> None:
         super().__init__()
@@ -183,8 +192,19 @@ class MaxPool2d(Module):
             for ch in x
         ]
 
+    def recorded_parts(self, output: Any) -> list[tuple[str, Module | None, Any]]:
+        """One part per channel."""
+        return _channels(output)
+
     def config(self) -> dict[str, Any]:
         return {"kernel_size": self.kernel_size, "stride": self.stride}
+
+
+def _channels(output: Any) -> list[tuple[str, Module | None, Any]]:
+    """``channel c`` for each ``[H][W]`` plane of a ``[C][H][W]`` output (none for a single channel)."""
+    if not isinstance(output, list) or len(output) < 2:
+        return []
+    return [(f"channel {c}", None, plane) for c, plane in enumerate(output)]
 
 
 def flatten(x: Any) -> list[Any]:
@@ -204,6 +224,8 @@ def flatten(x: Any) -> list[Any]:
 
 class Flatten(Module):
     """Nested lists to one flat list, row-major (``[C][H][W]`` -> ``C·H·W`` entries), for a dense layer."""
+
+    box_name = "flatten"
 
     def __call__(self, x: Any) -> list[Scalar]:
         return flatten(x)

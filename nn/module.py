@@ -37,6 +37,19 @@ Override ``config()`` to return the constructor arguments (JSON-able): it goes
 into checkpoints as the architecture, so a file saved from
 ``MLP(2, [16, 1])`` refuses to load into ``MLP(2, [8, 1])`` with a clear message,
 and it makes ``repr(module)`` informative.
+
+Where each node was made (the graph's hierarchy)
+------------------------------------------------
+Every subclass's ``__call__`` is wrapped when the class is defined
+(``__init_subclass__``) so that each call is recorded as a frame
+(:mod:`autograd.scopes`): drawings and the explorer then show a graph as
+``MLP > layer 1 > neuron 3`` or ``example 2 > MLP > ...`` without being told
+(:mod:`autograd.hierarchy`). A call costs a few operations more, nothing per
+node. A box is named after the module's place in its parent (``layers[1]``
+of an MLP is ``layer 1``: the class's ``box_name`` and the index; an attribute
+``self.encoder`` is ``encoder``), or after its class's ``box_name`` at the top.
+A module that makes several outputs in one call may name their parts with
+``recorded_parts`` (a layer names its neurons, an RNN its steps).
 """
 
 from __future__ import annotations
@@ -48,6 +61,7 @@ from os import PathLike
 from typing import Any, Union
 
 from autograd import Value, dot
+from autograd.scopes import record_calls
 from nn import checkpoint, checks
 
 Seed = Union[int, random.Random, None]
@@ -146,8 +160,28 @@ def _check_inputs(who: str, expected: int, x: object) -> None:
 class Module:
     """Base class of everything with parameters; see the module docstring for the contract."""
 
+    #: The name of this module's box in drawings, followed by its index when it sits in a list of its parent
+    #: (``"neuron"`` gives ``neuron 3``). Defaults to the class name.
+    box_name: str = "Module"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "box_name" not in cls.__dict__:
+            cls.box_name = cls.__name__
+        call = cls.__dict__.get("__call__")
+        if call is not None and not getattr(call, "_records_calls", False):
+            cls.__call__ = record_calls(call)  # every call of this class is a frame of the hierarchy
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __call__")
+
+    def recorded_parts(self, output: Any) -> list[tuple[str, Module | None, Any]]:
+        """The named parts of one call's ``output``: ``(name, module or None, the part's outputs)``.
+
+        Read only when a graph is drawn (never during the call). The default has
+        none; :class:`Layer` returns one part per neuron, ``RNN`` one per step.
+        """
+        return []
 
     # -- walking the attributes ------------------------------------------------
 
@@ -271,6 +305,8 @@ class Neuron(Module):
     graphs and traces read like the derivation.
     """
 
+    box_name = "neuron"
+
     def __init__(self, nin: int, activation: str = "tanh", seed: Seed = None, label: str = "") -> None:
         super().__init__()
         self.nin = _positive_int(nin, "Neuron's nin")
@@ -306,6 +342,8 @@ class Neuron(Module):
 class Layer(Module):
     """``nout`` neurons reading the same ``nin`` inputs; a call returns a list of ``nout`` Values."""
 
+    box_name = "layer"
+
     def __init__(self, nin: int, nout: int, activation: str = "tanh", seed: Seed = None, label: str = "") -> None:
         super().__init__()
         self.nin = _positive_int(nin, "Layer's nin")
@@ -320,6 +358,10 @@ class Layer(Module):
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
         _check_inputs(f"Layer {self.label}" if self.label else "Layer", self.nin, x)
         return [n._forward(x) for n in self.neurons]
+
+    def recorded_parts(self, output: Any) -> list[tuple[str, Module | None, Any]]:
+        """One part per neuron: ``neuron j`` made ``output[j]`` (the neurons are not called one by one)."""
+        return [(f"{n.box_name} {j}", n, out) for j, (n, out) in enumerate(zip(self.neurons, output))]
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}

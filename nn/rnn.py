@@ -40,7 +40,8 @@ class RNN(Module):
     and ``bias_hh``, uniform in ``±1/√hidden_size`` as in PyTorch, so weights
     copy one-to-one between the two. Hidden unit j at step t is one ``dot``
     node over ``[W_ih[j], W_hh[j], b_ih[j]] · [x_t, h_{t-1}, 1]`` plus ``b_hh[j]``,
-    then the activation, labelled ``h{t}[j]`` (t from 1).
+    then the activation, labelled ``h{t}[j]`` (t from 1). In drawings a call is
+    a box ``RNN`` with one part ``step t`` per step (the step that makes ``h{t}``).
     """
 
     def __init__(self, input_size: int, hidden_size: int, activation: str = "tanh", seed: Seed = None) -> None:
@@ -85,6 +86,10 @@ class RNN(Module):
             h = self.step(x, h, t)
             states.append(h)
         return states
+
+    def recorded_parts(self, output: Any) -> list[tuple[str, Module | None, Any]]:
+        """One part per step: ``step t`` made the hidden state ``h{t}`` (``output[t - 1]``)."""
+        return [(f"step {t}", None, h) for t, h in enumerate(output, start=1)]
 
     def config(self) -> dict[str, Any]:
         return {"input_size": self.input_size, "hidden_size": self.hidden_size, "activation": self.activation}

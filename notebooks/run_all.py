@@ -51,8 +51,10 @@ def run(path: Path) -> float:
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
+    # store_widget_state=False: a widget's state holds its whole script (the explorer's, with Graphviz,
+    # is 850 KB); a stored notebook cannot run it anyway, so notebooks keep pictures of widgets instead
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name=KERNEL, record_timing=False,
-                            resources={"metadata": {"path": str(HERE)}})
+                            store_widget_state=False, resources={"metadata": {"path": str(HERE)}})
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start

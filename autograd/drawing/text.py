@@ -12,7 +12,8 @@ be markup or break the file:
   control character that makes the SVG invalid XML: ``&`` becomes ``&amp;``;
 * XML 1.0 has no way to write most control characters, NUL or a lone
   surrogate, even escaped: they are shown as visible stand-ins
-  (``\\x01`` -> U+2401 "␁", a lone surrogate -> U+FFFD).
+  (``\\x01`` -> U+2401 "␁", a lone surrogate -> U+FFFD); bidirectional controls, which
+  would reorder the text around them, are shown by name (U+202E -> "⟨RLO⟩").
 
 Record labels also escape their field syntax (``{ } | < >``).
 """
@@ -25,13 +26,19 @@ import graphviz
 
 # Characters XML 1.0 cannot carry (C0 controls but tab/newline/CR, lone surrogates, U+FFFE/U+FFFF)
 # and those that are legal but invisible or line-breaking in a label (tab, newline, CR, DEL, C1).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Bidirectional controls (LRM, RLM, ALM, the embeddings/overrides and the isolates) reorder the text
+# around them: a label could show another name than it holds. They are shown as their names.
+_BIDI = {0x200E: "LRM", 0x200F: "RLM", 0x061C: "ALM", 0x202A: "LRE", 0x202B: "RLE", 0x202C: "PDF", 0x202D: "LRO",
+         0x202E: "RLO", 0x2066: "LRI", 0x2067: "RLI", 0x2068: "FSI", 0x2069: "PDI"}
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 _RECORD_SYNTAX = re.compile(r"([{}|<>])")
 
 
 def _stand_in(match: re.Match[str]) -> str:
     ch = match.group()
     code = ord(ch)
+    if code in _BIDI:
+        return f"\u27e8{_BIDI[code]}\u27e9"  # e.g. ⟨RLO⟩
     if code < 0x20:
         return chr(0x2400 + code)  # the Unicode "control pictures": NUL -> ␀, \n -> ␊
     if code == 0x7F:

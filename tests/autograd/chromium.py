@@ -59,3 +59,52 @@ def elements(dom: str) -> list[tuple[str, dict[str, str]]]:
 
 def by_attr(dom: str, attr: str) -> list[dict[str, str]]:
     return [a for _, a in elements(dom) if attr in a]
+
+
+# -- Playwright driving the system Chromium: clicks, keys, sizes on screen ---------------------------------
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - the test extra installs it
+    sync_playwright = None
+
+needs_playwright = pytest.mark.skipif(CHROMIUM is None or sync_playwright is None,
+                                      reason="needs Debian's chromium package and playwright (the test extra)")
+WINDOW = {"width": 1400, "height": 900}
+QUIET_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for a test module (starting one per test would cost a second each)."""
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=QUIET_FLAGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Opened:
+    """A page opened in the browser, with the errors its scripts raised and the requests it tried."""
+
+    def __init__(self, page, errors: list[str], requests: list[str]) -> None:
+        self.page, self.errors, self.requests = page, errors, requests
+
+
+def open_page(browser, html: str, tmp_path: Path, fragment: str = "", name: str = "page",
+              ready: str = ".cr-explorer[data-ready=yes]") -> Opened:
+    """Write ``html`` to a file, open it in a 1400x900 window and wait until the explorer has drawn its view."""
+    path = tmp_path / f"{name}.html"
+    path.write_text(html, encoding="utf-8")
+    page = browser.new_page(viewport=WINDOW)
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.on("request", lambda req: requests.append(req.url) if not req.url.startswith(("file:", "data:", "blob:"))
+            else None)
+    page.goto(path.as_uri() + fragment)
+    if ready:
+        page.wait_for_selector(ready, timeout=30000)
+    return Opened(page, errors, requests)

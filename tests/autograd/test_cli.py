@@ -272,12 +272,10 @@ def test_html_writes_the_explorer_page(tmp_path):
     assert (code, err) == (0, "") and (tmp_path / "g.svg").exists() and (tmp_path / "p.html").exists()
 
 
-def test_html_on_a_graph_too_large_to_draw_says_what_to_do(tmp_path):
+def test_html_on_a_large_graph_writes_a_page_that_opens_collapsed(tmp_path):
     expr = "+".join(f"x*{k}" for k in range(1, 90))  # 89 products and their sums: more than 300 nodes to draw
     code, out, err = run("explain", expr, "x=1", "--html", str(tmp_path / "p.html"))
-    assert code == 2 and err.count("\n") == 1
-    assert "more than 300 nodes" in err and "explore(root, max_nodes=None)" in err
-    assert not (tmp_path / "p.html").exists()
+    assert (code, err) == (0, "") and (tmp_path / "p.html").exists()  # the page collapses what it cannot show
 
 
 def test_html_errors_are_one_clean_line(tmp_path, monkeypatch):

@@ -1,20 +1,31 @@
-"""The explorer's data: the graph, the backward pass and the op descriptions, as JSON-ready values.
+"""The explorer's data: the graph, its boxes and the op descriptions, as compact JSON-ready values.
 
-Everything the page computes (the gradient at every step, the paths of a
-node, a nudge's forward pass) comes from this data, in time linear in the
-graph: no Python runs behind the page.
+Everything the page shows is computed from this data in the browser, in time
+linear in the graph: the backward pass step by step, the paths of a value, a
+nudge's forward pass, and the layout of whatever is expanded (Graphviz runs in
+the page). Per value (index ``k`` in topological order, parents first), in
+columns so that a 100,000-value graph stays a few megabytes:
 
-* ``nodes``: one entry per value in topological order (parents first), with
-  its name (as ``trace_backward`` prints it), data, gradient after the whole
-  pass, role, op symbol, op key and recorded constants (for the in-browser
-  forward pass), parents (indices) and local derivatives.
-* ``steps``: the backward pass, one chain-rule application per entry:
-  ``[node, parent index, upstream, contribution, parent grad after]`` (the
-  local derivative is ``nodes[node].l[parent index]``). Computed by
-  :func:`autograd.graph.chain_rule_steps` with a dict, so no ``.grad`` changes.
-* ``ops``: the op table (:func:`autograd.ops.table_json`) restricted to the
-  keys the graph uses; ``nudge``: whether every op is known to the evaluator,
-  and if not, why.
+* ``n[k]`` its name (as ``trace_backward`` prints it), ``v[k]`` its data,
+  ``r[k]`` its role (one letter of ``ROLES``);
+* ``p[k]`` and ``l[k]``: its parents (indices) and local derivatives;
+* ``o[k]``: its op, an index into ``ops`` (-1 for a leaf); ``c``: the
+  recorded constants of the values that have some (``{k: [...]}``);
+* ``u``: for values with hooks, the gradient the hooks made of their
+  upstream gradient (the only thing the page cannot recompute);
+* ``box[k]``: the innermost box of the value, an index into ``boxes``
+  (see :mod:`autograd.drawing.explorer.tree`); ``t``: the leaves in the order
+  the forward computation used them, for the gradient table.
+
+The backward pass is not stored: the page replays it (value ``N-1`` down to
+``0``, each parent in order, ``contribution = local * upstream`` summed into
+the parent), the same float operations in the same order as
+:func:`autograd.graph.chain_rule_steps`, so every number matches the engine's
+bit for bit. ``ops`` holds each op used: its key and symbol and the formula
+trees of :func:`autograd.ops.table_json` (None for an op the table does not
+know); ``nudge`` says whether the page can recompute the forward pass, and
+``stale`` whether the stored values disagree with a forward pass from the
+leaves (the leaves changed after the graph was built).
 
 Numbers that JSON cannot hold (NaN, infinities) are written as the strings
 ``"NaN"``, ``"Infinity"``, ``"-Infinity"``; the page reads them back.
@@ -29,12 +40,12 @@ from typing import Any
 
 from autograd import ops
 from autograd.drawing import text
-from autograd.drawing.scopes import GroupPath
-from autograd.drawing.style import Options, role
-from autograd.graph import chain_rule_steps
+from autograd.drawing.explorer.tree import box_rows, leaf_order
+from autograd.drawing.style import Options, fmt, role
 from autograd.value import Value
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+ROLES = {"input": "i", "parameter": "p", "constant": "c", "value": "v", "output": "o"}
 
 
 def num(x: float) -> float | str:
@@ -44,78 +55,120 @@ def num(x: float) -> float | str:
     return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
 
 
-def _op_descriptions(order: Sequence[Value]) -> tuple[list[Any], dict[str, Any], str]:
-    """Per node (op key, constants) or None; the op table for the keys used; why nudging is off ("" if on)."""
-    described: list[Any] = []
-    unknown: list[str] = []
-    keys: set[str] = set()
+def _same(a: float, b: float) -> bool:
+    return a == b or (a != a and b != b)
+
+
+def stale_values(order: Sequence[Value], names: dict[Value, str], precision: int) -> str:
+    """"" when every value equals its op applied to its parents' data, else a message naming the first that differ.
+
+    A leaf changed after the graph was built (``w.data -= 0.5`` after
+    ``backward()``) leaves the values and local derivatives below it stale:
+    the page would show numbers no forward pass gives.
+    """
+    fresh: dict[Value, float] = {}
+    wrong: list[str] = []
     for node in order:
-        if not node.parents:
-            described.append(None)
-            continue
         op = ops.op_of(node)
         if op is None:
-            described.append(None)
-            unknown.append(str(node.op))
+            fresh[node] = node.data
             continue
-        keys.add(op.key)
-        described.append((op.key, [num(c) for c in ops.constants(node)]))
+        again = ops.evaluate(op.key, [fresh[p] for p in node.parents], ops.constants(node))
+        fresh[node] = again
+        if not _same(again, node.data) and len(wrong) < 3:
+            wrong.append(f"{text.plain(names[node])} = {fmt(again, precision)}, not {fmt(node.data, precision)}")
+    if not wrong:
+        return ""
+    return ("the leaves changed after this graph was computed: a forward pass from them gives "
+            + "; ".join(wrong) + ". The values, local derivatives and gradients shown are the old ones: "
+            "run the forward pass again (and backward()) for a current picture")
+
+
+def _op_rows(order: Sequence[Value]) -> tuple[list[int], list[dict[str, Any]], dict[str, list[Any]], str]:
+    """Per value its op's row (-1 for leaves), the rows, the recorded constants and why nudging is off."""
     table = ops.table_json()
-    used = {k: table[k] for k in sorted(keys)}
+    rows: list[dict[str, Any]] = []
+    row_of: dict[Any, int] = {}
+    per_node: list[int] = []
+    consts: dict[str, list[Any]] = {}
+    unknown: list[str] = []
+    for k, node in enumerate(order):
+        if not node.parents:
+            per_node.append(-1)
+            continue
+        op = ops.op_of(node)
+        key = op.key if op is not None else ("?", text.plain(str(node.op)))
+        if key not in row_of:
+            row_of[key] = len(rows)
+            if op is not None:
+                rows.append({"key": op.key, "symbol": text.plain(op.symbol), "forward": table[op.key]["forward"],
+                             "grads": table[op.key]["grads"]})
+            else:
+                rows.append({"key": None, "symbol": key[1], "forward": None, "grads": None})
+                unknown.append(key[1])
+        per_node.append(row_of[key])
+        if op is not None:
+            recorded = ops.constants(node)
+            if recorded:
+                consts[str(k)] = [num(c) for c in recorded]
     reason = ""
     if unknown:
-        shown = ", ".join(repr(text.plain(u)) for u in sorted(set(unknown))[:5])
+        shown = ", ".join(repr(u) for u in sorted(set(unknown))[:5])
         reason = (f"the graph has ops the page cannot recompute ({shown}): nodes made by hand, "
                   "not by the engine's ops")
-    return described, used, reason
+    return per_node, rows, consts, reason
 
 
-def explorer_data(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Options,
-                  groups: dict[Value, GroupPath], title: str, grads: dict[Value, float]) -> dict[str, Any]:
-    """The JSON-ready description of ``root``'s graph and backward pass (see the module doc).
+def explorer_data(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Options, tree: Any,
+                  title: str, grads: dict[Value, float],
+                  hooked: dict[Value, float]) -> dict[str, Any]:
+    """The JSON-ready description of ``root``'s graph (see the module doc).
 
-    ``grads`` (emptied first) receives every node's gradient after the whole pass.
+    ``grads`` holds every value's gradient after the whole backward pass
+    (``chain_rule_steps(root, 1.0, grads)``), ``hooked`` the upstream
+    gradient of each value whose hooks ran.
     """
     index = {node: k for k, node in enumerate(order)}
-    steps = [[index[node], i, num(upstream), num(contribution), num(after)]
-             for node, i, _local, upstream, contribution, after in chain_rule_steps(root, 1.0, grads)]
-    described, table, reason = _op_descriptions(order)
-    nodes = []
-    for k, node in enumerate(order):
-        entry: dict[str, Any] = {
-            "n": text.plain(names[node]),
-            "v": num(node.data),
-            "g": num(grads.get(node, 0.0)),
-            "r": role(node, root, opts),
-        }
-        if node.parents:
-            entry["op"] = text.plain(str(node.op))
-            entry["p"] = [index[p] for p in node.parents]
-            entry["l"] = [num(x) for x in node.local_grads]
-            if described[k] is not None:
-                entry["key"], entry["c"] = described[k]
-        if node in groups:
-            entry["grp"] = text.plain(".".join(groups[node]))
-        nodes.append(entry)
+    per_node, op_rows, consts, reason = _op_rows(order)
+    boxes, box_of = box_rows(tree, order, index, grads)
     return {
         "version": FORMAT_VERSION,
         "title": text.plain(title),
         "precision": opts.precision,
+        "rankdir": opts.rankdir,
+        "edgeLabels": opts.show_local_grads,
         "root": index[root],
-        "nodes": nodes,
-        "steps": steps,
-        "ops": table,
+        "n": [text.plain(names[node]) for node in order],
+        "v": [num(node.data) for node in order],
+        "r": "".join(ROLES[role(node, root, opts)] for node in order),
+        "p": [[index[p] for p in node.parents] for node in order],
+        "l": [[num(x) for x in node.local_grads] for node in order],
+        "o": per_node,
+        "c": consts,
+        "u": {str(index[node]): num(g) for node, g in hooked.items()},
+        "ops": op_rows,
+        "boxes": boxes,
+        "box": box_of,
+        "t": leaf_order(root, tree, index),
         "nudge": {"ok": not reason, "reason": reason},
+        "stale": stale_values(order, names, opts.precision),
     }
 
 
 def same_shape(a: dict[str, Any], b: dict[str, Any]) -> str:
-    """"" when the graphs of two data dicts have the same layout (nodes, ops, edges), else what differs."""
-    if len(a["nodes"]) != len(b["nodes"]):
-        return f"{len(b['nodes'])} nodes instead of {len(a['nodes'])}"
-    for k, (x, y) in enumerate(zip(a["nodes"], b["nodes"])):
-        if x.get("p") != y.get("p") or x.get("op") != y.get("op") or x["n"] != y["n"]:
-            return f"node {k} ({y['n']!r}) differs from node {k} ({x['n']!r}): another op, inputs or name"
+    """"" when the graphs of two data dicts have the same layout (values, ops, edges, boxes), else what differs."""
+    if len(a["n"]) != len(b["n"]):
+        return f"{len(b['n'])} values instead of {len(a['n'])}"
+    ops_a = [row["symbol"] for row in a["ops"]]
+    ops_b = [row["symbol"] for row in b["ops"]]
+    for k in range(len(a["n"])):
+        op_a = ops_a[a["o"][k]] if a["o"][k] >= 0 else None
+        op_b = ops_b[b["o"][k]] if b["o"][k] >= 0 else None
+        if a["p"][k] != b["p"][k] or op_a != op_b or a["n"][k] != b["n"][k]:
+            return f"value {k} ({b['n'][k]!r}) differs from value {k} ({a['n'][k]!r}): another op, inputs or name"
+    if [(x["name"], x["parent"]) for x in a["boxes"]] != [(x["name"], x["parent"]) for x in b["boxes"]] \
+            or a["box"] != b["box"]:
+        return "the boxes (modules, scopes, examples) differ"
     return ""
 
 

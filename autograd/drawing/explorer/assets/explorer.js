@@ -1,21 +1,25 @@
-/* chainrule explorer: step through the backward pass on a picture laid out once.
+/* chainrule explorer: the backward pass of a graph at every scale, from the whole model down to one edge.
  *
- * The picture is Graphviz's SVG of the graph, drawn by the same DOT builder as
- * autograd.draw(). Every value node is <g id="n<k>">, its op <g id="n<k>op">,
- * the edge from its parent i <g id="e<k>_<i>">. Nothing is laid out again: each
- * view (a step, a selection, a nudge, new data after a training step) only
- * changes classes, text and data attributes.
+ * The data (JSON, see autograd/drawing/explorer/data.py) holds the values in topological order, their
+ * parents, local derivatives and ops, and the graph's boxes (modules, examples, scopes, chunks). The page
+ * replays the backward pass itself, and lays out only what is expanded: each view is a Graphviz layout
+ * (WebAssembly, crGraphviz) of the expanded boxes' values and the collapsed boxes inside them, cached per
+ * view, never larger than data.maxNodes drawn nodes (expanding more collapses other boxes first).
  *
- * The data (JSON, see autograd/drawing/explorer/data.py) holds the nodes in
- * topological order, the backward pass step by step and the op descriptions.
- * User strings from it only ever become text (textContent), never markup, and
- * nothing here evaluates code: op formulas are expression trees interpreted by
- * crEvalTree.
+ * In a view, value k is <g id="n<k>">, its op <g id="n<k>op">, the edge from its parent i <g id="e<k>_<i>">,
+ * a collapsed box b <g id="b<b>">, an expanded one the cluster <g id="c<b>">, the edge from value x into a
+ * collapsed box b <g id="x<x>_<b>">.
+ *
+ * User strings only ever become text (textContent), never markup: Graphviz's SVG is parsed as XML, stripped
+ * to the drawing elements it needs, and every label in it is rewritten from the data. Nothing evaluates
+ * code: op formulas are expression trees interpreted by crEvalTree.
  */
 "use strict";
 
 var CR_MAX_LISTED_PATHS = 20;
-
+var CR_MAX_TABLE_ROWS = 400;
+var CR_NAME_CHARS = 22;       // longer names are cut (the whole name on hover)
+var CR_LEGIBLE_SCALE = 1.0;   // the smallest font in a view is 11 px at scale 1 (edge labels): >= 10 px
 /* -- numbers ------------------------------------------------------------------------------ */
 
 /* JSON cannot hold NaN or infinities: the data writes them as strings. */
@@ -180,7 +184,7 @@ function crEvalOp(table, key, p, c) {
   return crEvalTree(entry.forward, env);
 }
 
-/* -- the explorer ----------------------------------------------------------------------- */
+/* -- text -------------------------------------------------------------------------------------------- */
 
 function crEl(tag, attrs, text) {
   var el = document.createElement(tag);
@@ -189,76 +193,698 @@ function crEl(tag, attrs, text) {
   return el;
 }
 
-/* Mount the explorer in `root` (which holds the SVG inside an element of class cr-graph).
- * options: {page: true} on a standalone page (URL fragments, keys on the whole document, data-step on <body>),
- *          {idPrefix: "..."} when the SVG's ids were prefixed (several widgets in one notebook). */
+/* `text` cut to `max` characters (counting code points) with an ellipsis. */
+function crCut(text, max) {
+  var chars = Array.from(text);
+  return chars.length <= max ? text : chars.slice(0, max - 1).join("") + "\u2026";
+}
+
+/* A DOT string literal whose text Graphviz shows as `text` (sized right; the page rewrites it anyway). */
+function crDotString(text, record) {
+  var s = String(text).replace(/[\x00-\x1f\x7f]/g, "?").replace(/\\/g, "\\\\").replace(/"/g, "\\\"")
+    .replace(/&/g, "&amp;");
+  if (record) s = s.replace(/([{}|<>])/g, "\\$1");
+  return "\"" + s + "\"";
+}
+
+/* An op formula (a tree from autograd.ops.table_json) as text; `env` maps names to numbers to put in. */
+var CR_PRECEDENCE = { "+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4 };
+function crFormula(t, env, fmt) {
+  function go(t, outer) {
+    var op = t[0], s, prec = CR_PRECEDENCE[op] || 5;
+    switch (op) {
+      case "num": s = crFmt(crNum(t[1]), 6); break;
+      case "var":
+        s = env && Object.prototype.hasOwnProperty.call(env, t[1]) ? fmt(env[t[1]]) : t[1];
+        if (env && env[t[1]] < 0) prec = 3;  // a negative number in a product needs brackets
+        break;
+      case "neg": s = "-" + go(t[1], 3); break;
+      case "call": s = t[1] + "(" + t.slice(2).map(function (a) { return go(a, 0); }).join(", ") + ")"; break;
+      default:
+        s = go(t[1], prec) + " " + op + " " + go(t[2], op === "-" || op === "/" || op === "**" ? prec + 1 : prec);
+    }
+    return prec < outer ? "(" + s + ")" : s;
+  }
+  return go(t, 0);
+}
+
+/* Local derivative formulas of the ops the table describes in prose (any number of inputs). */
+function crNaryDerivative(key, i, consts) {
+  switch (key) {
+    case "sum": return "1";
+    case "dot":
+      var pairs = consts ? crNum(consts[1]) : 0;
+      if (i < 2 * pairs) return "p" + (i % 2 ? i - 1 : i + 1) + " (the other factor of its product)";
+      return "its coefficient";
+    case "max": return "1 for the first largest input, else 0";
+    case "logsumexp": return "exp(p" + i + " - out) (the softmax)";
+  }
+  return "";
+}
+
+var CR_NARY_FORWARD = {
+  sum: "c + p0 + p1 + ...", dot: "c + p0*p1 + p2*p3 + ... (+ coefficient * input ...)",
+  max: "the largest input", logsumexp: "log(exp(p0) + exp(p1) + ...)"
+};
+
+/* -- Graphviz ---------------------------------------------------------------------------------------- */
+
+var crGraphvizLoading = null;
+function crLoadGraphviz() {
+  if (!crGraphvizLoading) crGraphvizLoading = crGraphviz.load();
+  return crGraphvizLoading;
+}
+
+var CR_SVG_TAGS = { svg: 1, g: 1, title: 1, polygon: 1, path: 1, ellipse: 1, text: 1, polyline: 1 };
+
+/* Graphviz's SVG as a clean element: only drawing elements, no event handler or link attributes. */
+function crParsePicture(text) {
+  var doc = new DOMParser().parseFromString(text, "image/svg+xml");
+  var svg = doc.documentElement;
+  if (!svg || svg.nodeName !== "svg") throw new Error("Graphviz did not return an SVG picture");
+  var all = svg.querySelectorAll("*");
+  for (var j = all.length - 1; j >= 0; j--) {
+    var el = all[j];
+    if (!CR_SVG_TAGS[el.nodeName]) { el.parentNode.removeChild(el); continue; }
+    for (var a = el.attributes.length - 1; a >= 0; a--) {
+      var name = el.attributes[a].name.toLowerCase();
+      if (name.indexOf("on") === 0 || name.indexOf("href") >= 0) el.removeAttribute(el.attributes[a].name);
+    }
+  }
+  return document.importNode(svg, true);
+}
+
+/* -- the explorer -------------------------------------------------------------------------------------- */
+
+/* Mount the explorer in `root` (an element holding an empty element of class cr-graph).
+ * options: {page: true} on a standalone page (URL fragment, keys on the whole document, data-step on <body>),
+ *          {idPrefix: "..."} to keep ids unique when several explorers share a document,
+ *          {title: true} to show the data's title (the widget). */
 function crMount(root, data, options) {
   options = options || {};
   var prefix = options.idPrefix || "";
   var graph = root.querySelector(".cr-graph");
-  var svg = graph.querySelector("svg");
-  var state = { step: 0, selected: -1, playing: null, nudge: null };
-  var D, N, users, nodeEls, gradText, dataText, edgeEls, shownGrad, shownData, edgeClass;
+  var state = { step: 0, selected: -1, playing: null, nudge: null, expanded: {}, sort: ["made", 1], view: null };
+  var D, N, P, L, users, stepStart, nSteps, stepNode, stepIdx, stepUp, stepContrib, stepAfter, stepBefore;
+  var finalGrad, values, boxParent, boxChildren, boxNodes, boxDepth, boxEnd, boxLast, boxInfos, opTable, flowColor;
+  var ui = {};
+  var pic = null;  // the view on screen: {svg, el: {id: element}, repBox, visible, edges: [...], key}
+  var layouts = {};  // view key -> SVG text
+  var pending = null;
 
-  function byId(id) { return svg.querySelector('[id="' + prefix + id + '"]'); }
   function p() { return D.precision; }
+  function f(x) { return crFmt(x, p()); }
+  function name(k) { return D.n[k]; }
 
-  /* -- data in, elements found ------------------------------------------------------------- */
+  /* -- data in -------------------------------------------------------------------------------------- */
   function load(newData) {
     D = newData;
-    N = D.nodes.length;
+    N = D.n.length;
+    P = D.p;
+    L = D.l.map(function (ls) { return ls.map(crNum); });
+    values = D.v.map(crNum);
+    opTable = {};
+    D.ops.forEach(function (row) { if (row.key) opTable[row.key] = row; });
     users = [];
-    for (var k = 0; k < N; k++) users.push([]);
-    D.nodes.forEach(function (node, k) {
-      node.v = crNum(node.v);
-      node.g = crNum(node.g);
-      (node.p || []).forEach(function (parent, i) { users[parent].push([k, i]); });
-      if (node.l) node.l = node.l.map(crNum);
-    });
-    D.steps.forEach(function (s) { s[2] = crNum(s[2]); s[3] = crNum(s[3]); s[4] = crNum(s[4]); });
-    shownGrad = new Array(N).fill(undefined);
-    shownData = new Array(N).fill(null);  // null: not written yet, so the first write always happens
-  }
-
-  function findElements() {
-    nodeEls = []; gradText = []; dataText = []; edgeEls = [];
-    edgeClass = [];
-    for (var k = 0; k < N; k++) {
-      var g = byId("n" + k);
-      nodeEls.push(g);
-      var texts = g ? g.getElementsByTagName("text") : [];
-      dataText.push(texts.length >= 2 ? texts[1] : null);
-      gradText.push(texts.length >= 3 ? texts[2] : null);
-      if (g) {
-        g.setAttribute("data-name", D.nodes[k].n);
-        g.setAttribute("data-index", String(k));
-        g.classList.add("cr-value");
-        g.setAttribute("tabindex", "0");
-        g.setAttribute("role", "button");
+    var k, i;
+    for (k = 0; k < N; k++) users.push([]);
+    for (k = 0; k < N; k++) for (i = 0; i < P[k].length; i++) users[P[k][i]].push([k, i]);
+    // the backward pass, as autograd.graph.chain_rule_steps runs it: values N-1 .. 0, parents in order
+    nSteps = 0;
+    stepStart = new Int32Array(N);
+    for (k = N - 1; k >= 0; k--) { stepStart[k] = nSteps; nSteps += P[k].length; }
+    stepNode = new Int32Array(nSteps); stepIdx = new Int32Array(nSteps);
+    stepUp = new Float64Array(nSteps); stepContrib = new Float64Array(nSteps);
+    stepAfter = new Float64Array(nSteps); stepBefore = new Float64Array(nSteps);
+    finalGrad = new Float64Array(N);
+    var seen = new Uint8Array(N);
+    finalGrad[D.root] = 1; seen[D.root] = 1;
+    var j = 0;
+    for (k = N - 1; k >= 0; k--) {
+      var g = finalGrad[k];
+      if (Object.prototype.hasOwnProperty.call(D.u, String(k))) g = finalGrad[k] = crNum(D.u[String(k)]);
+      for (i = 0; i < P[k].length; i++, j++) {
+        var q = P[k][i], contribution = L[k][i] * g;
+        stepNode[j] = k; stepIdx[j] = i; stepUp[j] = g; stepContrib[j] = contribution;
+        stepBefore[j] = finalGrad[q];
+        finalGrad[q] = finalGrad[q] + contribution;
+        seen[q] = 1;
+        stepAfter[j] = finalGrad[q];
       }
-      var row = [];
-      (D.nodes[k].p || []).forEach(function (_, i) { row.push(byId("e" + k + "_" + i)); });
-      edgeEls.push(row);
-      edgeClass.push(row.map(function () { return ""; }));
     }
+    // boxes: preorder rows; the direct values of each, its children, its depth
+    var B = D.boxes.length;
+    boxParent = D.boxes.map(function (b) { return b.parent; });
+    boxChildren = D.boxes.map(function () { return []; });
+    boxNodes = D.boxes.map(function () { return []; });
+    boxDepth = new Int32Array(B);
+    for (var b = 1; b < B; b++) { boxChildren[boxParent[b]].push(b); boxDepth[b] = boxDepth[boxParent[b]] + 1; }
+    for (k = 0; k < N; k++) boxNodes[D.box[k]].push(k);
+    // boxes are in preorder: box b and its descendants are b .. boxEnd[b] - 1; boxLast: its last value
+    boxEnd = new Int32Array(B); boxLast = new Int32Array(B);
+    for (b = B - 1; b >= 0; b--) {
+      boxEnd[b] = boxChildren[b].length ? boxEnd[boxChildren[b][boxChildren[b].length - 1]] : b + 1;
+      var last = boxNodes[b].length ? boxNodes[b][boxNodes[b].length - 1] : -1;
+      boxChildren[b].forEach(function (c) { if (boxLast[c] > last) last = boxLast[c]; });
+      boxLast[b] = last;
+    }
+    boxInfos = {};
+    flowColor = boxColors();
   }
 
-  /* -- the controls ------------------------------------------------------------------------ */
-  var ui = {};
+  /* Module boxes coloured by the mean |dL/dw| of their parameters, on a log scale relative to the largest
+   * module at the same depth (nn.health's rule): pale below `vanishing` times it, red for non-finite sizes
+   * or above `exploding` times the last (output) module's at that depth. */
+  function boxColors() {
+    var largest = {}, last = {}, colors = {};
+    D.boxes.forEach(function (b, j) {
+      if (b.gs === undefined) return;
+      var gs = crNum(b.gs), d = boxDepth[j];
+      if (isFinite(gs) && (largest[d] === undefined || gs > largest[d])) largest[d] = gs;
+      var outAt = boxLast[j];
+      if (last[d] === undefined || outAt >= last[d][0]) last[d] = [outAt, gs];
+    });
+    D.boxes.forEach(function (b, j) {
+      if (b.gs === undefined) return;
+      var gs = crNum(b.gs), d = boxDepth[j], top = largest[d];
+      var ref = last[d] ? last[d][1] : top;
+      if (!isFinite(gs) || (ref > 0 && gs > D.flow.exploding * ref)) { colors[j] = ["#f4a6a0", "exploding"]; return; }
+      if (!(top > 0) || gs < D.flow.vanishing * top) { colors[j] = ["#eeeeee", "vanishing"]; return; }
+      var t = 1 + Math.log10(gs / top) / Math.log10(1 / D.flow.vanishing);  // 0 .. 1
+      var light = Math.round(92 - 40 * t);
+      colors[j] = ["hsl(265, 55%, " + light + "%)", t > 0.67 ? "strong" : t > 0.33 ? "medium" : "weak"];
+    });
+    return colors;
+  }
+
+  /* A box's inputs (values outside it that feed it, in order of first use), outputs (values used outside it,
+   * or the root) and, with one output, d output / d input for each input: a backward pass inside the box, as
+   * autograd.hierarchy.box_derivatives runs it (the same float operations in the same order). Computed for
+   * the boxes a view draws, once per box. */
+  function boxInfo(b) {
+    if (boxInfos[b]) return boxInfos[b];
+    var lo = b, hi = boxEnd[b], members = [], k, i;
+    function inside(k) { var x = D.box[k]; return x >= lo && x < hi; }
+    for (var c = lo; c < hi; c++) boxNodes[c].forEach(function (k) { members.push(k); });
+    members.sort(function (x, y) { return x - y; });
+    var inputs = [], seenIn = {}, outs = [];
+    members.forEach(function (k) {
+      P[k].forEach(function (q) { if (!inside(q) && !seenIn[q]) { seenIn[q] = true; inputs.push(q); } });
+      if (k === D.root || users[k].some(function (u) { return !inside(u[0]); })) outs.push(k);
+    });
+    var d = null;
+    if (outs.length === 1 && b > 0) {
+      var acc = {}, outside = {};
+      acc[outs[0]] = 1;
+      for (var j = members.length - 1; j >= 0; j--) {
+        k = members[j];
+        if (!Object.prototype.hasOwnProperty.call(acc, k)) continue;
+        var g = acc[k];
+        for (i = 0; i < P[k].length; i++) {
+          var q = P[k][i], term = L[k][i] * g;
+          if (inside(q)) acc[q] = (acc[q] || 0) + term;
+          else outside[q] = (outside[q] || 0) + term;
+        }
+      }
+      d = {};
+      inputs.forEach(function (q) { d[q] = outside[q] || 0; });
+    }
+    boxInfos[b] = { "in": inputs, out: outs, d: d };
+    return boxInfos[b];
+  }
+
+  /* -- forward pass (nudges, and the check that the values are current) ------------------------------- */
+  function forward(leaf, delta) {
+    var v = new Float64Array(N);
+    for (var k = 0; k < N; k++) {
+      if (!P[k].length) { v[k] = values[k] + (k === leaf ? delta : 0); continue; }
+      var row = D.ops[D.o[k]];
+      v[k] = crEvalOp(opTable, row.key, P[k].map(function (q) { return v[q]; }), D.c[String(k)]);
+    }
+    return v;
+  }
+
+  function staleMessage() {
+    if (!D.nudge.ok) return D.stale;
+    var v = forward(-1, 0), wrong = [];
+    for (var k = 0; k < N && wrong.length < 3; k++) {
+      if (v[k] !== values[k] && !(v[k] !== v[k] && values[k] !== values[k])) {
+        wrong.push(name(k) + " = " + f(v[k]) + ", not " + f(values[k]));
+      }
+    }
+    if (!wrong.length) return "";
+    return "The leaves changed after this graph was computed: a forward pass from them gives " + wrong.join("; ") +
+      ". The values, local derivatives and gradients shown are the old ones: run the forward pass again " +
+      "(and backward()) for a current picture.";
+  }
+
+  /* -- what a view shows ------------------------------------------------------------------------------- */
+  /* For each box: -1 when it and its ancestors are expanded, else the outermost collapsed box above it. */
+  function collapsedAbove(expanded) {
+    var B = D.boxes.length, rep = new Int32Array(B);
+    rep[0] = -1;
+    for (var b = 1; b < B; b++) {
+      var up = rep[boxParent[b]];
+      rep[b] = up !== -1 ? up : (expanded[b] ? -1 : b);
+    }
+    return rep;
+  }
+
+  /* Drawn nodes of the view: values and their ops, and collapsed boxes. */
+  function viewSize(expanded) {
+    var rep = collapsedAbove(expanded), count = 0;
+    for (var b = 0; b < D.boxes.length; b++) {
+      if (rep[b] === -1) boxNodes[b].forEach(function (k) { count += P[k].length ? 2 : 1; });
+      else if (rep[b] === b) count += 1;
+    }
+    return count;
+  }
+
+  function repOf(rep, k) {  // a value's representative: k (drawn) or ~b (inside collapsed box b)
+    var b = rep[D.box[k]];
+    return b === -1 ? k : ~b;
+  }
+  function repId(r) { return r >= 0 ? "n" + r : "b" + (~r); }
+
+  function valueLabel(k) {
+    return "{ " + [crDotString(crCut(name(k), CR_NAME_CHARS), true).slice(1, -1), "data " + f(values[k]),
+      "grad " + f(finalGrad[k])].join(" | ") + " }";
+  }
+
+  function boxTitle(b) {
+    var row = D.boxes[b];
+    return "\u25b8 " + crCut(row.name, CR_NAME_CHARS) + "  (" + row.count.toLocaleString("en-US") + " values)";
+  }
+
+  function boxFields(b, grads) {
+    var row = D.boxes[b], info = boxInfo(b), fields = [boxTitle(b)];
+    if (info.out.length === 1) {
+      var o = info.out[0];
+      fields.push("out " + crCut(name(o), 14) + ": data " + f(values[o]));
+      fields.push("grad " + (grads && grads.known[o] ? f(grads.g[o]) : grads ? "?" : f(finalGrad[o])));
+    } else {
+      fields.push(info.out.length + " outputs");
+    }
+    if (row.gs !== undefined) {
+      fields.push("params mean |grad| " + f(crNum(row.gs)) + (flowColor[b] ? " (" + flowColor[b][1] + ")" : ""));
+    }
+    return fields;
+  }
+
+  function buildDot(rep) {
+    var lines = [], edges = [];
+    var font = "fontname=\"Helvetica,Arial,sans-serif\"";
+    lines.push("digraph G {", "rankdir=" + (D.rankdir || "LR") + "; nodesep=0.25; ranksep=0.35;",
+      "graph [" + font + ", fontsize=12];", "node [" + font + ", fontsize=12];",
+      "edge [" + font + ", fontsize=11, color=\"#555555\", arrowsize=0.7];");
+    var colors = { i: "#bcd7f5", p: "#ffd9a0", c: "#e2e2e2", v: "#ffffff", o: "#b7e4b0" };
+    function emitBox(b, indent) {
+      boxNodes[b].forEach(function (k) {
+        lines.push(indent + "n" + k + " [id=\"n" + k + "\", shape=record, style=filled, fillcolor=\"" +
+          colors[D.r[k]] + "\", label=\"" + valueLabel(k) + "\"];");
+        if (P[k].length) {
+          var sym = crCut(D.ops[D.o[k]].symbol, 10);
+          lines.push(indent + "n" + k + "op [id=\"n" + k + "op\", shape=ellipse, style=filled, fillcolor=\"#f3f3f3\"," +
+            " fontsize=11, height=0.3, label=" + crDotString(sym) + "];");
+          lines.push(indent + "n" + k + "op -> n" + k + " [id=\"n" + k + "op_out\"];");
+        }
+      });
+      boxChildren[b].forEach(function (c) {
+        if (rep[c] === -1) {
+          lines.push(indent + "subgraph cluster_" + c + " {");
+          lines.push(indent + "  id=\"c" + c + "\"; label=" + crDotString("\u25be " + crCut(D.boxes[c].name, 40)) +
+            "; style=\"rounded,dashed\"; color=\"#8064a2\"; fontcolor=\"#5b3f8c\"; margin=10;");
+          emitBox(c, indent + "  ");
+          lines.push(indent + "}");
+        } else {
+          var fill = flowColor[c] ? flowColor[c][0] : "#e6dcf5";
+          var fields = boxFields(c, null).map(function (t) { return crDotString(t, true).slice(1, -1); });
+          lines.push(indent + "b" + c + " [id=\"b" + c + "\", shape=record, style=\"rounded,filled,bold\", " +
+            "color=\"#5b3f8c\", fillcolor=\"" + fill + "\", label=\"{ " + fields.join(" | ") + " }\"];");
+        }
+      });
+    }
+    emitBox(0, "");
+    // edges into drawn ops: one per chain-rule step from a drawn value; from a collapsed box, one per box
+    // (a sum over 1,500 examples would otherwise get 1,500 edges)
+    var aliases = {}, bundles = {}, bundleKeys = [];
+    for (var b = 0; b < D.boxes.length; b++) {
+      if (rep[b] !== -1) continue;
+      boxNodes[b].forEach(function (k) {
+        P[k].forEach(function (q, i) {
+          var id = "e" + k + "_" + i, src = repOf(rep, q);
+          if (src < 0) {
+            var key = src + ">n" + k;
+            if (!bundles[key]) { bundles[key] = { id: id, src: src, k: k, locals: [], steps: [] }; bundleKeys.push(key); }
+            bundles[key].locals.push(i);
+            bundles[key].steps.push(stepStart[k] + i);
+            aliases[id] = bundles[key].id;
+            return;
+          }
+          edges.push({ id: id, steps: [stepStart[k] + i] });
+          lines.push(repId(src) + " -> n" + k + "op [id=\"" + id + "\"" +
+            (D.edgeLabels ? ", label=\"" + f(L[k][i]) + "\"" : "") + "];");
+        });
+      });
+    }
+    bundleKeys.forEach(function (key) {
+      var e = bundles[key], label = "";
+      edges.push({ id: e.id, steps: e.steps });
+      if (e.locals.length > 1) label = ", label=\"" + e.locals.length + " edges\", fontcolor=\"#777777\"";
+      else if (D.edgeLabels) label = ", label=\"" + f(L[e.k][e.locals[0]]) + "\"";
+      lines.push(repId(e.src) + " -> n" + e.k + "op [id=\"" + e.id + "\", style=bold" + label + "];");
+    });
+    // edges into collapsed boxes: one per drawn source (one pass over every edge); one input carries
+    // d output / d input
+    var into = {}, keys = [];
+    for (var k = 0; k < N; k++) {
+      var r = repOf(rep, k);
+      if (r >= 0) continue;
+      for (var i = 0; i < P[k].length; i++) {
+        var q = P[k][i], rq = repOf(rep, q);
+        if (rq === r) continue;
+        var key = rq + ">" + (~r);
+        if (!into[key]) { into[key] = { src: rq, box: ~r, inputs: [], seen: {}, steps: [] }; keys.push(key); }
+        var e = into[key];
+        if (!e.seen[q]) { e.seen[q] = true; e.inputs.push(q); }
+        e.steps.push(stepStart[k] + i);
+      }
+    }
+    keys.forEach(function (key) {
+      var e = into[key], c = e.box, id = "x" + e.inputs[0] + "_" + c, label = "";
+      edges.push({ id: id, steps: e.steps, inputs: e.inputs, box: c, key: key });
+      var d = boxInfo(c).d;
+      if (D.edgeLabels && e.inputs.length === 1 && d) label = ", label=\"" + f(d[e.inputs[0]]) + "\"";
+      else if (e.inputs.length > 1) label = ", label=\"" + e.inputs.length + " values\", fontcolor=\"#777777\"";
+      lines.push(repId(e.src) + " -> b" + c + " [id=\"" + id + "\", style=bold" + label + "];");
+    });
+    lines.push("}");
+    // many edges (shared parameters feeding every example): Graphviz's crossing minimisation dominates;
+    // fewer passes and straight edges lay out a 65-node, 875-edge view in 1.1 s instead of 4.3 s
+    if (edges.length > 250) lines[1] += " mclimit=0.1; splines=line;";
+    return { dot: lines.join("\n"), edges: edges, aliases: aliases };
+  }
+
+  /* -- showing a view ---------------------------------------------------------------------------------- */
+  function viewKey(expanded) {
+    return Object.keys(expanded).filter(function (b) { return expanded[b]; }).sort().join(",");
+  }
+
+  function render() {
+    var expanded = state.expanded, key = viewKey(expanded), t0 = Date.now();
+    var rep = collapsedAbove(expanded);
+    var built = buildDot(rep);
+    var token = pending = {}, t1 = Date.now();
+    return crLoadGraphviz().then(function (gv) {
+      if (pending !== token) return;  // a later view was asked for meanwhile
+      var t2 = Date.now();
+      if (!Object.prototype.hasOwnProperty.call(layouts, key)) layouts[key] = gv.dot(built.dot);
+      var t3 = Date.now();
+      mountPicture(layouts[key], rep, built, key);
+      // where a view's time goes (milliseconds): building its DOT, Graphviz's layout, showing it
+      graph.setAttribute("data-timing", "dot " + (t1 - t0) + ", layout " + (t3 - t2) + ", show " + (Date.now() - t3));
+    }).catch(function (err) {
+      status("The layout failed: " + (err && err.message ? err.message : String(err)), true);
+    });
+  }
+
+  function mountPicture(svgText, rep, built, key) {
+    var svg = crParsePicture(svgText), edges = built.edges;
+    var els = {};
+    svg.querySelectorAll("[id]").forEach(function (el) {
+      var id = el.getAttribute("id");
+      els[id] = el;
+      el.setAttribute("id", prefix + id);
+    });
+    for (var alias in built.aliases) els[alias] = els[built.aliases[alias]];  // the steps of a bundled edge
+    var vb = (svg.getAttribute("viewBox") || "0 0 100 100").split(/[ ,]+/).map(Number);
+    svg.setAttribute("width", String(vb[2]));
+    svg.setAttribute("height", String(vb[3]));
+    svg.removeAttribute("style");
+    var visible = [], boxesShown = [];
+    for (var b = 0; b < D.boxes.length; b++) {
+      if (rep[b] === -1) boxNodes[b].forEach(function (k) { visible.push(k); });
+      else if (rep[b] === b) boxesShown.push(b);
+    }
+    pic = { svg: svg, el: els, rep: rep, dot: built.dot, visible: visible, boxes: boxesShown, edges: edges, key: key,
+            w: vb[2], h: vb[3], shownGrad: {} };
+    pic.into = {};
+    edges.forEach(function (e) {
+      if (e.key) pic.into[e.key] = e;
+      e.el = els[e.id] || null;
+      e.min = Infinity;
+      for (var j = 0; j < e.steps.length; j++) if (e.steps[j] < e.min) e.min = e.steps[j];
+      e.cls = "";
+    });
+    visible.forEach(function (k) {
+      var g = els["n" + k];
+      if (!g) return;
+      g.classList.add("cr-value");
+      g.setAttribute("data-index", String(k));
+      g.setAttribute("data-name", name(k));
+      g.setAttribute("tabindex", "0");
+      g.setAttribute("role", "button");
+      var texts = g.getElementsByTagName("text");
+      if (texts[0]) texts[0].textContent = crCut(name(k), CR_NAME_CHARS);
+      setTitle(g, name(k) + (P[k].length ? "" : " (click to select; nudge it in the Nudge panel)"));
+      var op = els["n" + k + "op"];
+      if (op) {
+        op.classList.add("cr-op");
+        op.setAttribute("data-index", String(k));
+        op.setAttribute("tabindex", "0");
+        op.setAttribute("role", "button");
+        var t = op.getElementsByTagName("text");
+        if (t[0]) t[0].textContent = crCut(D.ops[D.o[k]].symbol, 10);
+        setTitle(op, "op " + D.ops[D.o[k]].symbol + " making " + name(k) + ": click for its formulas");
+      }
+    });
+    boxesShown.forEach(function (b) {
+      var g = els["b" + b];
+      if (!g) return;
+      g.classList.add("cr-boxnode");
+      g.setAttribute("data-box", String(b));
+      g.setAttribute("data-name", D.boxes[b].name);
+      g.setAttribute("tabindex", "0");
+      g.setAttribute("role", "button");
+      g.setAttribute("aria-expanded", "false");
+      setTitle(g, boxPathText(b) + ": click (or Enter) to expand");
+    });
+    for (var c = 1; c < D.boxes.length; c++) {
+      if (rep[c] !== -1 || rep[boxParent[c]] !== -1) continue;
+      var cl = els["c" + c];
+      if (!cl) continue;
+      cl.classList.add("cr-cluster");
+      cl.setAttribute("data-box", String(c));
+      var label = cl.querySelector("text");
+      if (label) {
+        label.textContent = "\u25be " + crCut(D.boxes[c].name, 40);
+        label.classList.add("cr-collapse");
+        label.setAttribute("tabindex", "0");
+        label.setAttribute("role", "button");
+        label.setAttribute("aria-expanded", "true");
+        label.setAttribute("data-box", String(c));
+      }
+      setTitle(cl, boxPathText(c) + ": click its name (or press -) to collapse");
+    }
+    var canvas = ui.canvas;
+    canvas.textContent = "";
+    canvas.appendChild(svg);
+    graph.setAttribute("data-view", key);
+    graph.setAttribute("data-drawn", String(visible.length + boxesShown.length));
+    root.setAttribute("data-layouts", String(Object.keys(layouts).length));
+    updateNumbers();
+    markSelection();
+    breadcrumb();
+    if (state.afterLayout) { var then = state.afterLayout; state.afterLayout = null; then(); }
+    else follow();
+    root.setAttribute("data-ready", "yes");
+  }
+
+  function setTitle(g, text) {
+    var title = g.querySelector("title");
+    if (!title) { title = document.createElementNS("http://www.w3.org/2000/svg", "title"); g.insertBefore(title, g.firstChild); }
+    title.textContent = text;
+  }
+
+  function boxPath(b) {
+    var path = [];
+    for (; b > 0; b = boxParent[b]) path.unshift(b);
+    return path;
+  }
+  function boxPathText(b) {
+    return boxPath(b).map(function (c) { return D.boxes[c].name; }).join(" \u203a ") || D.boxes[0].name;
+  }
+
+  /* -- expanding and collapsing -------------------------------------------------------------------------- */
+  function expand(b, then) {
+    if (b <= 0) return;
+    var wanted = Object.assign({}, state.expanded);
+    boxPath(b).forEach(function (c) { wanted[c] = true; });
+    if (viewSize(wanted) > D.maxNodes) {
+      // keep the path to b open, fold the rest: every layout stays small
+      var keep = {};
+      boxPath(b).forEach(function (c) { keep[c] = true; });
+      var others = Object.keys(wanted).map(Number).filter(function (c) { return !keep[c]; });
+      others.sort(function (x, y) { return boxDepth[y] - boxDepth[x]; });
+      for (var j = 0; j < others.length && viewSize(wanted) > D.maxNodes; j++) delete wanted[others[j]];
+      if (viewSize(wanted) > D.maxNodes) {
+        status("\u201c" + D.boxes[b].name + "\u201d holds too much to draw at once (" + viewSize(wanted) +
+          " nodes, more than " + D.maxNodes + "): expand its parts instead.", true);
+        return;
+      }
+      status("Other boxes were collapsed so that no view draws more than " + D.maxNodes + " nodes.");
+    } else status("");
+    state.expanded = wanted;
+    state.afterLayout = function () { var el = pic.el["c" + b]; if (el) ensureVisible(el, true); if (then) then(); };
+    render();
+  }
+
+  function collapse(b) {
+    if (b <= 0) return;
+    var wanted = Object.assign({}, state.expanded);
+    Object.keys(wanted).forEach(function (c) { if (boxPath(+c).indexOf(b) >= 0) delete wanted[c]; });
+    state.expanded = wanted;
+    status("");
+    state.afterLayout = function () { var el = pic.el["b" + b]; if (el) { ensureVisible(el, true); el.focus(); } };
+    render();
+  }
+
+  /* Show value k in the picture: expand the boxes around it (if needed), then run `then`. */
+  function reveal(k, then) {
+    var b = D.box[k];
+    if (pic && pic.rep[b] === -1) { if (then) then(); return; }
+    expand(b, then);
+  }
+
+  /* The view a graph opens with: everything when it is small, else the top levels that fit. */
+  function initialExpansion() {
+    var all = {};
+    for (var b = 1; b < D.boxes.length; b++) all[b] = true;
+    if (viewSize(all) <= D.maxNodes) return all;
+    // a level-by-level overview small enough to read at once (model › examples › layers)
+    var open = {}, level = [0], budget = Math.min(D.maxNodes, 16);
+    while (level.length) {
+      var next = [];
+      level.forEach(function (b) { boxChildren[b].forEach(function (c) { next.push(c); }); });
+      var trial = Object.assign({}, open);
+      next.forEach(function (c) { trial[c] = true; });
+      if (!next.length || viewSize(trial) > budget) break;
+      open = trial;
+      level = next;
+    }
+    return open;
+  }
+
+  /* -- pan and zoom -------------------------------------------------------------------------------------- */
+  function setView(s, tx, ty) {
+    state.view = { s: s, tx: tx, ty: ty };
+    ui.canvas.style.transform = "translate(" + tx + "px, " + ty + "px) scale(" + s + ")";
+    ui.zoomLevel.textContent = Math.round(s * 100) + "%";
+    root.setAttribute("data-scale", String(s));
+  }
+  function zoomAt(factor, cx, cy) {
+    var v = state.view, s = Math.max(0.05, Math.min(4, v.s * factor));
+    // keep the picture point under (cx, cy) in place
+    setView(s, cx - (cx - v.tx) * s / v.s, cy - (cy - v.ty) * s / v.s);
+  }
+  function viewportSize() { return { w: graph.clientWidth, h: graph.clientHeight }; }
+  /* The whole picture in the view when its text stays legible; else legible, with the output's end in view
+   * (the backward pass starts there) and the output centred across. */
+  function fit() {
+    if (!pic) return;
+    var size = viewportSize();
+    var s = Math.min(size.w / (pic.w + 20), size.h / (pic.h + 20), 1.5);
+    if (s >= CR_LEGIBLE_SCALE) { setView(s, (size.w - pic.w * s) / 2, (size.h - pic.h * s) / 2); return; }
+    s = CR_LEGIBLE_SCALE;
+    var dir = D.rankdir || "LR", tx = (size.w - pic.w * s) / 2, ty = (size.h - pic.h * s) / 2;
+    if (pic.w * s > size.w) tx = dir === "RL" ? 10 : size.w - pic.w * s - 10;
+    if (pic.h * s > size.h) ty = dir === "BT" ? 10 : size.h - pic.h * s - 10;
+    setView(s, tx, ty);
+    var out = elementOfValue(D.root);
+    if (out) ensureVisible(out, false);
+  }
+  /* Make `el` (an element of the picture) visible, at a legible scale; centred when `center` or off-screen. */
+  function ensureVisible(el, center) {
+    if (!el || !state.view) return;
+    var v = state.view;
+    if (v.s < CR_LEGIBLE_SCALE) setView(CR_LEGIBLE_SCALE, v.tx, v.ty);
+    v = state.view;
+    var box = graph.getBoundingClientRect(), r = el.getBoundingClientRect(), margin = 24;
+    var inside = r.left >= box.left + margin && r.right <= box.right - margin &&
+                 r.top >= box.top + margin && r.bottom <= box.bottom - margin;
+    if (inside && !center) return;
+    var cx = (r.left + r.right) / 2 - box.left, cy = (r.top + r.bottom) / 2 - box.top;
+    setView(v.s, v.tx + box.width / 2 - cx, v.ty + box.height / 2 - cy);
+  }
+  /* Keep the current step (or the selection) in view. */
+  function follow(center) {
+    if (!pic) return;
+    var el = null;
+    if (state.selected >= 0 && state.followSelection) el = elementOfValue(state.selected);
+    if (!el && state.step > 0) el = elementOfStep(state.step - 1);
+    if (!el) el = elementOfValue(D.root);
+    ensureVisible(el, center);
+  }
+
+  function wirePanZoom() {
+    var drag = null;
+    graph.addEventListener("wheel", function (e) {
+      e.preventDefault();
+      var box = graph.getBoundingClientRect();
+      zoomAt(Math.exp(-e.deltaY * 0.0015), e.clientX - box.left, e.clientY - box.top);
+    }, { passive: false });
+    graph.addEventListener("pointerdown", function (e) {
+      if (e.button !== 0) return;
+      drag = { x: e.clientX, y: e.clientY, tx: state.view.tx, ty: state.view.ty, moved: false, id: e.pointerId };
+    });
+    graph.addEventListener("pointermove", function (e) {
+      if (!drag || e.pointerId !== drag.id) return;
+      var dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+      if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 5) return;
+      if (!drag.moved) { drag.moved = true; graph.setPointerCapture(e.pointerId); graph.classList.add("cr-dragging"); }
+      setView(state.view.s, drag.tx + dx, drag.ty + dy);
+    });
+    function end(e) {
+      if (!drag || e.pointerId !== drag.id) return;
+      state.dragged = drag.moved;
+      graph.classList.remove("cr-dragging");
+      drag = null;
+    }
+    graph.addEventListener("pointerup", end);
+    graph.addEventListener("pointercancel", end);
+  }
+
+  /* -- where a step or a value is in the view ------------------------------------------------------------ */
+  function elementOfValue(k) {
+    if (!pic) return null;
+    var r = repOf(pic.rep, k);
+    return pic.el[repId(r)] || null;
+  }
+  function elementOfStep(j) {
+    if (!pic) return null;
+    var k = stepNode[j], i = stepIdx[j], r = repOf(pic.rep, k);
+    if (r >= 0) return pic.el["e" + k + "_" + i] || null;
+    var box = ~r, q = P[k][i];
+    if (repOf(pic.rep, q) === r) return pic.el["b" + box] || null;  // a step inside a collapsed box
+    return intoBox(q, box);
+  }
+
+  /* -- the controls ---------------------------------------------------------------------------------------- */
   function buildControls() {
+    if (options.title) root.insertBefore(crEl("h1", { "class": "cr-title" }, D.title), root.firstChild);
     var bar = crEl("div", { "class": "cr-toolbar", role: "toolbar" });
-    function button(name, label, title) {
+    function button(parent, name, label, title) {
       var b = crEl("button", { type: "button", "class": "cr-" + name, title: title }, label);
       ui[name] = b;
-      bar.appendChild(b);
+      parent.appendChild(b);
       return b;
     }
-    button("first", "\u00ab first", "first step (Home)");
-    button("prev", "\u25c0 previous", "previous step (\u2190)");
-    button("play", "\u25b6 play", "play / pause (space)");
-    button("next", "next \u25b6", "next step (\u2192)");
-    button("last", "last \u00bb", "last step (End)");
-    ui.slider = crEl("input", { type: "range", min: "0", max: String(D.steps.length), value: "0",
+    button(bar, "first", "\u00ab first", "first step (Home)");
+    button(bar, "prev", "\u25c0 previous", "previous step (\u2190)");
+    button(bar, "play", "\u25b6 play", "play / pause (space)");
+    button(bar, "next", "next \u25b6", "next step (\u2192)");
+    button(bar, "last", "last \u00bb", "last step (End)");
+    ui.slider = crEl("input", { type: "range", min: "0", max: String(nSteps), value: "0",
                                 "class": "cr-slider", "aria-label": "step" });
     bar.appendChild(ui.slider);
     ui.counter = crEl("span", { "class": "cr-counter" });
@@ -274,6 +900,20 @@ function crMount(root, data, options) {
     speedLabel.appendChild(ui.speed);
     bar.appendChild(speedLabel);
 
+    var nav = crEl("div", { "class": "cr-navbar" });
+    ui.crumbs = crEl("nav", { "class": "cr-crumbs", "aria-label": "where you are in the graph" });
+    nav.appendChild(ui.crumbs);
+    var zoom = crEl("span", { "class": "cr-zoom", role: "group", "aria-label": "zoom" });
+    button(zoom, "zoomout", "\u2212", "zoom out (-)");
+    ui.zoomLevel = crEl("span", { "class": "cr-zoomlevel" }, "100%");
+    zoom.appendChild(ui.zoomLevel);
+    button(zoom, "zoomin", "+", "zoom in (+)");
+    button(zoom, "fit", "fit", "fit the picture in the view (f), never below legible text");
+    button(zoom, "collapseall", "collapse all", "show the top level only");
+    nav.appendChild(zoom);
+    ui.status = crEl("div", { "class": "cr-status", role: "status" });
+    ui.stale = crEl("div", { "class": "cr-stale", role: "alert" });
+
     var side = crEl("div", { "class": "cr-side" });
     ui.stepBox = crEl("section", { "class": "cr-box cr-stepbox" });
     ui.stepBox.appendChild(crEl("h2", null, "This step"));
@@ -281,9 +921,15 @@ function crMount(root, data, options) {
     ui.stepBox.appendChild(ui.caption);
     side.appendChild(ui.stepBox);
 
+    ui.selBox = crEl("section", { "class": "cr-box cr-selbox" });
+    ui.selBox.appendChild(crEl("h2", null, "Selected"));
+    ui.selInfo = crEl("div", { "class": "cr-selinfo cr-caption" });
+    ui.selBox.appendChild(ui.selInfo);
+    side.appendChild(ui.selBox);
+
     ui.pathBox = crEl("section", { "class": "cr-box cr-pathbox" });
     ui.pathBox.appendChild(crEl("h2", null, "Paths"));
-    ui.pathInfo = crEl("div", { "class": "cr-pathinfo" }, "Click a value in the picture to see its paths to the output.");
+    ui.pathInfo = crEl("div", { "class": "cr-pathinfo" });
     ui.pathList = crEl("ol", { "class": "cr-paths" });
     ui.pathSum = crEl("div", { "class": "cr-pathsum" });
     ui.pathBox.appendChild(ui.pathInfo);
@@ -297,10 +943,10 @@ function crMount(root, data, options) {
     var row = crEl("div", { "class": "cr-nudgerow" });
     ui.nudgeLabel = crEl("label", { "for": prefix + "cr-delta" }, "\u0394 = ");
     ui.delta = crEl("input", { type: "number", step: "any", value: "0.01", id: prefix + "cr-delta", "class": "cr-delta" });
-    ui.reset = crEl("button", { type: "button", "class": "cr-reset" }, "reset");
     row.appendChild(ui.nudgeLabel);
     row.appendChild(ui.delta);
-    row.appendChild(ui.reset);
+    button(row, "apply", "nudge", "change the selected leaf by \u0394 and recompute every value");
+    button(row, "reset", "reset", "back to the graph's own values");
     ui.nudgeBox.appendChild(ui.nudgeInfo);
     ui.nudgeBox.appendChild(row);
     ui.nudgeResult = crEl("div", { "class": "cr-nudgeresult" });
@@ -308,17 +954,25 @@ function crMount(root, data, options) {
     side.appendChild(ui.nudgeBox);
 
     ui.gradBox = crEl("section", { "class": "cr-box cr-gradbox" });
-    ui.gradBox.appendChild(crEl("h2", null, "Gradients so far"));
+    ui.gradBox.appendChild(crEl("h2", null, "Gradients so far (leaves and output)"));
     ui.gradTable = crEl("table", { "class": "cr-grads" });
     ui.gradBox.appendChild(ui.gradTable);
+    ui.gradMore = crEl("div", { "class": "cr-dim" });
+    ui.gradBox.appendChild(ui.gradMore);
 
     var help = crEl("p", { "class": "cr-help" },
-      "\u2190 \u2192 step, Home/End first/last, space play/pause. Click a value for its paths; " +
-      "click an input or parameter to nudge it.");
+      "\u2190 \u2192 step, Home/End first/last, space play/pause. Click a box to expand it, its name to collapse " +
+      "it (or Enter / -). Wheel or +/- to zoom, drag to pan, f to fit. Click a value for its paths, an op for its " +
+      "formulas; select a leaf and press \u201cnudge\u201d to change it.");
 
     ui.legend = crEl("div", { "class": "cr-legend", "aria-label": "legend" });
-    root.insertBefore(bar, graph);
-    root.insertBefore(ui.legend, graph);
+    ui.canvas = crEl("div", { "class": "cr-canvas" });
+    graph.appendChild(ui.canvas);
+    graph.setAttribute("tabindex", "0");
+    graph.setAttribute("aria-label", "the computation graph (wheel to zoom, drag to pan)");
+    var titleEl = root.querySelector(".cr-title");
+    var after = titleEl ? titleEl.nextSibling : root.firstChild;
+    [bar, ui.legend, ui.stale, nav, ui.status].forEach(function (el) { root.insertBefore(el, after); });
     var main = crEl("div", { "class": "cr-main" });
     var left = crEl("div", { "class": "cr-left" });
     root.insertBefore(main, graph);
@@ -327,6 +981,11 @@ function crMount(root, data, options) {
     main.appendChild(left);
     main.appendChild(side);
     root.appendChild(help);
+  }
+
+  function status(text, warn) {
+    ui.status.textContent = text || "";
+    ui.status.classList.toggle("cr-warn", !!warn);
   }
 
   var CR_COLOR = /^#[0-9a-fA-F]{6}$/;
@@ -343,86 +1002,165 @@ function crMount(root, data, options) {
       item.appendChild(document.createTextNode(entry[0]));
       ui.legend.appendChild(item);
     });
-  }
-
-  function fitPicture() {
-    // grow a small picture up to 1.5 times its natural size, never past the box
-    var w = parseFloat(svg.getAttribute("width")), unit = /pt$/.test(svg.getAttribute("width") || "") ? 4 / 3 : 1;
-    if (w > 0) {
-      svg.style.width = "100%";
-      svg.style.maxWidth = Math.round(w * unit * 1.5) + "px";
+    if (D.legend && D.legend.length && Object.keys(flowColor).length) {
+      var item = crEl("span", { "class": "cr-legend-item cr-flow", title:
+        "mean |dL/dw| of a module's parameters, relative to the largest module at its depth (log scale); " +
+        "below " + D.flow.vanishing + " times it: vanishing; above " + D.flow.exploding +
+        " times the last module's: exploding (nn.health's thresholds)" });
+      item.appendChild(document.createTextNode("module |grad| (log):"));
+      [["#eeeeee", "vanishing"], ["hsl(265, 55%, 85%)", "weak"], ["hsl(265, 55%, 72%)", "medium"],
+       ["hsl(265, 55%, 55%)", "strong"], ["#f4a6a0", "exploding"]].forEach(function (c) {
+        var sw = crEl("span", { "class": "cr-swatch" });
+        sw.style.backgroundColor = c[0];
+        item.appendChild(sw);
+        item.appendChild(document.createTextNode(c[1]));
+      });
+      ui.legend.appendChild(item);
     }
   }
 
+  /* -- the gradient table: leaves (in the order they were made) and the output, sortable ------------------ */
   function buildGradTable() {
     ui.gradTable.textContent = "";
-    ui.gradCells = [];
+    ui.gradCells = {};
+    ui.dataCells = {};
     var head = crEl("tr");
-    ["value", "data", "grad"].forEach(function (h) { head.appendChild(crEl("th", null, h)); });
+    [["made", "#"], ["name", "value"], ["data", "data"], ["grad", "grad"], ["abs", "|grad|"]].forEach(function (h) {
+      var th = crEl("th", { scope: "col" });
+      var b = crEl("button", { type: "button", "class": "cr-sort", "data-sort": h[0],
+                               title: "sort by " + h[1] + " (again: reverse)" }, h[1]);
+      if (state.sort[0] === h[0]) b.textContent += state.sort[1] > 0 ? " \u25b4" : " \u25be";
+      th.appendChild(b);
+      head.appendChild(th);
+    });
     ui.gradTable.appendChild(head);
-    D.nodes.forEach(function (node, k) {
-      if (node.p && k !== D.root) return;  // leaves and the output
+    var rows = D.t.slice();
+    if (rows.indexOf(D.root) < 0) rows.push(D.root);
+    var made = {};
+    rows.forEach(function (k, j) { made[k] = j; });
+    var key = state.sort[0], dir = state.sort[1];
+    var grads = gradsAt(state.step);
+    function val(k) {
+      if (key === "made") return made[k];
+      if (key === "data") return values[k];
+      var g = grads.known[k] ? grads.g[k] : NaN;
+      return key === "grad" ? g : Math.abs(g);
+    }
+    rows.sort(function (a, b) {
+      if (key === "name") return dir * (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0);
+      var x = val(a), y = val(b);
+      if (x !== x) return 1; if (y !== y) return -1;  // unknown gradients last
+      return dir * (x - y) || made[a] - made[b];
+    });
+    rows.slice(0, CR_MAX_TABLE_ROWS).forEach(function (k) {
       var tr = crEl("tr", { "data-index": String(k) });
-      tr.appendChild(crEl("td", { "class": "cr-name" }, node.n));
-      tr.appendChild(crEl("td", { "class": "cr-num" }, crFmt(node.v, p())));
-      var cell = crEl("td", { "class": "cr-num" }, "?");
-      tr.appendChild(cell);
+      tr.appendChild(crEl("td", { "class": "cr-num cr-dim" }, String(made[k] + 1)));
+      tr.appendChild(crEl("td", { "class": "cr-name", title: name(k) }, crCut(name(k), 28)));
+      ui.dataCells[k] = crEl("td", { "class": "cr-num" }, f(values[k]));
+      ui.gradCells[k] = crEl("td", { "class": "cr-num" }, "?");
+      ui.absCells = ui.absCells || {};
+      var abs = crEl("td", { "class": "cr-num" }, "?");
+      ui.absCells[k] = abs;
+      tr.appendChild(ui.dataCells[k]);
+      tr.appendChild(ui.gradCells[k]);
+      tr.appendChild(abs);
       ui.gradTable.appendChild(tr);
-      ui.gradCells[k] = cell;
+    });
+    ui.gradMore.textContent = rows.length > CR_MAX_TABLE_ROWS ?
+      "\u2026 and " + (rows.length - CR_MAX_TABLE_ROWS).toLocaleString("en-US") + " more (sort to see others first)" : "";
+    ui.tableGrad = {};
+    updateTable(grads);
+    if (state.nudge) showNudgedValues(state.nudge.v);
+  }
+
+  function updateTable(grads) {
+    Object.keys(ui.gradCells).forEach(function (key) {
+      var k = +key, known = grads.known[k], text = known ? f(grads.g[k]) : "?";
+      if (ui.tableGrad[k] === text) return;
+      ui.tableGrad[k] = text;
+      ui.gradCells[k].textContent = text;
+      ui.absCells[k].textContent = known ? f(Math.abs(grads.g[k])) : "?";
     });
   }
 
-  /* -- stepping ------------------------------------------------------------------------------ */
+  /* -- stepping ------------------------------------------------------------------------------------------- */
   function gradsAt(step) {
-    var g = new Array(N).fill(undefined);
-    g[D.root] = 1;
-    for (var j = 0; j < step; j++) g[D.nodes[D.steps[j][0]].p[D.steps[j][1]]] = D.steps[j][4];
-    return g;
-  }
-
-  function setEdgeClass(k, i, cls) {
-    if (edgeClass[k][i] === cls) return;
-    var el = edgeEls[k][i];
-    if (el) {
-      if (edgeClass[k][i]) el.classList.remove(edgeClass[k][i]);
-      if (cls) el.classList.add(cls);
+    var g = new Float64Array(N), known = new Uint8Array(N);
+    g[D.root] = 1; known[D.root] = 1;
+    for (var j = 0; j < step; j++) {
+      var q = P[stepNode[j]][stepIdx[j]];
+      g[q] = stepAfter[j]; known[q] = 1;
     }
-    edgeClass[k][i] = cls;
+    // a value whose hooks changed its gradient shows the hooked one once its own steps start
+    for (var k in D.u) if (Object.prototype.hasOwnProperty.call(D.u, k) && known[+k] && stepStart[+k] < step) g[+k] = crNum(D.u[k]);
+    return { g: g, known: known };
   }
 
-  function showStep(step) {
-    var total = D.steps.length;
-    step = Math.max(0, Math.min(total, step | 0));
-    state.step = step;
-    var g = gradsAt(step);
-    for (var k = 0; k < N; k++) {
-      if (g[k] !== shownGrad[k] || shownGrad[k] === undefined) {
-        var txt = g[k] === undefined ? "grad ?" : "grad " + crFmt(g[k], p());
-        if (gradText[k]) {
-          gradText[k].textContent = txt;
-          gradText[k].classList.toggle("cr-unknown", g[k] === undefined);
-        }
-        if (nodeEls[k]) nodeEls[k].setAttribute("data-grad", g[k] === undefined ? "?" : crExact(g[k]));
-        if (ui.gradCells[k]) ui.gradCells[k].textContent = g[k] === undefined ? "?" : crFmt(g[k], p());
-        shownGrad[k] = g[k];
+  function setText(el, text) { if (el && el.textContent !== text) el.textContent = text; }
+
+  function updateNumbers() {
+    if (!pic) return;
+    var grads = gradsAt(state.step), nudged = state.nudge ? state.nudge.v : null;
+    pic.visible.forEach(function (k) {
+      var g = pic.el["n" + k];
+      if (!g) return;
+      var texts = g.getElementsByTagName("text");
+      var x = nudged ? nudged[k] : values[k];
+      setText(texts[1], "data " + f(x));
+      if (texts[1]) texts[1].classList.toggle("cr-nudged", !!nudged && x !== values[k]);
+      setText(texts[2], grads.known[k] ? "grad " + f(grads.g[k]) : "grad ?");
+      if (texts[2]) texts[2].classList.toggle("cr-unknown", !grads.known[k]);
+      g.setAttribute("data-grad", grads.known[k] ? crExact(grads.g[k]) : "?");
+      g.setAttribute("data-value", crExact(x));
+    });
+    pic.boxes.forEach(function (b) {
+      var g = pic.el["b" + b];
+      if (!g) return;
+      var texts = g.getElementsByTagName("text"), fields = boxFields(b, grads), shape = g.querySelector("path, polygon");
+      if (shape && flowColor[b]) shape.setAttribute("fill", flowColor[b][0]);
+      for (var j = 0; j < fields.length && j < texts.length; j++) setText(texts[j], fields[j]);
+      var out = boxInfo(b).out;
+      if (out.length === 1) {
+        g.setAttribute("data-grad", grads.known[out[0]] ? crExact(grads.g[out[0]]) : "?");
+        g.setAttribute("data-value", crExact(nudged ? nudged[out[0]] : values[out[0]]));
       }
+    });
+    // edges: the current step's, the used ones
+    var step = state.step, currentEl = step > 0 ? elementOfStep(step - 1) : null;
+    pic.edges.forEach(function (e) {
+      var cls = "";
+      if (e.el && e.el === currentEl) cls = "cr-current";
+      else if (e.min < step) cls = "cr-used";
+      if (cls === e.cls || !e.el) { e.cls = cls; return; }
+      if (e.cls) e.el.classList.remove(e.cls);
+      if (cls) e.el.classList.add(cls);
+      e.cls = cls;
+    });
+    pic.boxes.forEach(function (b) { var g = pic.el["b" + b]; if (g) g.classList.remove("cr-current"); });
+    if (step > 0) {
+      var el = elementOfStep(step - 1);
+      if (el && el.classList.contains("cr-boxnode")) el.classList.add("cr-current");
     }
-    for (var j = 0; j < total; j++) {
-      var s = D.steps[j];
-      setEdgeClass(s[0], s[1], j < step - 1 ? "cr-used" : j === step - 1 ? "cr-current" : "");
-    }
+    updateTable(grads);
+  }
+
+  function showStep(step, quiet) {
+    step = Math.max(0, Math.min(nSteps, step | 0));
+    state.step = step;
+    updateNumbers();
     ui.slider.value = String(step);
-    ui.counter.textContent = "step " + step + " / " + total;
+    ui.counter.textContent = "step " + step.toLocaleString("en-US") + " / " + nSteps.toLocaleString("en-US");
     ui.first.disabled = ui.prev.disabled = step === 0;
-    ui.last.disabled = ui.next.disabled = step === total;
-    if (step === total && state.playing) pause();
+    ui.last.disabled = ui.next.disabled = step === nSteps;
+    if (step === nSteps && state.playing) pause();
     caption(step);
     if (options.page) document.body.setAttribute("data-step", String(step));
     root.setAttribute("data-step", String(step));
+    if (!quiet) { state.followSelection = false; follow(); breadcrumb(); writeHash(); }
   }
 
   function caption(step) {
-    var out = D.nodes[D.root].n;
+    var out = name(D.root);
     ui.caption.textContent = "";
     function line(text, cls) { ui.caption.appendChild(crEl("div", cls ? { "class": cls } : null, text)); }
     if (step === 0) {
@@ -430,17 +1168,65 @@ function crMount(root, data, options) {
       line("Press next (or \u2192) to apply the chain rule one edge at a time.", "cr-dim");
       return;
     }
-    var s = D.steps[step - 1], node = D.nodes[s[0]], parent = D.nodes[node.p[s[1]]];
-    var f = function (x) { return crFmt(x, p()); };
-    line("step " + step + ": edge " + parent.n + " \u2192 " + node.n + " (" + node.op + ")", "cr-strong");
-    line("upstream  d " + out + "/d " + node.n + " = " + f(s[2]));
-    line("local     d " + node.n + "/d " + parent.n + " = " + f(node.l[s[1]]));
-    line("upstream \u00d7 local = " + f(s[2]) + " \u00d7 " + f(node.l[s[1]]) + " = " + f(s[3]), "cr-strong");
-    line(parent.n + ".grad is now " + f(s[4]));
+    var j = step - 1, k = stepNode[j], i = stepIdx[j], q = P[k][i];
+    var node = name(k), parent = name(q), local = L[k][i];
+    line("step " + step + ": edge " + parent + " \u2192 " + node + " (" + D.ops[D.o[k]].symbol + ")", "cr-strong");
+    if (pic && pic.rep[D.box[k]] !== -1) {
+      var b = pic.rep[D.box[k]];
+      line("inside the collapsed box \u201c" + D.boxes[b].name + "\u201d (expand it to see this edge)", "cr-dim");
+    }
+    line("upstream  d " + out + "/d " + node + " = " + f(stepUp[j]));
+    derivativeLines(k, i).forEach(function (t) { line(t, "cr-formula"); });
+    line("upstream \u00d7 local = " + f(stepUp[j]) + " \u00d7 " + f(local) + " = " + f(stepContrib[j]), "cr-strong");
+    var before = stepBefore[j], uses = users[q].length;
+    var firstUse = stepBefore[j] === 0 && !earlierStepInto(q, j);
+    if (uses > 1 || !firstUse) {
+      line(parent + ".grad = " + f(before) + (firstUse ? " (nothing yet)" : " (so far)") + " + " + f(stepUp[j]) +
+        " \u00d7 " + f(local) + " = " + f(stepAfter[j]), "cr-strong cr-accumulate");
+      var done = 0;
+      users[q].forEach(function (u) { if (stepStart[u[0]] + u[1] <= j) done++; });
+      line(parent + " feeds " + uses + " edges: its gradient is the sum of their contributions (" + done + " of " +
+        uses + " added).", "cr-dim");
+    } else {
+      line(parent + ".grad is now " + f(stepAfter[j]));
+    }
+  }
+
+  function earlierStepInto(q, j) {
+    for (var u = 0; u < users[q].length; u++) {
+      if (stepStart[users[q][u][0]] + users[q][u][1] < j) return true;
+    }
+    return false;
+  }
+
+  /* "d tanh(a)/da = 1 - out * out = 1 - 0.7071 * 0.7071 = 0.5" for edge i of value k, from the op table. */
+  function derivativeLines(k, i) {
+    var row = D.ops[D.o[k]], local = L[k][i], names = ["a", "b"];
+    var consts = (D.c[String(k)] || []).map(crNum);
+    if (!row.grads) {
+      if (row.key) {
+        var nary = crNaryDerivative(row.key, i, D.c[String(k)]);
+        return ["local     d " + row.key + "(p0, p1, ...)/dp" + i + " = " + nary + " = " + f(local)];
+      }
+      return ["local     d " + name(k) + "/d " + name(P[k][i]) + " = " + f(local) + " (recorded with the node)"];
+    }
+    var env = { out: values[k] };
+    P[k].forEach(function (q, j) { env[names[j]] = values[q]; });
+    if (consts.length) env.c = consts[0];
+    var fwd = crFormula(row.forward, null), grad = crFormula(row.grads[i], null);
+    var withNumbers = crFormula(row.grads[i], env, f);
+    if (row.forward[0] !== "call") fwd = "(" + fwd + ")";
+    var text = "local     d" + (fwd.charAt(0) === "(" ? "" : " ") + fwd + "/d" + names[i] + " = " + grad;
+    if (withNumbers !== grad) text += " = " + withNumbers;
+    if (withNumbers !== f(local)) text += " = " + f(local);
+    var where = P[k].map(function (q, j) { return names[j] + " = " + name(q); });
+    if (/\bout\b/.test(grad)) where.push("out = " + name(k));
+    if (env.c !== undefined && /\bc\b/.test(fwd)) where.push("c = " + f(env.c) + " (a constant)");
+    return [text, "          where " + where.join(", ")];
   }
 
   function play() {
-    if (state.step >= D.steps.length) showStep(0);
+    if (state.step >= nSteps) showStep(0);
     ui.play.textContent = "\u23f8 pause";
     var rate = parseFloat(ui.speed.value) || 2;
     state.playing = setInterval(function () { showStep(state.step + 1); }, 1000 / rate);
@@ -451,54 +1237,88 @@ function crMount(root, data, options) {
     ui.play.textContent = "\u25b6 play";
   }
 
-  /* -- paths ----------------------------------------------------------------------------------- */
-  function clearSelection() {
-    svg.querySelectorAll(".cr-path, .cr-onpath, .cr-selected").forEach(function (el) {
-      el.classList.remove("cr-path", "cr-onpath", "cr-selected");
+  /* -- breadcrumb: the boxes around the focus (the selection, else the current step) ---------------------- */
+  function breadcrumb() {
+    ui.crumbs.textContent = "";
+    var focus = state.selected >= 0 ? state.selected : state.step > 0 ? stepNode[state.step - 1] : D.root;
+    var path = [0].concat(boxPath(D.box[focus]));
+    path.forEach(function (b, j) {
+      if (j) ui.crumbs.appendChild(crEl("span", { "class": "cr-sep", "aria-hidden": "true" }, " \u203a "));
+      var open = b === 0 || (pic && pic.rep[b] === -1);
+      var item = crEl("button", { type: "button", "class": "cr-crumb" + (open ? "" : " cr-closed"), "data-box": String(b),
+        title: b === 0 ? "collapse everything" : open ? "collapse \u201c" + D.boxes[b].name + "\u201d" :
+          "expand \u201c" + D.boxes[b].name + "\u201d" }, crCut(D.boxes[b].name, 30));
+      ui.crumbs.appendChild(item);
     });
   }
 
+  /* -- selection: a value's paths, its formulas; nothing changes a number --------------------------------- */
+  function markSelection() {
+    if (!pic) return;
+    pic.svg.querySelectorAll(".cr-path, .cr-onpath, .cr-selected").forEach(function (el) {
+      el.classList.remove("cr-path", "cr-onpath", "cr-selected");
+    });
+    var k = state.selected;
+    if (k < 0) return;
+    var reach = state.reach;
+    for (var n = 0; n < N; n++) {
+      if (!reach[n]) continue;
+      var el = elementOfValue(n);
+      if (el) el.classList.add("cr-onpath");
+      for (var i = 0; i < P[n].length; i++) {
+        if (!reach[P[n][i]]) continue;
+        var e = edgeElement(n, i);
+        if (e) e.classList.add("cr-path");
+      }
+    }
+    var sel = elementOfValue(k);
+    if (sel) sel.classList.add("cr-selected");
+  }
+
+  /* The drawn edge that carries value q into collapsed box b (edges are bundled per drawn source). */
+  function intoBox(q, b) {
+    var e = pic.into[repOf(pic.rep, q) + ">" + b];
+    return e ? e.el : null;
+  }
+
+  function edgeElement(k, i) {
+    var r = repOf(pic.rep, k);
+    if (r >= 0) return pic.el["e" + k + "_" + i] || null;
+    var q = P[k][i];
+    if (repOf(pic.rep, q) === r) return null;
+    return intoBox(q, ~r);
+  }
+
   function select(k) {
-    clearSelection();
     state.selected = k;
     ui.pathList.textContent = "";
+    ui.selInfo.textContent = "";
     if (k < 0) {
+      state.reach = null;
       ui.pathInfo.textContent = "Click a value in the picture to see its paths to the output.";
       ui.pathSum.textContent = "";
-      showNudge();
+      ui.selInfo.textContent = "Click a value or an op for its numbers and formulas.";
+      markSelection();
+      showNudgePanel();
+      breadcrumb();
       return;
     }
-    var reach = new Array(N).fill(false);
-    reach[k] = true;
-    var count = new Array(N).fill(0), sum = new Array(N).fill(0);
-    count[k] = 1; sum[k] = 1;
+    showSelected(k);
+    var reach = new Uint8Array(N), count = new Float64Array(N), sum = new Float64Array(N);
+    reach[k] = 1; count[k] = 1; sum[k] = 1;
     for (var n = k + 1; n < N; n++) {
-      var node = D.nodes[n];
-      if (!node.p) continue;
-      for (var i = 0; i < node.p.length; i++) {
-        var q = node.p[i];
-        if (reach[q]) {
-          reach[n] = true;
-          count[n] += count[q];
-          sum[n] += sum[q] * node.l[i];
-          if (edgeEls[n][i]) edgeEls[n][i].classList.add("cr-path");
-        }
-      }
-      if (reach[n]) {
-        var opEl = byId("n" + n + "op"), outEl = byId("n" + n + "op_out");
-        if (opEl) opEl.classList.add("cr-onpath");
-        if (outEl) outEl.classList.add("cr-path");
+      for (var i = 0; i < P[n].length; i++) {
+        var q = P[n][i];
+        if (reach[q]) { reach[n] = 1; count[n] += count[q]; sum[n] += sum[q] * L[n][i]; }
       }
     }
-    for (n = 0; n < N; n++) if (reach[n] && nodeEls[n]) nodeEls[n].classList.add("cr-onpath");
-    if (nodeEls[k]) nodeEls[k].classList.add("cr-selected");
-    var name = D.nodes[k].n, out = D.nodes[D.root].n, total = count[D.root];
-    var f = function (x) { return crFmt(x, p()); };
-    ui.pathInfo.textContent = total === 1 ? "1 path from " + name + " to " + out + ":"
-      : total.toLocaleString("en-US") + " paths from " + name + " to " + out + " (product of the edge labels on each):";
+    state.reach = reach;
+    markSelection();
+    var nm = name(k), out = name(D.root), total = count[D.root];
+    ui.pathInfo.textContent = total === 1 ? "1 path from " + nm + " to " + out + ":"
+      : total.toLocaleString("en-US") + " paths from " + nm + " to " + out + " (product of the edge labels on each):";
     ui.pathBox.setAttribute("data-count", String(total));
-    ui.pathBox.setAttribute("data-node", name);
-    // the first paths, depth first; a linked list of steps keeps each step O(1)
+    ui.pathBox.setAttribute("data-node", nm);
     var stack = [[null, k, 1]], listed = 0;
     while (stack.length && listed < CR_MAX_LISTED_PATHS) {
       var link = stack.pop(), at = link[1];
@@ -509,8 +1329,7 @@ function crMount(root, data, options) {
         var product = 1;
         factors.forEach(function (x) { product *= x; });
         var li = crEl("li", { "data-product": crExact(product) });
-        li.appendChild(crEl("span", { "class": "cr-route" },
-          nodes.map(function (m) { return D.nodes[m].n; }).join(" \u2192 ")));
+        li.appendChild(crEl("span", { "class": "cr-route" }, nodes.map(name).join(" \u2192 ")));
         li.appendChild(crEl("span", { "class": "cr-factors" },
           (factors.length ? factors.map(f).join(" \u00d7 ") : "1") + " = " + f(product)));
         ui.pathList.appendChild(li);
@@ -519,132 +1338,197 @@ function crMount(root, data, options) {
       }
       var us = users[at];
       for (var u = us.length - 1; u >= 0; u--) {
-        if (reach[us[u][0]]) stack.push([link, us[u][0], D.nodes[us[u][0]].l[us[u][1]]]);
+        if (reach[us[u][0]]) stack.push([link, us[u][0], L[us[u][0]][us[u][1]]]);
       }
     }
     ui.pathSum.textContent = "";
     if (total > listed) ui.pathSum.appendChild(crEl("div", null, "\u2026 and " + (total - listed).toLocaleString("en-US") + " more paths"));
-    var line = crEl("div", { "class": "cr-strong", "data-sum": crExact(sum[D.root]), "data-grad": crExact(D.nodes[k].g) },
-      "sum over " + total.toLocaleString("en-US") + (total === 1 ? " path" : " paths") + " = d " + out + "/d " + name +
-      " = " + f(sum[D.root]) + "   (backward: " + f(D.nodes[k].g) + ")");
-    ui.pathSum.appendChild(line);
-    showNudge();
+    ui.pathSum.appendChild(crEl("div", { "class": "cr-strong", "data-sum": crExact(sum[D.root]), "data-grad": crExact(finalGrad[k]) },
+      "sum over " + total.toLocaleString("en-US") + (total === 1 ? " path" : " paths") + " = d " + out + "/d " + nm +
+      " = " + f(sum[D.root]) + "   (backward: " + f(finalGrad[k]) + ")"));
+    showNudgePanel();
+    breadcrumb();
   }
 
-  /* -- nudging: the whole forward pass again, in the browser ----------------------------------- */
-  function forward(leaf, delta) {
-    var v = new Array(N);
-    for (var k = 0; k < N; k++) {
-      var node = D.nodes[k];
-      if (!node.p) { v[k] = node.v + (k === leaf ? delta : 0); continue; }
-      var args = node.p.map(function (q) { return v[q]; });
-      v[k] = crEvalOp(D.ops, node.key, args, node.c);
+  function showSelected(k) {
+    var box = ui.selInfo;
+    function line(text, cls) { box.appendChild(crEl("div", cls ? { "class": cls } : null, text)); }
+    var roles = { i: "input", p: "parameter", c: "constant", v: "intermediate value", o: "output" };
+    line(name(k) + "  (" + roles[D.r[k]] + ")", "cr-strong");
+    line("data " + f(values[k]) + "   grad " + f(finalGrad[k]) + " (after the whole pass)");
+    if (D.box[k] > 0) line("in " + boxPathText(D.box[k]), "cr-dim");
+    if (!P[k].length) return;
+    var row = D.ops[D.o[k]], names = ["a", "b"];
+    if (row.forward) {
+      var env = {};
+      P[k].forEach(function (q, j) { env[names[j]] = values[q]; });
+      var consts = (D.c[String(k)] || []).map(crNum);
+      if (consts.length) env.c = consts[0];
+      line("forward   " + name(k) + " = " + crFormula(row.forward, null) + " = " + crFormula(row.forward, env, f) +
+        " = " + f(values[k]), "cr-formula");
+    } else if (row.key) {
+      line("forward   " + name(k) + " = " + row.key + ": " + CR_NARY_FORWARD[row.key] + " = " + f(values[k]), "cr-formula");
+    } else {
+      line("op " + row.symbol + " was made by hand: no formula recorded", "cr-dim");
     }
-    return v;
+    P[k].forEach(function (q, i) { derivativeLines(k, i).forEach(function (t) { line(t, "cr-formula"); }); });
   }
 
-  function setDataText(k, value) {
-    if (shownData[k] === value) return;
-    shownData[k] = value;
-    var original = value === undefined;
-    var x = original ? D.nodes[k].v : value;
-    if (dataText[k]) {
-      dataText[k].textContent = "data " + crFmt(x, p());
-      dataText[k].classList.toggle("cr-nudged", !original && x !== D.nodes[k].v);
-    }
-    if (nodeEls[k]) nodeEls[k].setAttribute("data-value", crExact(x));
+  /* -- nudging: an explicit action; the forward pass again, in the browser --------------------------------- */
+  function showNudgePanel() {
+    var k = state.selected, leaf = k >= 0 && !P[k].length;
+    var can = leaf && D.nudge.ok;
+    ui.delta.disabled = ui.apply.disabled = !can;
+    ui.reset.disabled = !state.nudge;
+    if (!D.nudge.ok) ui.nudgeInfo.textContent = "Nudging is off: " + D.nudge.reason + ".";
+    else if (!leaf) ui.nudgeInfo.textContent = "Select an input or a parameter (a leaf), then press \u201cnudge\u201d to change it by \u0394.";
+    else ui.nudgeInfo.textContent = "Press \u201cnudge\u201d to change " + name(k) + " by \u0394: every value is recomputed " +
+      "here, and the output's change is compared with the prediction grad \u00d7 \u0394.";
   }
 
   function clearNudge() {
     state.nudge = null;
-    for (var k = 0; k < N; k++) setDataText(k, undefined);
     ui.nudgeResult.textContent = "";
     root.removeAttribute("data-nudged");
+    showNudgedValues(null);
+    ui.reset.disabled = true;
+    updateNumbers();
+    if (state.selected >= 0) { ui.selInfo.textContent = ""; showSelected(state.selected); }
   }
 
-  function showNudge() {
-    var k = state.selected;
-    var leaf = k >= 0 && !D.nodes[k].p;
-    ui.delta.disabled = ui.reset.disabled = !(leaf && D.nudge.ok);
-    if (!D.nudge.ok) {
-      ui.nudgeInfo.textContent = "Nudging is off: " + D.nudge.reason + ".";
-      clearNudge();
-      return;
-    }
-    if (!leaf) {
-      ui.nudgeInfo.textContent = "Select an input or a parameter (a leaf) to nudge it by \u0394.";
-      clearNudge();
-      return;
-    }
-    ui.nudgeInfo.textContent = "Change " + D.nodes[k].n + " by \u0394: every value is recomputed here, " +
-      "and the output's change is compared with the prediction grad \u00d7 \u0394.";
-    applyNudge();
+  function showNudgedValues(v) {
+    Object.keys(ui.dataCells || {}).forEach(function (key) {
+      var k = +key, x = v ? v[k] : values[k];
+      ui.dataCells[k].textContent = f(x);
+      ui.dataCells[k].classList.toggle("cr-nudged", !!v && x !== values[k]);
+    });
   }
 
   function applyNudge() {
-    var k = state.selected;
-    var delta = parseFloat(ui.delta.value);
-    if (k < 0 || D.nodes[k].p || !D.nudge.ok || !isFinite(delta)) { clearNudge(); return; }
+    var k = state.selected, delta = parseFloat(ui.delta.value);
+    if (k < 0 || P[k].length || !D.nudge.ok) return;
+    if (!isFinite(delta)) { ui.nudgeResult.textContent = "\u0394 must be a number."; return; }
     var v = forward(k, delta);
-    for (var n = 0; n < N; n++) setDataText(n, v[n]);
-    var out = D.nodes[D.root], name = D.nodes[k].n;
-    var predicted = D.nodes[k].g * delta, actual = v[D.root] - out.v;
-    var f = function (x) { return crFmt(x, p()); };
-    ui.nudgeResult.textContent = "";
-    ui.nudgeResult.setAttribute("data-leaf", name);
-    ui.nudgeResult.setAttribute("data-delta", crExact(delta));
-    ui.nudgeResult.setAttribute("data-predicted", crExact(predicted));
-    ui.nudgeResult.setAttribute("data-actual", crExact(actual));
-    ui.nudgeResult.setAttribute("data-new-output", crExact(v[D.root]));
-    ui.nudgeResult.appendChild(crEl("div", null, name + ": " + f(D.nodes[k].v) + " \u2192 " + f(D.nodes[k].v + delta)));
-    ui.nudgeResult.appendChild(crEl("div", null, out.n + ": " + f(out.v) + " \u2192 " + f(v[D.root])));
-    ui.nudgeResult.appendChild(crEl("div", { "class": "cr-strong" },
-      "predicted \u0394" + out.n + " = grad \u00d7 \u0394 = " + f(D.nodes[k].g) + " \u00d7 " + f(delta) + " = " + f(predicted)));
-    ui.nudgeResult.appendChild(crEl("div", { "class": "cr-strong" }, "actual \u0394" + out.n + " = " + f(actual)));
-    root.setAttribute("data-nudged", name);
-    state.nudge = { leaf: k, delta: delta };
+    state.nudge = { leaf: k, delta: delta, v: v };
+    updateNumbers();
+    showNudgedValues(v);
+    var out = D.root, nm = name(k);
+    var predicted = finalGrad[k] * delta, actual = v[out] - values[out];
+    var r = ui.nudgeResult;
+    r.textContent = "";
+    r.setAttribute("data-leaf", nm);
+    r.setAttribute("data-delta", crExact(delta));
+    r.setAttribute("data-predicted", crExact(predicted));
+    r.setAttribute("data-actual", crExact(actual));
+    r.setAttribute("data-new-output", crExact(v[out]));
+    r.appendChild(crEl("div", null, nm + ": " + f(values[k]) + " \u2192 " + f(v[k])));
+    r.appendChild(crEl("div", null, name(out) + ": " + f(values[out]) + " \u2192 " + f(v[out])));
+    r.appendChild(crEl("div", { "class": "cr-strong" },
+      "predicted \u0394" + name(out) + " = grad \u00d7 \u0394 = " + f(finalGrad[k]) + " \u00d7 " + f(delta) + " = " + f(predicted)));
+    r.appendChild(crEl("div", { "class": "cr-strong" }, "actual \u0394" + name(out) + " = " + f(actual)));
+    // near a minimum (or any flat spot) grad x delta is tiny and the second-order term takes over
+    var miss = Math.abs(actual - predicted);
+    if (delta !== 0 && isFinite(actual) && miss > 0.5 * Math.abs(actual) && miss > 1e-12 * Math.abs(values[out])) {
+      r.setAttribute("data-first-order", "no");
+      r.appendChild(crEl("div", { "class": "cr-warn cr-firstorder" },
+        "grad \u00d7 \u0394 no longer dominates the change: the gradient here is small (near a minimum or a flat " +
+        "spot), so the curvature (the second-order term, about \u00bd f\u2033 \u0394\u00b2) makes most of it. " +
+        "The first-order prediction is only good for smaller \u0394 or a larger gradient."));
+    } else r.setAttribute("data-first-order", "yes");
+    root.setAttribute("data-nudged", nm);
+    ui.reset.disabled = false;
   }
 
-  /* -- links ------------------------------------------------------------------------------------- */
-  function nodeByName(name) {
-    for (var k = 0; k < N; k++) if (D.nodes[k].n === name) return k;
+  /* -- links: the URL follows the step and the selection ------------------------------------------------- */
+  function nodeByName(nm) {
+    for (var k = 0; k < N; k++) if (D.n[k] === nm) return k;
     return -1;
+  }
+
+  function writeHash() {
+    if (!options.page || state.readingHash) return;
+    var hash = "#step=" + state.step + (state.selected >= 0 ? "&node=" + encodeURIComponent(name(state.selected)) : "");
+    if (location.hash !== hash) {
+      try { history.replaceState(null, "", hash); } catch (e) { /* a sandboxed frame may refuse */ }
+    }
   }
 
   function readHash() {
     var hash = location.hash.replace(/^#/, "");
     if (!hash) return;
+    var problems = [];
+    state.readingHash = true;
     hash.split("&").forEach(function (part) {
-      var eq = part.indexOf("="), key = part.slice(0, eq), value;
-      try { value = decodeURIComponent(part.slice(eq + 1)); } catch (e) { return; }
-      if (key === "step") showStep(value === "end" ? D.steps.length : parseInt(value, 10) || 0);
-      else if (key === "node") select(nodeByName(value));
+      if (!part) return;
+      var eq = part.indexOf("="), key = eq < 0 ? part : part.slice(0, eq), value;
+      try { value = decodeURIComponent(part.slice(eq + 1)); } catch (e) { problems.push("a part that is not valid: " + part); return; }
+      if (key === "step") {
+        var n = value === "end" ? nSteps : /^\d+$/.test(value) ? parseInt(value, 10) : NaN;
+        if (!(n >= 0 && n <= nSteps)) problems.push("no step " + JSON.stringify(value) + " (steps go from 0 to " + nSteps + ", or end)");
+        else showStep(n, true);
+      } else if (key === "node") {
+        var k = nodeByName(value);
+        if (k < 0) problems.push("no value named " + JSON.stringify(value));
+        else { state.followSelection = true; select(k); reveal(k, function () { markSelection(); ensureVisible(elementOfValue(k)); }); }
+      } else problems.push("an unknown part " + JSON.stringify(key) + " (the page reads step= and node=)");
     });
+    state.readingHash = false;
+    if (problems.length) status("The address names " + problems.join("; ") + ".", true);
+    else status("");
+    root.setAttribute("data-hash-problem", problems.length ? "yes" : "no");
+    if (pic) { updateNumbers(); follow(); breadcrumb(); }
+    writeHash();
   }
 
-  /* -- events -------------------------------------------------------------------------------------- */
+  /* -- events ----------------------------------------------------------------------------------------- */
   function wire() {
     ui.first.addEventListener("click", function () { pause(); showStep(0); });
     ui.prev.addEventListener("click", function () { pause(); showStep(state.step - 1); });
     ui.next.addEventListener("click", function () { pause(); showStep(state.step + 1); });
-    ui.last.addEventListener("click", function () { pause(); showStep(D.steps.length); });
+    ui.last.addEventListener("click", function () { pause(); showStep(nSteps); });
     ui.play.addEventListener("click", function () { if (state.playing) pause(); else play(); });
     ui.speed.addEventListener("change", function () { if (state.playing) { pause(); play(); } });
     ui.slider.addEventListener("input", function () { pause(); showStep(parseInt(ui.slider.value, 10)); });
-    ui.delta.addEventListener("input", applyNudge);
-    ui.reset.addEventListener("click", function () { ui.delta.value = "0"; applyNudge(); });
-    svg.addEventListener("click", function (e) {
-      var g = e.target.closest ? e.target.closest("g.cr-value") : null;
-      if (!g || !svg.contains(g)) return;
-      var k = parseInt(g.getAttribute("data-index"), 10);
-      select(k === state.selected ? -1 : k);
+    ui.apply.addEventListener("click", applyNudge);
+    ui.delta.addEventListener("keydown", function (e) { if (e.key === "Enter") applyNudge(); });
+    ui.reset.addEventListener("click", clearNudge);
+    ui.zoomin.addEventListener("click", function () { var s = viewportSize(); zoomAt(1.25, s.w / 2, s.h / 2); });
+    ui.zoomout.addEventListener("click", function () { var s = viewportSize(); zoomAt(0.8, s.w / 2, s.h / 2); });
+    ui.fit.addEventListener("click", fit);
+    ui.collapseall.addEventListener("click", function () { state.expanded = {}; state.afterLayout = fit; render(); });
+    ui.crumbs.addEventListener("click", function (e) {
+      var b = e.target.closest ? e.target.closest("button.cr-crumb") : null;
+      if (!b) return;
+      var box = parseInt(b.getAttribute("data-box"), 10);
+      if (box === 0) { state.expanded = {}; state.afterLayout = fit; render(); }
+      else if (pic && pic.rep[box] === -1) collapse(box);
+      else expand(box);
     });
-    svg.addEventListener("keydown", function (e) {
-      var g = e.target.closest ? e.target.closest("g.cr-value") : null;
-      if (g && (e.key === "Enter" || e.key === " ")) {
-        select(parseInt(g.getAttribute("data-index"), 10));
-        e.preventDefault();
-        e.stopPropagation();
+    ui.gradTable.addEventListener("click", function (e) {
+      var b = e.target.closest ? e.target.closest("button.cr-sort") : null;
+      if (b) {
+        var key = b.getAttribute("data-sort");
+        state.sort = state.sort[0] === key ? [key, -state.sort[1]] : [key, key === "abs" ? -1 : 1];
+        buildGradTable();
+        return;
+      }
+      var tr = e.target.closest ? e.target.closest("tr[data-index]") : null;
+      if (tr) { var k = parseInt(tr.getAttribute("data-index"), 10); chooseValue(k); }
+    });
+    graph.addEventListener("click", function (e) {
+      if (state.dragged) { state.dragged = false; return; }
+      var t = e.target;
+      var g = t.closest ? t.closest("g.cr-value, g.cr-op, g.cr-boxnode, text.cr-collapse") : null;
+      if (!g) return;
+      activate(g);
+    });
+    graph.addEventListener("keydown", function (e) {
+      var g = e.target.closest ? e.target.closest("g.cr-value, g.cr-op, g.cr-boxnode, text.cr-collapse") : null;
+      if (g && (e.key === "Enter" || e.key === " ")) { activate(g); e.preventDefault(); e.stopPropagation(); return; }
+      if (e.key === "-" && g) {
+        var b = g.hasAttribute("data-box") ? parseInt(g.getAttribute("data-box"), 10) : D.box[+g.getAttribute("data-index")];
+        if (g.classList.contains("cr-boxnode")) b = boxParent[b];
+        if (b > 0) { collapse(b); e.preventDefault(); e.stopPropagation(); }
       }
     });
     var keyTarget = options.page ? document : root;
@@ -652,44 +1536,96 @@ function crMount(root, data, options) {
     keyTarget.addEventListener("keydown", function (e) {
       var tag = e.target && e.target.tagName;
       if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") return;
+      var size = viewportSize();
       if (e.key === "ArrowRight") { pause(); showStep(state.step + 1); }
       else if (e.key === "ArrowLeft") { pause(); showStep(state.step - 1); }
       else if (e.key === "Home") { pause(); showStep(0); }
-      else if (e.key === "End") { pause(); showStep(D.steps.length); }
+      else if (e.key === "End") { pause(); showStep(nSteps); }
       else if (e.key === " " && tag !== "BUTTON") { if (state.playing) pause(); else play(); }
+      else if (e.key === "+" || e.key === "=") zoomAt(1.25, size.w / 2, size.h / 2);
+      else if (e.key === "-" && !(e.target.closest && e.target.closest(".cr-graph g, .cr-graph text"))) zoomAt(0.8, size.w / 2, size.h / 2);
+      else if (e.key === "f") fit();
       else return;
       e.preventDefault();
     });
     if (options.page) window.addEventListener("hashchange", readHash);
+    wirePanZoom();
+  }
+
+  function chooseValue(k) {
+    state.followSelection = true;
+    select(k === state.selected ? -1 : k);
+    writeHash();
+    if (k >= 0 && k !== -1) reveal(k, function () { markSelection(); ensureVisible(elementOfValue(k)); });
+  }
+
+  function activate(g) {
+    if (g.classList.contains("cr-boxnode")) { expand(parseInt(g.getAttribute("data-box"), 10)); return; }
+    if (g.classList.contains("cr-collapse")) { collapse(parseInt(g.getAttribute("data-box"), 10)); return; }
+    var k = parseInt(g.getAttribute("data-index"), 10);
+    if (g.classList.contains("cr-op")) { state.followSelection = true; select(k); writeHash(); return; }
+    state.followSelection = true;
+    select(k === state.selected ? -1 : k);
+    writeHash();
   }
 
   load(data);
-  findElements();
+  state.expanded = initialExpansion();
   buildControls();
   buildLegend();
-  fitPicture();
   buildGradTable();
   wire();
-  if (!D.nudge.ok) ui.nudgeInfo.textContent = "Nudging is off: " + D.nudge.reason + ".";
-  showStep(0);
+  var stale = staleMessage();
+  ui.stale.textContent = stale;
+  root.setAttribute("data-stale", stale ? "yes" : "no");
+  setView(1, 10, 10);
+  showStep(0, true);
   select(-1);
-  if (options.page) readHash();
+  state.afterLayout = function () {
+    fit();
+    if (options.page) readHash();
+    if (state.step > 0 || state.selected >= 0) follow(true);
+  };
+  render();
 
   return {
     showStep: showStep,
-    select: function (name) { select(nodeByName(name)); },
-    /* New data for a graph of the same shape (a training step): the layout stays, numbers change. */
+    select: function (nm) { chooseValue(nodeByName(nm)); },
+    expand: expand,
+    collapse: collapse,
+    /* Pan (and zoom to legible) so that `el`, an element of the picture, is in view. */
+    show: function (el) { ensureVisible(el, false); },
+    boxInfo: function (b) { return boxInfo(b); },
+    /* The DOT source of the view on screen (for Graphviz outside the page). */
+    dot: function () { return pic ? pic.dot : ""; },
+    /* New data for a graph of the same shape (a training step): what is expanded, the layouts and the
+     * view stay; the numbers change. */
     update: function (newData) {
       var selected = state.selected, step = state.step, nudge = state.nudge;
       pause();
       load(newData);
-      findElements();
-      ui.slider.max = String(D.steps.length);
+      ui.slider.max = String(nSteps);
+      state.nudge = null;
       buildGradTable();
-      for (var k = 0; k < N; k++) setDataText(k, undefined);
-      showStep(Math.min(step, D.steps.length));
+      showStep(Math.min(step, nSteps), true);
+      if (pic) {  // the picture's labels: edge derivatives and box numbers are new too
+        pic.edges.forEach(function (e) {
+          if (!e.el || e.id.charAt(0) !== "e" || e.steps.length > 1) return;
+          var m = /^e(\d+)_(\d+)$/.exec(e.id), t = e.el.getElementsByTagName("text");
+          if (m && t[0]) t[0].textContent = f(L[+m[1]][+m[2]]);
+        });
+        pic.edges.forEach(function (e) {
+          var d = e.box === undefined ? null : boxInfo(e.box).d;
+          if (!d || e.inputs.length !== 1 || !e.el) return;
+          var t = e.el.getElementsByTagName("text");
+          if (t[0]) t[0].textContent = f(d[e.inputs[0]]);
+        });
+      }
       select(selected);
-      if (nudge) applyNudge();
+      if (nudge) { state.selected = nudge.leaf; applyNudge(); }
+      updateNumbers();
+      var stale = staleMessage();
+      ui.stale.textContent = stale;
     },
     state: state
   };

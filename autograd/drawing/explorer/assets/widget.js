@@ -1,28 +1,17 @@
-/* The Jupyter widget (anywidget): the same explorer, with the picture and data sent by the kernel.
- * The SVG arrives once (the layout); a training step sends new data only (ex.update(new_root)). */
+/* The Jupyter widget (anywidget): the same explorer, with the data sent by the kernel.
+ * The page lays the graph out itself; a training step sends new data only (ex.update(new_root)),
+ * and what is expanded, the layouts and the view stay. */
 var crWidgets = 0;
-
-function crParseSvg(text) {
-  var doc = new DOMParser().parseFromString(text, "image/svg+xml");
-  var svg = doc.documentElement;
-  if (!svg || svg.nodeName.toLowerCase() !== "svg") throw new Error("the explorer's picture is not an SVG document");
-  return document.importNode(svg, true);
-}
 
 export default {
   render: function (ctx) {
     var model = ctx.model, el = ctx.el;
     var prefix = "crw" + (++crWidgets) + "-";
     var root = crEl("div", { "class": "cr-explorer cr-widget" });
-    var graph = crEl("div", { "class": "cr-graph" });
-    var svg = crParseSvg(model.get("svg"));
-    // ids unique in the notebook: several explorers may share one document
-    svg.querySelectorAll("[id]").forEach(function (node) { node.setAttribute("id", prefix + node.getAttribute("id")); });
-    graph.appendChild(svg);
-    root.appendChild(graph);
+    root.appendChild(crEl("div", { "class": "cr-graph" }));
     el.appendChild(root);
-    var explorer = crMount(root, JSON.parse(model.get("data")), { idPrefix: prefix });
+    var explorer = crMount(root, JSON.parse(model.get("data")), { idPrefix: prefix, title: true });
     model.on("change:data", function () { explorer.update(JSON.parse(model.get("data"))); });
-    return function () { explorer.showStep(0); };
+    return function () { explorer.showStep(0, true); };
   }
 };

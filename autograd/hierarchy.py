@@ -1,0 +1,860 @@
+"""A graph's hierarchy: the tree of boxes (model > layer > neuron, example > ..., scopes, chunks) its values sit in.
+
+``hierarchy(root)`` reads what was recorded while the graph was built
+(:mod:`autograd.scopes`): the calls of ``nn`` modules and the
+``autograd.scope(...)`` blocks. Nothing is guessed from label text (except
+with ``group_by="labels"``, kept for compatibility). Drawings and the explorer
+collapse, expand and lay out this tree one box at a time.
+
+Where a value goes (the rules, and why)
+---------------------------------------
+* **Made inside a scope**: in the innermost frame (scope or module call) that
+  was active when it was made; a scope marks every node made inside it.
+* **Returned by a module call**: in the innermost call that returned it (a
+  neuron's output is in that neuron, a layer's outputs in their neurons).
+* **Any other op result**: in the innermost box holding every value that uses
+  it, after leaving each call the value was passed into as an argument (a
+  value passed to a call was made outside it) and each scope (a value made
+  inside a scope would have been marked). So a neuron's weighted sum is in the
+  neuron, a layer's input is outside the layer.
+* **Leaves**: parameters are placed where they are used: in the innermost box
+  holding every module call that uses them (a neuron's weights in the neuron;
+  an RNN's weights, shared by all steps, in the RNN box). Uses outside any
+  module call (a weight-decay term) do not move them. When that box is the
+  whole graph (a model called once per example), they go into a
+  ``parameters`` box that mirrors the model's modules, so that no example
+  seems to feed another. Other leaves go where their users are, outside the
+  calls they are passed into (a model's input is next to the model, in its
+  example).
+* **Examples**: when one module is called several times at the top of the
+  graph (a batch of examples summed into a loss), each call becomes the box
+  ``example k`` (k from 0, in the order of the graph), and every value outside
+  the calls that depends on that example alone (its loss term, its target)
+  joins it.
+* **Chunks**: a box with more than ``max_items`` direct items (values and
+  boxes) is split into nested ``chunk`` boxes of consecutive items (boxes of
+  one kind together, values by topological position), so no level of the
+  tree is large: a chain of 10,000 values becomes three levels of chunks.
+
+Names read like the model: ``MLP``, ``layer 1``, ``neuron 3`` (Python's
+indices: ``model.layers[1].neurons[3]``, labelled ``L1.N3.*``), ``conv 0`` /
+``channel 2`` (a Sequential's first module, one output channel), ``RNN`` >
+``step 4`` (the step that makes ``h4``), ``example 2``, a scope's own name.
+Siblings with the same name get `` (2)``, `` (3)``... appended.
+
+Cost: linear in the graph (each edge is looked at a few times, times the depth
+of the tree); nothing is recorded per node while the graph is built.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from autograd.graph import check_value, topological_order
+from autograd.scopes import Call, Frame, GroupPath, Part, Scope, ScopeFrame, values_in
+from autograd.trace import node_names
+from autograd.value import Value
+
+DEFAULT_MAX_ITEMS = 32
+KINDS = ("graph", "module", "scope", "example", "group", "chunk")
+
+# Single-input ops that finish a neuron: with group_by="labels" they join the group of their input.
+_ACTIVATIONS = frozenset({"tanh", "sigmoid", "relu", "exp", "log", "sin", "cos", "abs", "neg"})
+
+
+class Box:
+    """A box of the hierarchy: the whole graph, a module call, a scope, an example, a group or a chunk.
+
+    Attributes (see the module docstring for where values go):
+        name: display text, as written (never split or re-joined).
+        kind: ``"graph"`` (the root box), ``"module"``, ``"scope"``, ``"example"``, ``"group"`` or ``"chunk"``.
+        path: names from the top, excluding the root box's own name.
+        parent: the enclosing box (None for the root box).
+        children: inner boxes, in the order of their first value in the topological order.
+        nodes: values directly in this box (not in a child), in topological order.
+        module: the nn Module whose call made the box (or whose parameters it holds), else None.
+        count: values in this box and all its descendants.
+        inputs: values outside the box that feed a value inside it, in order of first use.
+        outputs: values inside the box used outside it (and the root if inside), in topological order.
+    """
+
+    __slots__ = ("name", "kind", "path", "parent", "children", "nodes", "module", "count", "inputs", "outputs",
+                 "_tree", "_first", "_key")
+
+    def __init__(self, name: str, kind: str, parent: Box | None = None, module: Any = None) -> None:
+        self.name = name
+        self.kind = kind
+        self.parent = parent
+        self.module = module
+        self.children: list[Box] = []
+        self.nodes: list[Value] = []
+        self.path: tuple[str, ...] = ()
+        self.count = 0
+        self.inputs: list[Value] = []
+        self.outputs: list[Value] = []
+        self._tree: _Tree | None = None
+        self._first = 0  # topological index of the first value inside
+        self._key: Any = None  # what made the box (a frame, a group path...), while building
+        if parent is not None:
+            parent.children.append(self)
+
+    def walk(self) -> Iterator[Box]:
+        """This box and every descendant, preorder (a box before its children, children in order)."""
+        stack = [self]
+        while stack:
+            box = stack.pop()
+            yield box
+            stack.extend(reversed(box.children))
+
+    def box_of(self, node: Value) -> Box:
+        """The innermost box of this box's tree that holds ``node`` (ValueError if the graph has no such node)."""
+        tree = self._tree
+        box = tree.box_of.get(node) if tree is not None else None
+        if box is None:
+            raise ValueError(f"{node!r} is not a value of the graph this hierarchy was made from")
+        return box
+
+    def members(self) -> list[Value]:
+        """Every value in this box and its descendants, in topological order."""
+        out = [n for b in self.walk() for n in b.nodes]
+        index = self._tree.index if self._tree is not None else {}
+        out.sort(key=index.__getitem__)
+        return out
+
+    def find(self, path: str | Sequence[str]) -> Box:
+        """The descendant at ``path`` below this box: a tuple of names, or one string split at ``/``.
+
+        A name that itself contains ``/`` needs the tuple form. ValueError names
+        the first missing step and what was there instead.
+        """
+        steps = tuple(path.split("/")) if isinstance(path, str) else tuple(path)
+        box = self
+        for k, step in enumerate(steps):
+            found = next((c for c in box.children if c.name == step), None)
+            if found is None:
+                where = "/".join(steps[:k]) or "the top"
+                inside = ", ".join(repr(c.name) for c in box.children[:12]) or "no boxes"
+                more = ", ..." if len(box.children) > 12 else ""
+                raise ValueError(f"no box {step!r} in {where}; it holds {inside}{more}")
+            box = found
+        return box
+
+    @property
+    def depth(self) -> int:
+        """How many boxes enclose this one (0 for the root box)."""
+        return len(self.path) if self.parent is not None else 0
+
+    def __repr__(self) -> str:
+        where = " > ".join(self.path) if self.path else self.name
+        return f"<Box {self.kind} {where!r}: {self.count} values, {len(self.children)} boxes>"
+
+
+class _Tree:
+    """What every box of one tree shares: the topological index and the innermost box of every value."""
+
+    __slots__ = ("index", "box_of", "root")
+
+    def __init__(self, index: dict[Value, int], root: Value) -> None:
+        self.index = index
+        self.box_of: dict[Value, Box] = {}
+        self.root = root
+
+
+# -- the entry point ------------------------------------------------------------------------------
+
+
+def hierarchy(root: Value, order: Sequence[Value] | None = None, group_by: Any = None,
+              max_items: int | None = DEFAULT_MAX_ITEMS) -> Box:
+    """The tree of boxes of ``root``'s graph; returns the root box (kind ``"graph"``).
+
+    Args:
+        order: ``autograd.topological_order(root)``, when the caller has it already.
+        group_by: None for the recorded hierarchy (nn module calls, ``autograd.scope`` blocks, examples);
+            or ``"labels"``, a Scope, a list of Scopes, or a function ``node -> name`` (a str is one box name,
+            shown as written; a tuple of str is a path of boxes; None or "" leaves the node outside), as
+            ``draw(group_by=...)`` takes.
+        max_items: the most direct items (values and boxes) a box may hold before it is split into chunks;
+            None never chunks.
+    """
+    check_value(root, "hierarchy")
+    if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 2):
+        raise ValueError(f"max_items must be an int >= 2 or None, got {max_items!r}")
+    if order is None:
+        order = topological_order(root)
+    index = {node: k for k, node in enumerate(order)}
+    if root not in index:
+        raise ValueError(f"order does not hold the root {root!r}: pass autograd.topological_order(root)")
+    top = Box("graph", "graph")
+    if group_by is None:
+        where = _Recorded(root, order, index, top).place()
+    else:
+        where = _from_paths(order, resolve_groups(order, group_by), top,
+                            "scope" if _is_scopes(group_by) else "group")
+    for node in order:
+        where[node].nodes.append(node)
+    _prune(top)
+    if max_items is not None:
+        names = node_names(root, list(order))
+        for box in list(top.walk()):
+            _chunk(box, max_items, index, names)
+    _finish(top, root, order, index)
+    return top
+
+
+def box_derivatives(box: Box, output: Value | None = None) -> dict[Value, float]:
+    """``d output / d x`` for every ``x`` in ``box.inputs``, by a backward pass inside the box.
+
+    The values outside the box are held fixed: this is the derivative of the box
+    as a function of its inputs, the number an edge into a collapsed box
+    carries. ``output`` defaults to the box's only output (ValueError naming the
+    box when it has several and none is given).
+    """
+    if not isinstance(box, Box):
+        raise TypeError(f"box_derivatives needs a Box from autograd.hierarchy.hierarchy(), got {box!r}")
+    members = box.members()
+    member_set = set(members)
+    if output is None:
+        if len(box.outputs) != 1:
+            raise ValueError(f"box {box.name!r} has {len(box.outputs)} outputs; pass output= (one of box.outputs)")
+        output = box.outputs[0]
+    elif output not in member_set:
+        raise ValueError(f"output {output!r} is not a value of box {box.name!r}")
+    through = derivatives_inside(members, output, member_set)
+    return {x: through.get(x, 0.0) for x in box.inputs}
+
+
+def derivatives_inside(members: Sequence[Value], output: Value, member_set: set[Value]) -> dict[Value, float]:
+    """d output / d x for every x outside ``member_set`` feeding it, by a backward pass over ``members``.
+
+    ``members`` are in topological order; values outside are held fixed.
+    """
+    acc = {output: 1.0}
+    outside: dict[Value, float] = defaultdict(float)
+    for node in reversed(members):
+        g = acc.get(node)
+        if g is None:
+            continue
+        for p, lg in zip(node.parents, node.local_grads):
+            if p in member_set:
+                acc[p] = acc.get(p, 0.0) + lg * g
+            else:
+                outside[p] += lg * g
+    return outside
+
+
+# -- grouping by a function, labels or scopes (draw's group_by) --------------------------------------
+
+
+def label_groups(order: Sequence[Value]) -> dict[Value, GroupPath]:
+    """Groups read from dotted labels (nn's ``L0.N3.w1`` -> ``("L0", "N3")``), spread to the ops.
+
+    An op joins a group when one of its inputs is a grouped leaf (the neuron's
+    weighted sum), or when all its inputs are in that group and it either has
+    several inputs (a chain of ``+``) or is an activation. So the loss, which
+    mixes a neuron's output with targets or constants, stays outside.
+    """
+    paths: dict[Value, GroupPath] = {}
+    for node in order:  # parents before children
+        if "." in node.label:
+            paths[node] = tuple(node.label.split(".")[:-1])
+            continue
+        if not node.parents:
+            continue
+        leaf_groups = [paths[p] for p in node.parents if not p.parents and p in paths]
+        if leaf_groups:
+            paths[node] = Counter(leaf_groups).most_common(1)[0][0]
+            continue
+        found = {paths.get(p) for p in node.parents}
+        if len(found) == 1 and None not in found and (len(node.parents) > 1 or node.op in _ACTIVATIONS):
+            paths[node] = found.pop()  # type: ignore[assignment]
+    return paths
+
+
+def _is_scopes(group_by: Any) -> bool:
+    return isinstance(group_by, Scope) or (isinstance(group_by, (list, tuple)) and bool(group_by)
+                                           and all(isinstance(s, Scope) for s in group_by))
+
+
+def resolve_groups(order: Sequence[Value], group_by: Any) -> dict[Value, GroupPath]:
+    """node -> path of group names, for ``group_by`` = "labels", a Scope, a list of Scopes or a function.
+
+    A function's str result is one name, shown as written (``"loss 1/2 (y - a)^2"``
+    is one box); a tuple of str is a path of nested boxes.
+    """
+    if group_by is None:
+        return {}
+    if isinstance(group_by, str):
+        if group_by == "labels":
+            return label_groups(order)
+        raise ValueError(f"group_by={group_by!r}: the only string accepted is 'labels'")
+    if isinstance(group_by, Scope):
+        scopes: list[Scope] = [group_by]
+    elif callable(group_by):
+        out: dict[Value, GroupPath] = {}
+        for node in order:
+            name = group_by(node)
+            if name is None or name == "" or name == ():
+                continue
+            if isinstance(name, str):
+                out[node] = (name,)
+            elif isinstance(name, tuple) and name and all(isinstance(n, str) and n for n in name):
+                out[node] = name
+            else:
+                raise TypeError(f"group_by returned {name!r} for {node!r}; expected a str, a tuple of "
+                                "non-empty str, or None")
+        return out
+    else:
+        try:
+            scopes = list(group_by)
+        except TypeError:
+            scopes = []
+        if not scopes or not all(isinstance(s, Scope) for s in scopes):
+            raise TypeError(
+                "group_by must be None, 'labels', a Scope, a list of Scopes or a function node -> name; "
+                f"got {group_by!r}"
+            )
+    merged: dict[Value, GroupPath] = {}
+    for s in scopes:
+        merged.update(s.groups())
+    in_graph = set(order)
+    return {n: p for n, p in merged.items() if n in in_graph}
+
+
+def _from_paths(order: Sequence[Value], paths: dict[Value, GroupPath], top: Box, kind: str) -> dict[Value, Box]:
+    boxes: dict[GroupPath, Box] = {(): top}
+
+    def box_at(path: GroupPath) -> Box:
+        box = boxes.get(path)
+        if box is None:
+            box = boxes[path] = Box(path[-1], kind, box_at(path[:-1]))
+            box._key = path
+        return box
+
+    return {node: box_at(paths.get(node, ())) for node in order}
+
+
+# -- the recorded hierarchy --------------------------------------------------------------------------
+
+
+_MIXED = object()  # depends on several examples
+
+
+class _Recorded:
+    """Places every value of one graph in a frame (see the module docstring), then makes the boxes."""
+
+    def __init__(self, root: Value, order: Sequence[Value], index: dict[Value, int], top: Box) -> None:
+        self.root = root
+        self.order = order
+        self.index = index
+        self.top = top
+        self.up: dict[Frame, Frame | None] = {}  # canonical parent of every frame met
+        self.canon: dict[Frame, Frame] = {}  # a frame -> the frame it stands for
+        self.inputs_of: dict[Frame, set[Value]] = {}
+        self.parts: dict[Frame, dict[Value, Part]] = {}
+        self.depth: dict[Frame | None, int] = {None: 0}
+        self.boxes: dict[Frame, Box] = {}
+
+    # frames ----------------------------------------------------------------------------------------
+
+    def _canonical(self, frame: Frame) -> Frame:
+        """A call of the same module directly inside a call of it (``super().__call__``) is that call."""
+        done = self.canon.get(frame)
+        if done is not None:
+            return done
+        chain = []
+        f: Frame | None = frame
+        while f is not None and f not in self.canon:
+            chain.append(f)
+            f = f.parent
+        for f in reversed(chain):
+            parent = self.canon[f.parent] if f.parent is not None else None
+            if isinstance(f, Call) and isinstance(parent, Call) and parent.module is f.module:
+                self.canon[f] = parent
+            else:
+                self.canon[f] = f
+                self.up[f] = parent
+                self.depth[f] = self.depth[parent] + 1
+        return self.canon[frame]
+
+    def _parts_of(self, call: Call) -> dict[Value, Part]:
+        parts = self.parts.get(call)
+        if parts is None:
+            parts = self.parts[call] = {}
+            recorded = getattr(call.module, "recorded_parts", None)
+            named = recorded(call.outputs) if callable(recorded) and call.outputs is not None else ()
+            for name, module, outputs in named:
+                part = Part(str(name), module, outputs, call)
+                self.up[part] = call
+                self.canon[part] = part
+                self.depth[part] = self.depth[call] + 1
+                for v in values_in(outputs):
+                    parts.setdefault(v, part)
+        return parts
+
+    def _inputs(self, frame: Frame) -> set[Value]:
+        found = self.inputs_of.get(frame)
+        if found is None:
+            found = self.inputs_of[frame] = (set(values_in((frame.args, frame.kwargs)))
+                                             if isinstance(frame, Call) else set())
+        return found
+
+    def _lca(self, a: Frame | None, b: Frame | None) -> Frame | None:
+        if a is b:
+            return a
+        if a is None or b is None:
+            return None
+        up, depth = self.up, self.depth
+        da, db = depth[a], depth[b]
+        while da > db:
+            a, da = up[a], da - 1
+        while db > da:
+            b, db = up[b], db - 1
+        while a is not b:
+            a, b = up[a], up[b]
+        return a
+
+    def _tag(self, node: Value) -> Frame | None:
+        """The frame a value's mark names, once checked: None for an argument a call passed through."""
+        frame = getattr(node, "_box", None)
+        if frame is None or not isinstance(frame, Frame):
+            return None
+        frame = self._canonical(frame)
+        if isinstance(frame, Call):
+            if node in self._inputs(frame):
+                # marked on the way out but made outside: the innermost call that made it marked it first,
+                # so this value was made by no call (or by a scope, which would have marked it)
+                return None
+            part = self._parts_of(frame).get(node)
+            if part is not None:
+                return part
+        return frame
+
+    # placing values ---------------------------------------------------------------------------------
+
+    def place(self) -> dict[Value, Box]:
+        order, root = self.order, self.root
+        tags = {}
+        for node in order:
+            t = self._tag(node)
+            if t is not None:
+                tags[node] = t
+        owner = self._parameters()
+        ctx_all: dict[Value, Frame | None] = {root: None}  # LCA of the (lifted) frames of a value's users
+        ctx_calls: dict[Value, Frame | None] = {}  # the same over users inside some frame (for leaves)
+        frame_of: dict[Value, Frame | None] = {}
+        lift = self._lift
+        lca = self._lca
+        for node in reversed(order):
+            t = tags.get(node)
+            if t is None:
+                if node.parents or node not in owner:
+                    where = ctx_all.get(node)
+                else:  # a parameter: where the module calls that use it are
+                    where = ctx_calls[node] if node in ctx_calls else ctx_all.get(node)
+            else:
+                where = t
+                seen = ctx_all.get(node)
+                # a value marked by a call (not by one of its parts) whose users are all in one part of
+                # that call: the part made it (a scope marks with the call, parts are known only now)
+                if isinstance(seen, Part) and self.up[seen] is t:
+                    where = seen
+            frame_of[node] = where
+            for p in node.parents:
+                c = lift(where, p, p in tags, p in owner)
+                if p in ctx_all:
+                    ctx_all[p] = lca(ctx_all[p], c)
+                else:
+                    ctx_all[p] = c
+                if c is not None:
+                    ctx_calls[p] = lca(ctx_calls[p], c) if p in ctx_calls else c
+        return self._boxes(frame_of, owner)
+
+    def _lift(self, where: Frame | None, p: Value, tagged: bool, parameter: bool) -> Frame | None:
+        """The frame ``p`` is seen in from a user in ``where``: outside every call it was passed into and,
+        unless marked or a parameter, outside every scope (it would carry the scope's mark)."""
+        cut = None
+        f = where
+        up = self.up
+        while f is not None:
+            if isinstance(f, Call):
+                if p in self._inputs(f):
+                    cut = f
+            elif isinstance(f, ScopeFrame) and not tagged and not parameter:
+                cut = f
+            f = up[f]
+        return where if cut is None else up[cut]
+
+    def _parameters(self) -> dict[Value, Any]:
+        """Every parameter of a recorded module -> the module that holds it itself (not through a child)."""
+        tops: dict[int, Any] = {}
+        for frame in list(self.canon):
+            if isinstance(frame, Call):
+                tops.setdefault(id(frame.module), frame.module)
+        owner: dict[Value, Any] = {}
+        for _, module in _module_depths(tops.values()):
+            own = set(_params(module))
+            for _, child in _children(module):
+                own.difference_update(_params(child))
+            for p in own:
+                owner[p] = module
+        return owner
+
+    # boxes -------------------------------------------------------------------------------------------
+
+    def _box(self, frame: Frame | None) -> Box:
+        if frame is None:
+            return self.top
+        box = self.boxes.get(frame)
+        if box is None:
+            parent = self._box(self.up[frame])
+            box = self.boxes[frame] = Box(self._name(frame), _kind(frame), parent, getattr(frame, "module", None))
+            box._key = frame
+        return box
+
+    def _name(self, frame: Frame) -> str:
+        if isinstance(frame, (Part, ScopeFrame)):
+            return frame.name
+        module = frame.module  # type: ignore[attr-defined]
+        parent = self.up[frame]
+        holder = getattr(parent, "module", None) if isinstance(parent, (Call, Part)) else None
+        if holder is not None:
+            name = _child_name(holder, module)
+            if name is not None:
+                return name
+        return _box_name(module)
+
+    def _boxes(self, frame_of: dict[Value, Frame | None], owner: dict[Value, Any]) -> dict[Value, Box]:
+        where = {node: self._box(f) for node, f in frame_of.items()}
+        self._examples(where)
+        self._parameter_box(where, owner)
+        _unique_names(self.top)
+        return where
+
+    def _examples(self, where: dict[Value, Box]) -> None:
+        """A module called several times at the top: each call is an example, with what depends on it alone."""
+        top = self.top
+        calls = [b for b in top.children if isinstance(b._key, Call)]
+        by_module = Counter(id(b.module) for b in calls)
+        if not by_module or by_module.most_common(1)[0][1] < 2:
+            return
+        chosen = by_module.most_common(1)[0][0]
+        first = {}
+        for node in self.order:
+            b = where[node]
+            while b.parent is not None and b.parent is not top:
+                b = b.parent
+            if b is not top and b not in first:
+                first[b] = self.index[node]
+        repeated = sorted((b for b in calls if id(b.module) == chosen and b in first), key=first.__getitem__)
+        example_of: dict[Box, int] = {}
+        examples = []
+        for k, call_box in enumerate(repeated):
+            ex = Box(f"example {k}", "example")
+            ex.parent = top
+            top.children.append(ex)
+            top.children.remove(call_box)
+            call_box.parent = ex
+            ex.children.append(call_box)
+            example_of[ex] = k
+            examples.append(ex)
+
+        def item_of(node: Value) -> Box | None:
+            b = where[node]
+            if b is top:
+                return None
+            while b.parent is not top:
+                b = b.parent
+            return b
+
+        # which example each value depends on: k, None (none), or _MIXED
+        dep: dict[Value, Any] = {}
+        item_dep: dict[Box, Any] = {}
+        for node in self.order:
+            item = item_of(node)
+            if item is not None and item in example_of:
+                dep[node] = example_of[item]
+                continue
+            d = None
+            for p in node.parents:
+                d = _combine(d, dep[p])
+                if d is _MIXED:
+                    break
+            dep[node] = d
+            if item is not None:
+                item_dep[item] = _combine(item_dep.get(item), d)
+        for item, d in item_dep.items():
+            if d is not None and d is not _MIXED:
+                item.parent.children.remove(item)  # type: ignore[union-attr]
+                item.parent = examples[d]
+                examples[d].children.append(item)
+        for node in self.order:
+            if where[node] is top and node.parents:
+                d = dep[node]
+                if d is not None and d is not _MIXED:
+                    where[node] = examples[d]
+        # leaves at the top (inputs, targets): into the example that all their users are in
+        users: dict[Value, Any] = {}
+        for node in self.order:
+            for p in node.parents:
+                if where[p] is top and not p.parents:
+                    b = where[node]
+                    while b is not top and b.kind != "example":
+                        b = b.parent
+                    users[p] = _combine(users.get(p), b if b is not top else _MIXED)
+        for leaf, b in users.items():
+            if isinstance(b, Box):
+                where[leaf] = b
+
+    def _parameter_box(self, where: dict[Value, Box], owner: dict[Value, Any]) -> None:
+        """Parameters left at the top (used by several examples) go into a box mirroring the modules."""
+        top = self.top
+        strays = [n for n in self.order if where[n] is top and n in owner]
+        if not strays:
+            return
+        # the module tree from the top-level recorded modules down
+        tops = []
+        for b in top.walk():
+            if b.kind == "module" and isinstance(b._key, Call):
+                m = b.module
+                if all(m is not t for t in tops) and not any(_holds(t, m) for t in tops):
+                    tops = [t for t in tops if not _holds(m, t)] + [m]
+        path_of: dict[int, list[tuple[str, Any]]] = {}
+        for t in tops:
+            stack: list[tuple[Any, list[tuple[str, Any]]]] = [(t, [] if len(tops) == 1 else [(_box_name(t), t)])]
+            while stack:
+                m, path = stack.pop()
+                if id(m) in path_of:
+                    continue
+                path_of[id(m)] = path
+                stack.extend((child, [*path, (_child_name(m, child) or _box_name(child), child)])
+                             for _, child in _children(m))
+        holder = Box("parameters", "module", top, tops[0] if len(tops) == 1 else None)
+        boxes: dict[tuple[int, ...], Box] = {(): holder}
+        for p in strays:
+            path = path_of.get(id(owner[p]))
+            if path is None:
+                continue
+            key: tuple[int, ...] = ()
+            box = holder
+            for name, m in path:
+                key = (*key, id(m))
+                nxt = boxes.get(key)
+                if nxt is None:
+                    nxt = boxes[key] = Box(name, "module", box, m)
+                box = nxt
+            where[p] = box
+
+
+def _combine(a: Any, b: Any) -> Any:
+    if a is None:
+        return b
+    if b is None or a is b or a == b:
+        return a
+    return _MIXED
+
+
+def _kind(frame: Frame) -> str:
+    if isinstance(frame, ScopeFrame):
+        return "scope"
+    if isinstance(frame, Part) and frame.module is None:
+        return "scope"
+    return "module"
+
+
+def _children(module: Any) -> list[tuple[str, Any]]:
+    children = getattr(module, "children", None)
+    if not callable(children):
+        return []
+    try:
+        return list(children())
+    except TypeError:
+        return []
+
+
+def _params(module: Any) -> list[Value]:
+    params = getattr(module, "parameters", None)
+    if not callable(params):
+        return []
+    return [p for p in params() if isinstance(p, Value)]
+
+
+def _module_depths(tops: Iterable[Any]) -> list[tuple[int, Any]]:
+    out = []
+    seen: set[int] = set()
+    stack = [(0, m) for m in tops]
+    while stack:
+        d, m = stack.pop()
+        if id(m) in seen:
+            continue
+        seen.add(id(m))
+        out.append((d, m))
+        stack.extend((d + 1, c) for _, c in _children(m))
+    return out
+
+
+def _holds(outer: Any, inner: Any) -> bool:
+    return any(m is inner for _, m in _module_depths([outer]) if m is not outer)
+
+
+def _box_name(module: Any) -> str:
+    name = getattr(type(module), "box_name", None)
+    return name if isinstance(name, str) and name else type(module).__name__
+
+
+def _child_name(holder: Any, module: Any) -> str | None:
+    """``module``'s name in ``holder``: ``layer 1`` for ``holder.layers[1]``, ``encoder`` for ``holder.encoder``."""
+    for attr, child in _children(holder):
+        if child is module:
+            head, _, index = attr.rpartition(".")
+            return f"{_box_name(module)} {index}" if head and index.isdigit() else attr
+    return None
+
+
+def _unique_names(top: Box) -> None:
+    for box in top.walk():
+        seen: dict[str, int] = {}
+        for child in box.children:
+            k = seen.get(child.name, 0) + 1
+            seen[child.name] = k
+            if k > 1:
+                child.name = f"{child.name} ({k})"
+
+
+# -- chunks, and the finished tree ------------------------------------------------------------------
+
+
+def _prune(top: Box) -> None:
+    """Drop boxes holding no value at all (a call that returned its argument unchanged)."""
+    stack: list[tuple[Box, bool]] = [(top, False)]
+    while stack:  # iterative post-order: the tree may be deep
+        box, done = stack.pop()
+        if done:
+            box.children = [c for c in box.children if c.nodes or c.children]
+        else:
+            stack.append((box, True))
+            stack.extend((c, False) for c in box.children)
+
+
+def _chunk(box: Box, max_items: int, index: dict[Value, int], names: dict[Value, str]) -> None:
+    """Split ``box``'s direct items into nested chunks of consecutive items while there are too many."""
+    if len(box.nodes) + len(box.children) <= max_items:
+        return
+    first: dict[Value | Box, int] = {c: min(index[n] for b in c.walk() for n in b.nodes) for c in box.children}
+    ends: dict[Box, tuple[str, str]] = {}  # a chunk's first and last item names
+
+    def position(item: Value | Box) -> int:
+        return first[item] if isinstance(item, Box) else index[item]
+
+    def end_names(item: Value | Box) -> tuple[str, str]:
+        if isinstance(item, Value):
+            return names[item], names[item]
+        return ends.get(item, (item.name, item.name))
+
+    def chunked(level: list[Value | Box]) -> list[Value | Box]:
+        """``level`` in consecutive chunks of at most ``max_items`` items (sizes balanced)."""
+        n_chunks = math.ceil(len(level) / max_items)
+        size = math.ceil(len(level) / n_chunks)
+        out: list[Value | Box] = []
+        for k in range(0, len(level), size):
+            part = level[k:k + size]
+            if len(part) == 1:
+                out.append(part[0])
+                continue
+            ends_of = (end_names(part[0])[0], end_names(part[-1])[1])
+            chunk = Box(f"{ends_of[0]} … {ends_of[1]}", "chunk")
+            ends[chunk] = ends_of
+            for it in part:
+                if isinstance(it, Box):
+                    it.parent = chunk
+                    chunk.children.append(it)
+                else:
+                    chunk.nodes.append(it)
+            first[chunk] = min(position(it) for it in part)
+            out.append(chunk)
+        return out
+
+    # Items of one kind are chunked together (examples with examples, values with values, each in
+    # topological order), the largest group first, until the box holds few enough.
+    # The box's last value (its output, often: a neuron's activation, the loss) stays outside the chunks.
+    items = sorted([*box.nodes, *box.children], key=position)
+    last = max(box.nodes, key=index.__getitem__) if box.nodes else None
+    by_kind: dict[str, list[Value | Box]] = {}
+    for it in items:
+        if it is not last:
+            by_kind.setdefault("" if isinstance(it, Value) else it.kind, []).append(it)
+    groups = list(by_kind.values())
+    if last is not None:
+        groups.append([last])
+    while sum(len(g) for g in groups) > max_items:
+        k = max(range(len(groups)), key=lambda j: len(groups[j]))
+        if len(groups[k]) <= 1:
+            groups = [[it for g in groups for it in g]]  # many kinds of one item each: chunk them all
+            continue
+        groups[k] = chunked(groups[k])
+    level = sorted((it for g in groups for it in g), key=position)
+    box.nodes = [it for it in level if isinstance(it, Value)]
+    box.children = []
+    for it in level:
+        if isinstance(it, Box):
+            it.parent = box
+            box.children.append(it)
+
+
+def _finish(top: Box, root: Value, order: Sequence[Value], index: dict[Value, int]) -> None:
+    """Paths, topological order inside each box, counts, the shared index, inputs and outputs."""
+    tree = _Tree(index, root)
+    boxes = list(top.walk())
+    for box in boxes:
+        box._tree = tree
+        box.path = (*box.parent.path, box.name) if box.parent is not None else ()
+        box.nodes.sort(key=index.__getitem__)
+        for n in box.nodes:
+            tree.box_of[n] = box
+        box.inputs = []
+        box.outputs = []
+    for box in reversed(boxes):  # children before parents
+        first = [index[box.nodes[0]]] if box.nodes else []
+        first.extend(c._first for c in box.children)
+        box._first = min(first) if first else len(order)
+        box.children.sort(key=lambda c: c._first)
+        box.count = len(box.nodes) + sum(c.count for c in box.children)
+    box_of = tree.box_of
+    ins: dict[Box, dict[Value, None]] = defaultdict(dict)
+    outs: dict[Box, set[Value]] = defaultdict(set)
+    for child in order:
+        bc = box_of[child]
+        for p in child.parents:
+            bp = box_of[p]
+            if bp is bc:
+                continue
+            common = _common(bc, bp)
+            b = bc
+            while b is not common:
+                ins[b].setdefault(p, None)
+                b = b.parent
+            b = bp
+            while b is not common:
+                outs[b].add(p)
+                b = b.parent
+    b = box_of[root]
+    while b is not top:
+        outs[b].add(root)
+        b = b.parent
+    for box, found in ins.items():
+        box.inputs = list(found)
+    for box, found in outs.items():
+        box.outputs = sorted(found, key=index.__getitem__)
+
+
+def _common(a: Box, b: Box) -> Box:
+    da, db = len(a.path) if a.parent else 0, len(b.path) if b.parent else 0
+    while da > db:
+        a, da = a.parent, da - 1  # type: ignore[assignment]
+    while db > da:
+        b, db = b.parent, db - 1  # type: ignore[assignment]
+    while a is not b:
+        a, b = a.parent, b.parent  # type: ignore[assignment]
+    return a
