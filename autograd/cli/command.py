@@ -108,14 +108,13 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         report, root, inputs = explain(expr, args.inputs, args.wrt)
         # everything that can still fail for this graph fails before the report is printed
         graph = outputs.draw_svg(drawing, root, inputs.get(args.wrt) if args.wrt else None) if args.svg else None
-        if args.html:
-            outputs.check_page(drawing, root, args.html)
+        page = outputs.build_page(drawing, root) if args.html else None
         write_line(stdout, report)
         if args.svg:
             outputs.write_svg(drawing, graph, args.svg)
             write_line(stdout, f"\ngraph written to {outputs.display_path(args.svg)}")
         if args.html:
-            outputs.write_html(drawing, root, args.html)
+            outputs.write_html(page, args.html)
             write_line(stdout, f"\nexplorer page written to {outputs.display_path(args.html)}")
     except ExplainError as err:
         # one line whatever the user typed: escape line breaks and other unprintable characters

@@ -106,18 +106,15 @@ def draw_svg(drawing: ModuleType, root: Value, wrt: Value | None) -> object:
         raise ExplainError(f"could not draw the graph: {err}") from None
 
 
-def check_page(drawing: ModuleType, root: Value, path: str) -> None:
-    """Refuse, before anything is printed, a graph the explorer page would refuse to draw."""
+def build_page(drawing: ModuleType, root: Value) -> object:
+    """The explorer of ``root``, built before anything is printed so that a failure comes first.
+
+    The page lays itself out in the browser and opens collapsed when the graph is large, so no size is refused.
+    """
     try:
-        drawing.draw(root)
-    except drawing.GraphTooLargeError:
-        raise ExplainError(
-            f"could not write {display_path(path)}: the expression's graph has more than "
-            f"{drawing.DEFAULT_MAX_NODES} nodes to draw; explain a shorter expression, or build it in Python and call "
-            "autograd.explore(root, max_nodes=None).save(PAGE)"
-        ) from None
-    except (RuntimeError, ValueError):
-        pass  # the page itself reports anything else when it is written
+        return drawing.explore(root)
+    except (RuntimeError, ValueError) as err:
+        raise ExplainError(f"could not build the explorer page: {err}") from None
 
 
 def write_svg(drawing: ModuleType, graph: object, path: str) -> None:
@@ -127,8 +124,8 @@ def write_svg(drawing: ModuleType, graph: object, path: str) -> None:
         raise ExplainError(f"could not write {display_path(path)}: {err}") from None
 
 
-def write_html(drawing: ModuleType, root: Value, path: str) -> None:
+def write_html(page: object, path: str) -> None:
     try:
-        drawing.draw_backward_steps(root, path)
-    except (OSError, RuntimeError, ValueError) as err:  # GraphTooLargeError too (check_page ran first)
+        page.save(path)  # type: ignore[attr-defined]
+    except (OSError, RuntimeError, ValueError) as err:
         raise ExplainError(f"could not write {display_path(path)}: {err}") from None
