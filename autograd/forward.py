@@ -40,6 +40,10 @@ from autograd.graph import grad, topological_order
 from autograd.modes import enable_grad
 from autograd.value import Value, as_float
 
+# ``max`` is left out: ``from autograd.forward import *`` must not shadow the built-in
+__all__ = ["Dual", "ModeComparison", "compare_modes", "dot", "forward_mode_gradient", "jvp", "log_softmax",
+           "logsumexp", "mlp_loss", "softmax", "total"]
+
 Number = Union[int, float]
 DualOperand = Union["Dual", int, float]
 

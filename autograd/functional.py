@@ -12,6 +12,9 @@ from collections.abc import Iterable
 from autograd import ops as _ops
 from autograd.value import Operand, Value, _make, as_float
 
+# ``max`` is left out: ``from autograd.functional import *`` must not shadow the built-in
+__all__ = ["log_softmax", "logsumexp", "softmax"]
+
 _LOGSUMEXP = _ops.by_key("logsumexp")
 _MAX = _ops.by_key("max")
 

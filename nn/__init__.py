@@ -8,6 +8,8 @@ only when used.
 
 from __future__ import annotations
 
+from typing import Any
+
 from nn import losses
 from nn.checkpoint import CheckpointError
 from nn.conv import Conv2d, Flatten, MaxPool2d
@@ -35,3 +37,12 @@ __all__ = [
     "health",
     "losses",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":  # the chainrule distribution's, read when first asked (see autograd.version)
+        from autograd.version import package_version
+
+        globals()["__version__"] = version = package_version()
+        return version
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")
