@@ -37,6 +37,7 @@ from typing import Union
 
 import autograd
 from autograd.graph import grad, topological_order
+from autograd.inputs import Inputs, InputsLike, as_inputs
 from autograd.modes import enable_grad
 from autograd.value import Value, as_float
 
@@ -177,14 +178,6 @@ def softmax(values: Iterable[DualOperand]) -> list[Dual]:
 # -- jvp and the full gradient by forward mode ------------------------------------------
 
 
-def _seed(inputs: Sequence[Number], tangents: Sequence[Number]) -> list[Dual]:
-    inputs, tangents = list(inputs), list(tangents)
-    if len(inputs) != len(tangents):
-        raise ValueError(f"jvp needs one tangent per input: got {len(inputs)} inputs and {len(tangents)} tangents")
-    return [Dual(as_float(x, what=f"input {i}"), as_float(t, what=f"tangent {i}"))
-            for i, (x, t) in enumerate(zip(inputs, tangents))]
-
-
 def _unpack(out: object) -> tuple[float, float]:
     if type(out) is Dual:
         return out.primal, out.tangent
@@ -194,31 +187,46 @@ def _unpack(out: object) -> tuple[float, float]:
 
 
 def jvp(
-    f: Callable[[list[Dual]], object], inputs: Sequence[Number], tangents: Sequence[Number]
+    f: Callable[..., object], inputs: InputsLike, tangents: InputsLike
 ) -> tuple[float | list[float], float | list[float]]:
     """``(f(x), J_f(x) · v)`` in one forward pass, for ``x = inputs`` and ``v = tangents``.
 
     ``f`` takes a list of Duals and returns a Dual or a list of Duals (use the
     operators, the methods and this module's n-ary functions). With
-    ``v = e_i`` the tangent is ``∂f/∂x_i``.
+    ``v = e_i`` the tangent is ``∂f/∂x_i``. Inputs and tangents follow the rule
+    of :mod:`autograd.inputs` (a Value counts as its number): one bare input
+    gives ``f`` one bare Dual.
     """
-    out = f(_seed(inputs, tangents))
+    given = as_inputs(inputs, "jvp")
+    ts = as_inputs(tangents, "jvp", argument="tangents").floats()
+    if len(ts) != len(given):
+        raise ValueError(f"jvp needs one tangent per input: got {len(given)} inputs and {len(ts)} tangents")
+    out = f(given.pack([Dual(x, t) for x, t in zip(given.floats(), ts)]))
     if isinstance(out, (list, tuple)):
         pairs = [_unpack(o) for o in out]
         return [p for p, _ in pairs], [t for _, t in pairs]
     return _unpack(out)
 
 
-def forward_mode_gradient(f: Callable[[list[Dual]], object], inputs: Sequence[Number]) -> list[float]:
-    """``∇f(x)`` of a scalar ``f`` by forward mode: one pass per input, seeding ``e_i``."""
-    n = len(inputs)
+def _gradient(f: Callable[..., object], given: Inputs) -> list[float]:
+    xs = given.floats()
     grads = []
-    for i in range(n):
-        _, t = jvp(f, inputs, [1.0 if j == i else 0.0 for j in range(n)])
-        if isinstance(t, list):
-            raise TypeError(f"forward_mode_gradient needs a scalar f; it returned {len(t)} outputs")
+    for i in range(len(xs)):
+        _, t = _unpack_scalar(f(given.pack([Dual(x, 1.0 if j == i else 0.0) for j, x in enumerate(xs)])))
         grads.append(t)
     return grads
+
+
+def _unpack_scalar(out: object) -> tuple[float, float]:
+    if isinstance(out, (list, tuple)):
+        raise TypeError(f"forward_mode_gradient needs a scalar f; it returned {len(out)} outputs")
+    return _unpack(out)
+
+
+def forward_mode_gradient(f: Callable[..., object], inputs: InputsLike) -> list[float] | float:
+    """``∇f(x)`` of a scalar ``f`` by forward mode: one pass per input, seeding ``e_i``."""
+    given = as_inputs(inputs, "forward_mode_gradient")
+    return given.unpack(_gradient(f, given))
 
 
 # -- forward against reverse: the cost of a full gradient ----------------------------------
@@ -256,7 +264,7 @@ class ModeComparison:
         return f"{head}\n{table}\nmax |forward - reverse| = {self.max_abs_difference:.3g}"
 
 
-def compare_modes(f: Callable[[list], object], inputs: Sequence[Number], repeat: int = 3) -> ModeComparison:
+def compare_modes(f: Callable[..., object], inputs: InputsLike, repeat: int = 3) -> ModeComparison:
     """Compute ``∇f(inputs)`` by forward mode (n passes) and reverse mode (1 pass) and compare.
 
     ``f`` must be generic: it gets a list of Values for reverse mode and a list
@@ -264,7 +272,8 @@ def compare_modes(f: Callable[[list], object], inputs: Sequence[Number], repeat:
     to both (``+ - * / **``, ``exp``, ``tanh``, ...; ``sum`` works too).
     Wall times are the best of ``repeat`` runs.
     """
-    xs = [as_float(x, what=f"input {i}") for i, x in enumerate(inputs)]
+    given = as_inputs(inputs, "compare_modes")
+    xs = given.floats()
     if repeat < 1:
         raise ValueError(f"repeat must be >= 1, got {repeat!r}")
 
@@ -272,7 +281,7 @@ def compare_modes(f: Callable[[list], object], inputs: Sequence[Number], repeat:
     for _ in range(repeat):
         start = time.perf_counter()
         leaves = [Value(x) for x in xs]
-        root = f(leaves)
+        root = f(given.pack(leaves))
         if not isinstance(root, Value):
             raise TypeError(f"compare_modes needs f to return one scalar; with Values it returned {root!r}")
         reverse = grad(root, leaves)
@@ -281,7 +290,7 @@ def compare_modes(f: Callable[[list], object], inputs: Sequence[Number], repeat:
     forward_seconds = math.inf
     for _ in range(repeat):
         start = time.perf_counter()
-        forward = forward_mode_gradient(f, xs)
+        forward = _gradient(f, given)
         forward_seconds = builtins.min(forward_seconds, time.perf_counter() - start)
 
     nodes = [n for n in topological_order(root) if n.parents]

@@ -32,6 +32,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from autograd import modes
+from autograd.inputs import as_inputs
 from autograd.ops import value_grads
 from autograd.value import Value, as_float, total
 
@@ -353,7 +354,9 @@ def grad(
     """``[d output / d x for x in inputs]`` without touching any ``.grad``.
 
     An input that ``output`` does not depend on gets 0.0. A single Value as
-    ``inputs`` gives a single gradient instead of a list.
+    ``inputs`` gives a single gradient instead of a list; a number is refused
+    with a TypeError (it is no node of the graph), as is anything else outside
+    the rule of :mod:`autograd.inputs`.
 
     With ``create_graph=True`` the gradients are Values (see
     :func:`gradient_graph`) whose graphs reach back to the inputs, so they can
@@ -361,11 +364,8 @@ def grad(
     is the second derivative. Hooks do not run in that mode.
     """
     check_value(output, "grad")
-    single = isinstance(inputs, Value)
-    xs = [inputs] if single else list(inputs)  # type: ignore[arg-type]
-    for i, x in enumerate(xs):
-        if not isinstance(x, Value):
-            raise TypeError(f"grad's inputs must be Values; input {i} is {type(x).__name__}: {x!r}")
+    given = as_inputs(inputs, "grad", numbers=False, empty=True)
+    xs = given.items
     if create_graph:
         built = gradient_graph(output, 1.0)
         out: list = [_as_value(built.get(x, 0.0)) for x in xs]
@@ -374,7 +374,7 @@ def grad(
         for _ in chain_rule_steps(output, 1.0, grads):
             pass
         out = [grads.get(x, 0.0) for x in xs]
-    return out[0] if single else out
+    return given.unpack(out)
 
 
 def gradient_graph(root: Value, seed: float = 1.0) -> dict[Value, Value | float]:

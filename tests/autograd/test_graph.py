@@ -169,7 +169,7 @@ def test_bad_arguments():
         Value(1.0).backward("1")
     with pytest.raises(TypeError, match="needs a Value"):
         topological_order(3.0)
-    with pytest.raises(TypeError, match="input 1"):
+    with pytest.raises(TypeError, match=r"inputs\[1\]"):
         grad(Value(1.0), [Value(2.0), 3.0])
 
 
