@@ -365,8 +365,9 @@ def _names_in(tree: ast.AST) -> list[str]:
 def explain(expr: str, assignments: Sequence[str], wrt: str | None = None) -> tuple[str, Value, dict[str, Value]]:
     """The report ``python -m autograd explain`` prints, the output node and the input leaves by name.
 
-    Runs one backward pass (through :func:`autograd.trace_backward`), so the
-    inputs' ``.grad`` hold d output / d input afterwards.
+    Traces the backward pass (:func:`autograd.trace_backward`) and runs it on
+    the expression's own fresh graph, so the inputs' ``.grad`` hold
+    d output / d input afterwards.
     """
     expr = expr.strip() if isinstance(expr, str) else expr
     tree = parse(expr)
@@ -386,7 +387,8 @@ def explain(expr: str, assignments: Sequence[str], wrt: str | None = None) -> tu
     result = evaluator.run(tree)
     root = result if isinstance(result, Value) else Value(result)
 
-    steps = trace_backward(root)
+    steps = trace_backward(root)  # the table; it leaves .grad alone
+    root.backward()  # explain's own fresh graph: filling its .grad (for the report and drawings) is part of the job
     names = steps.names
     out = names[root]
     lines = [f"expression: {expr}", "", "forward pass (each node after its inputs):"]
