@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from autograd import serialize as _serialize  # noqa: F401 - installs Value's pickling and copying
 from autograd.functional import log_softmax, logsumexp, max, softmax  # noqa: F401 - max: an attribute, not a star name
 from autograd.graph import grad, reverse_topological_order, topological_order
 from autograd.modes import AnomalyError, detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad

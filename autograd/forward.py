@@ -35,7 +35,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Union
 
-import autograd
+from autograd import functional as _functional
+from autograd import value as _value
 from autograd.graph import grad, topological_order
 from autograd.inputs import Inputs, InputsLike, as_inputs
 from autograd.modes import enable_grad
@@ -147,32 +148,32 @@ class Dual:
 
 def total(values: Iterable[DualOperand], start: DualOperand = 0.0) -> Dual:
     """``start + Σ values``, as :func:`autograd.total`."""
-    return _apply(autograd.total, list(values), start, op="sum")
+    return _apply(_value.total, list(values), start, op="sum")
 
 
 def dot(a: Iterable[DualOperand], b: Iterable[DualOperand], start: DualOperand = 0.0) -> Dual:
     """``start + Σ a_i b_i``, as :func:`autograd.dot`."""
-    return _apply(autograd.dot, list(a), list(b), start, op="dot")
+    return _apply(_value.dot, list(a), list(b), start, op="dot")
 
 
 def max(values: Iterable[DualOperand]) -> Dual:  # noqa: A001 - mirrors autograd.max
     """The first arg max, as :func:`autograd.max`: the tangent comes from it alone."""
-    return _apply(autograd.max, list(values), op="max")
+    return _apply(_functional.max, list(values), op="max")
 
 
 def logsumexp(values: Iterable[DualOperand]) -> Dual:
     """``log Σ exp(x_i)``, stable, as :func:`autograd.logsumexp`; tangent ``Σ softmax(x)_i dx_i``."""
-    return _apply(autograd.logsumexp, list(values), op="logsumexp")
+    return _apply(_functional.logsumexp, list(values), op="logsumexp")
 
 
 def log_softmax(values: Iterable[DualOperand]) -> list[Dual]:
     """``x_i - logsumexp(x)`` for each i, as :func:`autograd.log_softmax`."""
-    return _apply(autograd.log_softmax, list(values), op="log_softmax")
+    return _apply(_functional.log_softmax, list(values), op="log_softmax")
 
 
 def softmax(values: Iterable[DualOperand]) -> list[Dual]:
     """``exp(log_softmax(x)_i)``, as :func:`autograd.softmax`: nothing overflows."""
-    return _apply(autograd.softmax, list(values), op="softmax")
+    return _apply(_functional.softmax, list(values), op="softmax")
 
 
 # -- jvp and the full gradient by forward mode ------------------------------------------

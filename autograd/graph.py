@@ -32,6 +32,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from autograd import modes
+from autograd import value as _value
 from autograd.inputs import as_inputs
 from autograd.ops import value_grads
 from autograd.value import Value, as_float, total
@@ -217,6 +218,9 @@ def backward(root: Value, grad: float = 1.0, *, create_graph: bool = False) -> d
     finally:
         ENGINE_LOCK.release(token)
     return None
+
+
+_value._run_backward = backward  # Value.backward() runs this (value.py sits below and imports nothing here)
 
 
 def _backward(root: Value, seed: float) -> None:

@@ -197,3 +197,12 @@ def copy_node(node: Value) -> Value:
             value = 0
         setattr(clone, name, value)
     return clone
+
+
+# Value's pickle and copy protocol is installed here rather than written in value.py, so that
+# value.py, the engine's bottom layer, imports nothing above it. autograd/__init__ imports this module.
+Value.__reduce__ = reduce_node  # type: ignore[method-assign,assignment]
+Value.__getstate__ = node_state  # type: ignore[method-assign,assignment]
+Value.__setstate__ = set_node_state  # type: ignore[method-assign,assignment]
+Value.__copy__ = copy_node  # type: ignore[attr-defined]
+Value.__deepcopy__ = deepcopy_node  # type: ignore[attr-defined]

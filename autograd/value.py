@@ -45,6 +45,14 @@ def _on_create(node: Value) -> None:
     """Replaced by modes.py; called only while ``_MODES_ACTIVE``."""
 
 
+# This module is the engine's bottom layer: it imports only the op table. The modules above it
+# register what Value needs from them (modes.py ``_on_create``, graph.py the backward pass,
+# serialize.py pickling and copying) when the package is imported, which always happens first.
+def _run_backward(root: Value, grad: float = 1.0, *, create_graph: bool = False) -> dict[Value, Value] | None:
+    """Replaced by graph.py's :func:`~autograd.graph.backward`."""
+    raise RuntimeError("the backward pass lives in autograd.graph, which registers it on import")
+
+
 def _describe(x: object) -> str:
     """Short description of an offending input for error messages."""
     text = repr(x)
@@ -135,32 +143,8 @@ class Value:
         if _MODES_ACTIVE:  # no_grad(), detect_anomaly() or a drawing scope is on: see modes.py
             _on_create(self)
 
-    # -- pickling and copying: autograd/serialize.py, iterative for graphs of any depth --------------
-
-    def __reduce__(self) -> tuple:
-        from autograd.serialize import reduce_node
-
-        return reduce_node(self)
-
-    def __getstate__(self) -> dict:
-        from autograd.serialize import node_state
-
-        return node_state(self)
-
-    def __setstate__(self, state: object) -> None:
-        from autograd.serialize import set_node_state
-
-        set_node_state(self, state)
-
-    def __copy__(self) -> Value:
-        from autograd.serialize import copy_node
-
-        return copy_node(self)
-
-    def __deepcopy__(self, memo: dict) -> Value:
-        from autograd.serialize import deepcopy_node
-
-        return deepcopy_node(self, memo)
+    # Pickling and copying (__reduce__, __getstate__, __setstate__, __copy__, __deepcopy__) are
+    # installed by autograd/serialize.py, which sits above this module: iterative for graphs of any depth.
 
     # -- basic protocol -------------------------------------------------------
 
@@ -215,9 +199,7 @@ class Value:
         and the gradients are also returned as Values, one per leaf reached
         (``{leaf: d self / d leaf}``), whose graphs can be differentiated again.
         """
-        from autograd.graph import backward
-
-        return backward(self, grad, create_graph=create_graph)
+        return _run_backward(self, grad, create_graph=create_graph)
 
     def register_hook(self, fn: Callable[[float], float | None]) -> HookHandle:
         """Run ``fn(grad)`` when this node's gradient is final in a backward pass.
