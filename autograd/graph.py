@@ -231,7 +231,7 @@ def _backward(root: Value, seed: float) -> None:
             g = node.grad
             if node._hooks is not None:
                 g = _run_hooks(node, g)
-                node.grad = g + stash.pop(node, 0.0)
+                node.grad = g + stash.pop(node, -0.0)  # -0.0: adds nothing, keeps a signed zero
             parents = node.parents
             if parents:  # a leaf passes nothing on: skipping its empty zip saves ~10% on leaf-heavy graphs
                 for p, local in zip(parents, node.local_grads):
@@ -246,14 +246,24 @@ def _start_pass(order: list[Value], root: Value, seed: float) -> dict[Value, flo
 
     Those leaves start the pass at 0 so their hooks see this pass's gradient
     only; the returned stash is added back when each one is reached.
+
+    "Zero" here is -0.0, the one IEEE number that adds as nothing (``-0.0 + x``
+    is ``x`` for every x, -0.0 included, where ``0.0 + -0.0`` is ``0.0``). So a
+    gradient is exactly the sum of its contributions, signed zero included, as
+    in PyTorch, where the first contribution is assigned: ``(x * -0.0).backward()``
+    leaves ``x.grad == -0.0``. A leaf whose ``.grad`` is zero (never reached, or
+    zeroed) starts from -0.0 as well; a leaf holding an earlier pass's nonzero
+    gradient accumulates onto it.
     """
     stash: dict[Value, float] = {}
     for node in order:
         if node.parents:
-            node.grad = 0.0
+            node.grad = -0.0
         elif node._hooks is not None:
-            stash[node] = node.grad
-            node.grad = 0.0
+            stash[node] = node.grad or -0.0
+            node.grad = -0.0
+        elif not node.grad:  # ±0.0: no gradient yet
+            node.grad = -0.0
     root.grad += seed
     return stash
 
@@ -307,7 +317,7 @@ def _steps(
             if node._hooks is not None:
                 g = _run_hooks(node, g)
                 if grads is None:
-                    node.grad = g + stash.pop(node, 0.0)
+                    node.grad = g + stash.pop(node, -0.0)
                 else:
                     grads[node] = g
             for i, (p, local) in enumerate(zip(node.parents, node.local_grads)):
@@ -318,7 +328,7 @@ def _steps(
                     p.grad += contribution
                     after = p.grad
                 else:
-                    after = grads.get(p, 0.0) + contribution
+                    after = grads.get(p, -0.0) + contribution  # from -0.0, as _start_pass explains
                     grads[p] = after
                 yield node, i, local, g, contribution, after
     except BaseException:  # an error, or the caller stopped early (GeneratorExit)
