@@ -48,7 +48,7 @@ def logsumexp(xs: Iterable[Operand]) -> Value:
     ``+inf``, with derivative NaN on the infinite inputs and 0 on the others.
     """
     vs = _values(xs, "logsumexp")
-    data = [v.data for v in vs]
+    data = [v._data for v in vs]
     out, softmax = _ops.logsumexp_with_softmax(data)  # the op's one description, value and derivatives at once
     return _make(out, _LOGSUMEXP, tuple(vs), tuple(softmax))
 
@@ -70,7 +70,11 @@ def log_softmax(xs: Iterable[Operand]) -> list[Value]:
 
     Stable for any finite inputs: ``log_softmax([1e16, 1e16]) = [-log 2, -log 2]``.
     """
-    shifted = shifted_by_max(xs, "log_softmax")
+    return _log_softmax(xs, "log_softmax")
+
+
+def _log_softmax(xs: Iterable[Operand], who: str) -> list[Value]:
+    shifted = shifted_by_max(xs, who)
     lse = logsumexp(shifted)  # in [0, log n]: no rounding of large numbers left
     return [s - lse for s in shifted]
 
@@ -81,7 +85,7 @@ def softmax(xs: Iterable[Operand]) -> list[Value]:
     The exponent is <= 0 and formed after the shift by the max, so nothing
     overflows and ``softmax([1e16, 1e16]) = [0.5, 0.5]``.
     """
-    return [ls.exp() for ls in log_softmax(xs)]
+    return [ls.exp() for ls in _log_softmax(xs, "softmax")]
 
 
 def max(xs: Iterable[Operand]) -> Value:  # noqa: A001 - mirrors torch.max; shadowing is deliberate
@@ -92,6 +96,6 @@ def max(xs: Iterable[Operand]) -> Value:  # noqa: A001 - mirrors torch.max; shad
     result NaN, with the gradient routed to the first NaN (as PyTorch does).
     """
     vs = _values(xs, "max")
-    grads = _ops.local_grads("max", [v.data for v in vs], 0.0)
+    grads = _ops.local_grads("max", [v._data for v in vs], 0.0)
     best = grads.index(1.0)
-    return _make(vs[best].data, _MAX, tuple(vs), grads)
+    return _make(vs[best]._data, _MAX, tuple(vs), grads)

@@ -100,9 +100,8 @@ def _element(x: object, who: str, argument: str, i: int | None, numbers: bool,
     if isinstance(x, Value) or (extra is not None and extra(x)):
         return x
     if not numbers:
-        kind = "a number" if _is_number(x) else _describe(x)
-        raise TypeError(f"{where} must be a Value (a node of the graph to differentiate with respect to), "
-                        f"got {kind}{f': {x!r}' if _is_number(x) else ''}")
+        kind = f"a number: {_describe(x)}" if _is_number(x) else _describe(x)
+        raise TypeError(f"{where} must be a Value (a node of the graph to differentiate with respect to), got {kind}")
     if not _is_number(x):
         raise TypeError(f"{where} must be a Value or a number (int or float), got {_describe(x)}")
     return as_float(x, what=where)

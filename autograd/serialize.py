@@ -36,6 +36,10 @@ from autograd.value import Value
 # Slots that are scratch space or cannot be pickled: reset to these on load.
 SCRATCH_DEFAULTS: dict[str, Any] = {"_pending": 0, "_hooks": None, "_site": None}
 _NOT_STATE = frozenset({"__weakref__", "__dict__"})
+# Slots stored under their public name (the ``data`` property's slot is ``_data``), so the state reads
+# as the API does and pickles from before the property load unchanged.
+_STATE_NAMES = {"_data": "data"}
+_SLOT_NAMES = {public: slot for slot, public in _STATE_NAMES.items()}
 
 
 @cache
@@ -57,7 +61,7 @@ def node_state(node: Value) -> dict[str, Any]:
         if name in SCRATCH_DEFAULTS:
             continue
         try:
-            state[name] = getattr(node, name)
+            state[_STATE_NAMES.get(name, name)] = getattr(node, name)
         except AttributeError:  # a slot some constructors leave unset
             pass
     return state
@@ -74,6 +78,7 @@ def set_node_state(node: Value, state: object) -> None:
         if name in names:
             setattr(node, name, default)
     for name, value in state.items():
+        name = _SLOT_NAMES.get(name, name)
         if name not in names or name in SCRATCH_DEFAULTS:
             raise ValueError(f"cannot restore a {type(node).__name__}: unknown field {name!r} in the state")
         setattr(node, name, value)
