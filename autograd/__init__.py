@@ -3,6 +3,10 @@
 Each ``Value`` stores its parents and the local derivative on each edge, so
 every step of the chain rule can be inspected, traced, drawn and checked.
 
+The idiom is ``import autograd as ag`` (``ag.grad``, ``ag.max``, ``ag.compile``).
+``from autograd import *`` brings every public name except the two that would
+shadow Python's built-ins, ``max`` and ``compile``: those stay attributes only.
+
 Public names are imported on first use: ``from autograd import Value`` loads
 only the engine, and the drawing code (graphviz) loads when first asked for.
 """
@@ -12,7 +16,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from autograd.functional import log_softmax, logsumexp, max, softmax
+from autograd import serialize as _serialize  # noqa: F401 - installs Value's pickling and copying
+from autograd.functional import log_softmax, logsumexp, max, softmax  # noqa: F401 - max: an attribute, not a star name
 from autograd.graph import grad, reverse_topological_order, topological_order
 from autograd.modes import AnomalyError, detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from autograd.ops import Op
@@ -49,6 +54,10 @@ _LAZY = {
     "compile": "autograd.compiled",
 }
 
+# Public attributes kept out of __all__: after ``from autograd import *`` the names must still be
+# Python's ``max`` (``max(3, 5)``) and ``compile`` (``compile("1+1", "<s>", "eval")``).
+_NOT_STARRED = ("compile", "max")
+
 __all__ = [
     "AnomalyError",
     "HookHandle",
@@ -62,17 +71,21 @@ __all__ = [
     "is_grad_enabled",
     "log_softmax",
     "logsumexp",
-    "max",
     "no_grad",
     "reverse_topological_order",
     "softmax",
     "topological_order",
     "total",
-    *_LAZY,
+    *(name for name in _LAZY if name not in _NOT_STARRED),
 ]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # importlib.metadata takes longer to import than the engine: only when asked
+        from autograd.version import package_version
+
+        globals()["__version__"] = version = package_version()
+        return version
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'autograd' has no attribute {name!r}")
@@ -83,4 +96,4 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     # only the public names: the submodules and helpers this file imports are not the API
-    return sorted(__all__)
+    return sorted({*__all__, *_NOT_STARRED})

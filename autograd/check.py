@@ -16,11 +16,12 @@ re-exported here, next to the other debugging tools.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Union
 
 from autograd.graph import grad as _grad
+from autograd.higher import hessian
+from autograd.inputs import Inputs, InputsLike, as_inputs
 from autograd.modes import AnomalyError, detect_anomaly, no_grad
 from autograd.trace import format_table
 from autograd.value import Value, as_float
@@ -106,10 +107,10 @@ class GradcheckError(AssertionError):
         self.report = report
 
 
-def _evaluate(f: Callable[[list[Value]], Value], xs: list[float], labels: list[str]) -> tuple[list[Value], Value]:
-    """Fresh leaves holding ``xs``, and ``f`` of them."""
+def _evaluate(f: Callable[..., Value], given: Inputs, xs: list[float], labels: list[str]) -> tuple[list[Value], Value]:
+    """Fresh leaves holding ``xs``, and ``f`` of them (one bare leaf for one bare input)."""
     leaves = [Value(x, label=lab) for x, lab in zip(xs, labels)]
-    out = f(leaves)
+    out = f(given.pack(leaves))
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck's f must return a Value, got {type(out).__name__}: {out!r}")
     return leaves, out
@@ -126,21 +127,6 @@ def _tolerances(eps: float, atol: float, rtol: float, who: str) -> tuple[float, 
     return eps, atol, rtol
 
 
-def _inputs(inputs: Sequence[Union[Value, float]], who: str) -> tuple[list[float], list[str]]:
-    xs: list[float] = []
-    labels: list[str] = []
-    for i, x in enumerate(inputs):
-        if isinstance(x, Value):
-            xs.append(x.data)
-            labels.append(x.label or f"x{i}")
-        else:
-            xs.append(as_float(x, what=f"{who}'s input {i}"))
-            labels.append(f"x{i}")
-    if not xs:
-        raise ValueError(f"{who} needs at least one input")
-    return xs, labels
-
-
 def _entry(name: str, x: float, analytic: float, numeric: float, atol: float, rtol: float) -> GradcheckEntry:
     abs_error = abs(analytic - numeric)
     scale = max(abs(analytic), abs(numeric))
@@ -150,8 +136,8 @@ def _entry(name: str, x: float, analytic: float, numeric: float, atol: float, rt
 
 
 def gradcheck(
-    f: Callable[[list[Value]], Value],
-    inputs: Sequence[Union[Value, float]],
+    f: Callable[..., Value],
+    inputs: InputsLike,
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
@@ -161,7 +147,8 @@ def gradcheck(
 
     ``f`` takes a list of Values (fresh leaves holding the inputs' values, so
     the caller's Values keep their ``.grad``) and returns a Value. ``inputs``
-    may be numbers or Values. Input ``i`` passes when
+    may be numbers or Values, or one of them bare, for an ``f`` of one Value
+    (see :mod:`autograd.inputs`). Input ``i`` passes when
     ``|analytic - numeric| <= atol + rtol * |numeric|``; the report has both
     gradients and the absolute and relative errors
     ``|a - n| / max(|a|, |n|)`` for every input. With ``raise_on_failure=True``
@@ -170,10 +157,11 @@ def gradcheck(
     if not callable(f):
         raise TypeError(f"gradcheck needs a callable f, got {type(f).__name__}: {f!r}")
     eps, atol, rtol = _tolerances(eps, atol, rtol, "gradcheck")
-    xs, labels = _inputs(inputs, "gradcheck")
+    given = as_inputs(inputs, "gradcheck")
+    xs, labels = given.floats(), given.labels()
 
     # analytic: one backward pass through the graph f builds (hooks inside f apply)
-    leaves, out = _evaluate(f, xs, labels)
+    leaves, out = _evaluate(f, given, xs, labels)
     analytic = _grad(out, leaves)
 
     entries = []
@@ -182,7 +170,8 @@ def gradcheck(
             up, down = list(xs), list(xs)
             up[i] = x + eps
             down[i] = x - eps
-            numeric = (_evaluate(f, up, labels)[1].data - _evaluate(f, down, labels)[1].data) / (2.0 * eps)
+            numeric = (_evaluate(f, given, up, labels)[1].data - _evaluate(f, given, down, labels)[1].data) \
+                / (2.0 * eps)
             entries.append(_entry(labels[i], x, analytic[i], numeric, atol, rtol))
     report = GradcheckReport(tuple(entries), out.data, eps, atol, rtol)
     if raise_on_failure and not report.ok:
@@ -191,8 +180,8 @@ def gradcheck(
 
 
 def gradgradcheck(
-    f: Callable[[list[Value]], Value],
-    inputs: Sequence[Union[Value, float]],
+    f: Callable[..., Value],
+    inputs: InputsLike,
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
@@ -207,17 +196,18 @@ def gradgradcheck(
     entry per pair ``(i, j)``, named ``d2/dx_i dx_j``; the report reads like
     :func:`gradcheck`'s.
     """
-    from autograd.higher import hessian
-
     if not callable(f):
         raise TypeError(f"gradgradcheck needs a callable f, got {type(f).__name__}: {f!r}")
     eps, atol, rtol = _tolerances(eps, atol, rtol, "gradgradcheck")
-    xs, labels = _inputs(inputs, "gradgradcheck")
-    leaves, out = _evaluate(f, xs, labels)
-    analytic = hessian(f, leaves)
+    given = as_inputs(inputs, "gradgradcheck")
+    xs, labels = given.floats(), given.labels()
+    leaves, out = _evaluate(f, given, xs, labels)
+    analytic = hessian(f, given.pack(leaves))
+    if given.single:
+        analytic = [[analytic]]
 
     def gradient(at: list[float]) -> list[float]:
-        vs, y = _evaluate(f, at, labels)
+        vs, y = _evaluate(f, given, at, labels)
         return _grad(y, vs)  # type: ignore[return-value]
 
     entries = []

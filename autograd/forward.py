@@ -35,10 +35,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Union
 
-import autograd
+from autograd import functional as _functional
+from autograd import value as _value
 from autograd.graph import grad, topological_order
+from autograd.inputs import Inputs, InputsLike, as_inputs
 from autograd.modes import enable_grad
 from autograd.value import Value, as_float
+
+# ``max`` is left out: ``from autograd.forward import *`` must not shadow the built-in
+__all__ = ["Dual", "ModeComparison", "compare_modes", "dot", "forward_mode_gradient", "jvp", "log_softmax",
+           "logsumexp", "mlp_loss", "softmax", "total"]
 
 Number = Union[int, float]
 DualOperand = Union["Dual", int, float]
@@ -142,43 +148,35 @@ class Dual:
 
 def total(values: Iterable[DualOperand], start: DualOperand = 0.0) -> Dual:
     """``start + Σ values``, as :func:`autograd.total`."""
-    return _apply(autograd.total, list(values), start, op="sum")
+    return _apply(_value.total, list(values), start, op="sum")
 
 
 def dot(a: Iterable[DualOperand], b: Iterable[DualOperand], start: DualOperand = 0.0) -> Dual:
     """``start + Σ a_i b_i``, as :func:`autograd.dot`."""
-    return _apply(autograd.dot, list(a), list(b), start, op="dot")
+    return _apply(_value.dot, list(a), list(b), start, op="dot")
 
 
 def max(values: Iterable[DualOperand]) -> Dual:  # noqa: A001 - mirrors autograd.max
     """The first arg max, as :func:`autograd.max`: the tangent comes from it alone."""
-    return _apply(autograd.max, list(values), op="max")
+    return _apply(_functional.max, list(values), op="max")
 
 
 def logsumexp(values: Iterable[DualOperand]) -> Dual:
     """``log Σ exp(x_i)``, stable, as :func:`autograd.logsumexp`; tangent ``Σ softmax(x)_i dx_i``."""
-    return _apply(autograd.logsumexp, list(values), op="logsumexp")
+    return _apply(_functional.logsumexp, list(values), op="logsumexp")
 
 
 def log_softmax(values: Iterable[DualOperand]) -> list[Dual]:
     """``x_i - logsumexp(x)`` for each i, as :func:`autograd.log_softmax`."""
-    return _apply(autograd.log_softmax, list(values), op="log_softmax")
+    return _apply(_functional.log_softmax, list(values), op="log_softmax")
 
 
 def softmax(values: Iterable[DualOperand]) -> list[Dual]:
     """``exp(log_softmax(x)_i)``, as :func:`autograd.softmax`: nothing overflows."""
-    return _apply(autograd.softmax, list(values), op="softmax")
+    return _apply(_functional.softmax, list(values), op="softmax")
 
 
 # -- jvp and the full gradient by forward mode ------------------------------------------
-
-
-def _seed(inputs: Sequence[Number], tangents: Sequence[Number]) -> list[Dual]:
-    inputs, tangents = list(inputs), list(tangents)
-    if len(inputs) != len(tangents):
-        raise ValueError(f"jvp needs one tangent per input: got {len(inputs)} inputs and {len(tangents)} tangents")
-    return [Dual(as_float(x, what=f"input {i}"), as_float(t, what=f"tangent {i}"))
-            for i, (x, t) in enumerate(zip(inputs, tangents))]
 
 
 def _unpack(out: object) -> tuple[float, float]:
@@ -190,31 +188,46 @@ def _unpack(out: object) -> tuple[float, float]:
 
 
 def jvp(
-    f: Callable[[list[Dual]], object], inputs: Sequence[Number], tangents: Sequence[Number]
+    f: Callable[..., object], inputs: InputsLike, tangents: InputsLike
 ) -> tuple[float | list[float], float | list[float]]:
     """``(f(x), J_f(x) · v)`` in one forward pass, for ``x = inputs`` and ``v = tangents``.
 
     ``f`` takes a list of Duals and returns a Dual or a list of Duals (use the
     operators, the methods and this module's n-ary functions). With
-    ``v = e_i`` the tangent is ``∂f/∂x_i``.
+    ``v = e_i`` the tangent is ``∂f/∂x_i``. Inputs and tangents follow the rule
+    of :mod:`autograd.inputs` (a Value counts as its number): one bare input
+    gives ``f`` one bare Dual.
     """
-    out = f(_seed(inputs, tangents))
+    given = as_inputs(inputs, "jvp")
+    ts = as_inputs(tangents, "jvp", argument="tangents").floats()
+    if len(ts) != len(given):
+        raise ValueError(f"jvp needs one tangent per input: got {len(given)} inputs and {len(ts)} tangents")
+    out = f(given.pack([Dual(x, t) for x, t in zip(given.floats(), ts)]))
     if isinstance(out, (list, tuple)):
         pairs = [_unpack(o) for o in out]
         return [p for p, _ in pairs], [t for _, t in pairs]
     return _unpack(out)
 
 
-def forward_mode_gradient(f: Callable[[list[Dual]], object], inputs: Sequence[Number]) -> list[float]:
-    """``∇f(x)`` of a scalar ``f`` by forward mode: one pass per input, seeding ``e_i``."""
-    n = len(inputs)
+def _gradient(f: Callable[..., object], given: Inputs) -> list[float]:
+    xs = given.floats()
     grads = []
-    for i in range(n):
-        _, t = jvp(f, inputs, [1.0 if j == i else 0.0 for j in range(n)])
-        if isinstance(t, list):
-            raise TypeError(f"forward_mode_gradient needs a scalar f; it returned {len(t)} outputs")
+    for i in range(len(xs)):
+        _, t = _unpack_scalar(f(given.pack([Dual(x, 1.0 if j == i else 0.0) for j, x in enumerate(xs)])))
         grads.append(t)
     return grads
+
+
+def _unpack_scalar(out: object) -> tuple[float, float]:
+    if isinstance(out, (list, tuple)):
+        raise TypeError(f"forward_mode_gradient needs a scalar f; it returned {len(out)} outputs")
+    return _unpack(out)
+
+
+def forward_mode_gradient(f: Callable[..., object], inputs: InputsLike) -> list[float] | float:
+    """``∇f(x)`` of a scalar ``f`` by forward mode: one pass per input, seeding ``e_i``."""
+    given = as_inputs(inputs, "forward_mode_gradient")
+    return given.unpack(_gradient(f, given))
 
 
 # -- forward against reverse: the cost of a full gradient ----------------------------------
@@ -252,7 +265,7 @@ class ModeComparison:
         return f"{head}\n{table}\nmax |forward - reverse| = {self.max_abs_difference:.3g}"
 
 
-def compare_modes(f: Callable[[list], object], inputs: Sequence[Number], repeat: int = 3) -> ModeComparison:
+def compare_modes(f: Callable[..., object], inputs: InputsLike, repeat: int = 3) -> ModeComparison:
     """Compute ``∇f(inputs)`` by forward mode (n passes) and reverse mode (1 pass) and compare.
 
     ``f`` must be generic: it gets a list of Values for reverse mode and a list
@@ -260,7 +273,8 @@ def compare_modes(f: Callable[[list], object], inputs: Sequence[Number], repeat:
     to both (``+ - * / **``, ``exp``, ``tanh``, ...; ``sum`` works too).
     Wall times are the best of ``repeat`` runs.
     """
-    xs = [as_float(x, what=f"input {i}") for i, x in enumerate(inputs)]
+    given = as_inputs(inputs, "compare_modes")
+    xs = given.floats()
     if repeat < 1:
         raise ValueError(f"repeat must be >= 1, got {repeat!r}")
 
@@ -268,7 +282,7 @@ def compare_modes(f: Callable[[list], object], inputs: Sequence[Number], repeat:
     for _ in range(repeat):
         start = time.perf_counter()
         leaves = [Value(x) for x in xs]
-        root = f(leaves)
+        root = f(given.pack(leaves))
         if not isinstance(root, Value):
             raise TypeError(f"compare_modes needs f to return one scalar; with Values it returned {root!r}")
         reverse = grad(root, leaves)
@@ -277,7 +291,7 @@ def compare_modes(f: Callable[[list], object], inputs: Sequence[Number], repeat:
     forward_seconds = math.inf
     for _ in range(repeat):
         start = time.perf_counter()
-        forward = forward_mode_gradient(f, xs)
+        forward = _gradient(f, given)
         forward_seconds = builtins.min(forward_seconds, time.perf_counter() - start)
 
     nodes = [n for n in topological_order(root) if n.parents]

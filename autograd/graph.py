@@ -32,6 +32,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from autograd import modes
+from autograd import value as _value
+from autograd.inputs import as_inputs
 from autograd.ops import value_grads
 from autograd.value import Value, as_float, total
 
@@ -218,6 +220,9 @@ def backward(root: Value, grad: float = 1.0, *, create_graph: bool = False) -> d
     return None
 
 
+_value._run_backward = backward  # Value.backward() runs this (value.py sits below and imports nothing here)
+
+
 def _backward(root: Value, seed: float) -> None:
     order = _sort(root)
     stash = _start_pass(order, root, seed)
@@ -226,7 +231,7 @@ def _backward(root: Value, seed: float) -> None:
             g = node.grad
             if node._hooks is not None:
                 g = _run_hooks(node, g)
-                node.grad = g + stash.pop(node, 0.0)
+                node.grad = g + stash.pop(node, -0.0)  # -0.0: adds nothing, keeps a signed zero
             parents = node.parents
             if parents:  # a leaf passes nothing on: skipping its empty zip saves ~10% on leaf-heavy graphs
                 for p, local in zip(parents, node.local_grads):
@@ -241,14 +246,24 @@ def _start_pass(order: list[Value], root: Value, seed: float) -> dict[Value, flo
 
     Those leaves start the pass at 0 so their hooks see this pass's gradient
     only; the returned stash is added back when each one is reached.
+
+    "Zero" here is -0.0, the one IEEE number that adds as nothing (``-0.0 + x``
+    is ``x`` for every x, -0.0 included, where ``0.0 + -0.0`` is ``0.0``). So a
+    gradient is exactly the sum of its contributions, signed zero included, as
+    in PyTorch, where the first contribution is assigned: ``(x * -0.0).backward()``
+    leaves ``x.grad == -0.0``. A leaf whose ``.grad`` is zero (never reached, or
+    zeroed) starts from -0.0 as well; a leaf holding an earlier pass's nonzero
+    gradient accumulates onto it.
     """
     stash: dict[Value, float] = {}
     for node in order:
         if node.parents:
-            node.grad = 0.0
+            node.grad = -0.0
         elif node._hooks is not None:
-            stash[node] = node.grad
-            node.grad = 0.0
+            stash[node] = node.grad or -0.0
+            node.grad = -0.0
+        elif not node.grad:  # ±0.0: no gradient yet
+            node.grad = -0.0
     root.grad += seed
     return stash
 
@@ -302,7 +317,7 @@ def _steps(
             if node._hooks is not None:
                 g = _run_hooks(node, g)
                 if grads is None:
-                    node.grad = g + stash.pop(node, 0.0)
+                    node.grad = g + stash.pop(node, -0.0)
                 else:
                     grads[node] = g
             for i, (p, local) in enumerate(zip(node.parents, node.local_grads)):
@@ -313,7 +328,7 @@ def _steps(
                     p.grad += contribution
                     after = p.grad
                 else:
-                    after = grads.get(p, 0.0) + contribution
+                    after = grads.get(p, -0.0) + contribution  # from -0.0, as _start_pass explains
                     grads[p] = after
                 yield node, i, local, g, contribution, after
     except BaseException:  # an error, or the caller stopped early (GeneratorExit)
@@ -353,7 +368,9 @@ def grad(
     """``[d output / d x for x in inputs]`` without touching any ``.grad``.
 
     An input that ``output`` does not depend on gets 0.0. A single Value as
-    ``inputs`` gives a single gradient instead of a list.
+    ``inputs`` gives a single gradient instead of a list; a number is refused
+    with a TypeError (it is no node of the graph), as is anything else outside
+    the rule of :mod:`autograd.inputs`.
 
     With ``create_graph=True`` the gradients are Values (see
     :func:`gradient_graph`) whose graphs reach back to the inputs, so they can
@@ -361,11 +378,8 @@ def grad(
     is the second derivative. Hooks do not run in that mode.
     """
     check_value(output, "grad")
-    single = isinstance(inputs, Value)
-    xs = [inputs] if single else list(inputs)  # type: ignore[arg-type]
-    for i, x in enumerate(xs):
-        if not isinstance(x, Value):
-            raise TypeError(f"grad's inputs must be Values; input {i} is {type(x).__name__}: {x!r}")
+    given = as_inputs(inputs, "grad", numbers=False, empty=True)
+    xs = given.items
     if create_graph:
         built = gradient_graph(output, 1.0)
         out: list = [_as_value(built.get(x, 0.0)) for x in xs]
@@ -374,7 +388,7 @@ def grad(
         for _ in chain_rule_steps(output, 1.0, grads):
             pass
         out = [grads.get(x, 0.0) for x in xs]
-    return out[0] if single else out
+    return given.unpack(out)
 
 
 def gradient_graph(root: Value, seed: float = 1.0) -> dict[Value, Value | float]:

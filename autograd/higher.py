@@ -19,62 +19,53 @@ PyTorch, the local derivative there is a piecewise constant (``step``,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Union
+from collections.abc import Callable
+from typing import Any
 
 from autograd.graph import grad
-from autograd.value import Value, as_float, dot
-
-Number = Union[int, float]
-
-
-def _leaves(inputs: Sequence[Union[Value, Number]], who: str) -> list[Value]:
-    """Fresh leaves holding the inputs' values (the caller's Values keep their ``.grad``)."""
-    xs = list(inputs)
-    if not xs:
-        raise ValueError(f"{who} needs at least one input")
-    out = []
-    for i, x in enumerate(xs):
-        if isinstance(x, Value):
-            out.append(Value(x.data, label=x.label or f"x{i}"))
-        else:
-            out.append(Value(as_float(x, what=f"{who}'s input {i}"), label=f"x{i}"))
-    return out
+from autograd.inputs import Inputs, InputsLike, as_inputs
+from autograd.value import Value, dot
 
 
-def _evaluate(f: Callable[[list[Value]], Value], leaves: list[Value], who: str) -> Value:
+def evaluate(f: Callable[..., Any], given: Inputs, leaves: list[Value], who: str) -> Value:
+    """``f`` on fresh leaves (one bare leaf for one bare input, else the list), checked to return a Value."""
     if not callable(f):
         raise TypeError(f"{who} needs a callable f, got {type(f).__name__}: {f!r}")
-    y = f(leaves)
+    y = f(given.pack(leaves))
     if not isinstance(y, Value):
         raise TypeError(f"{who}'s f must return a Value (a scalar), got {type(y).__name__}: {y!r}")
     return y
 
 
-def hessian(f: Callable[[list[Value]], Value], inputs: Sequence[Union[Value, Number]]) -> list[list[float]]:
+def hessian(f: Callable[..., Value], inputs: InputsLike) -> list[list[float]] | float:
     """The matrix ``H[i][j] = ∂²f/∂x_i∂x_j`` of ``f`` at ``inputs``.
 
     ``f`` takes a list of Values (fresh leaves holding the inputs' values) and
     returns a Value. Row ``i`` is the gradient of ``∂f/∂x_i``: n + 1 backward
-    passes for n inputs.
+    passes for n inputs. One bare input (``hessian(lambda x: x ** 3, 2.0)``)
+    gives ``f`` one Value and returns the second derivative as one float
+    (see :mod:`autograd.inputs`).
     """
-    xs = _leaves(inputs, "hessian")
-    y = _evaluate(f, xs, "hessian")
+    given = as_inputs(inputs, "hessian")
+    xs = given.fresh_leaves()
+    y = evaluate(f, given, xs, "hessian")
     first = grad(y, xs, create_graph=True)
-    return [grad(g, xs) for g in first]  # type: ignore[misc]
+    rows = [grad(g, xs) for g in first]  # type: ignore[misc]
+    return rows[0][0] if given.single else rows  # type: ignore[return-value,index]
 
 
-def hvp(f: Callable[[list[Value]], Value], inputs: Sequence[Union[Value, Number]],
-        v: Sequence[Number]) -> list[float]:
+def hvp(f: Callable[..., Value], inputs: InputsLike, v: InputsLike) -> list[float] | float:
     """The Hessian-vector product ``H v`` of ``f`` at ``inputs``, without forming ``H``.
 
     Pearlmutter's trick: build the gradient ``g`` as a graph, then one backward
-    pass from the scalar ``g · v`` gives ``∇(g · v) = H v``.
+    pass from the scalar ``g · v`` gives ``∇(g · v) = H v``. ``v`` follows the
+    inputs' rule (numbers, or Values for their numbers), one entry per input.
     """
-    xs = _leaves(inputs, "hvp")
-    vs = [as_float(x, what=f"hvp's v[{i}]") for i, x in enumerate(v)]
-    if len(vs) != len(xs):
-        raise ValueError(f"hvp needs one entry of v per input: {len(xs)} inputs, {len(vs)} entries in v")
-    y = _evaluate(f, xs, "hvp")
+    given = as_inputs(inputs, "hvp")
+    vs = as_inputs(v, "hvp", argument="v").floats()
+    if len(vs) != len(given):
+        raise ValueError(f"hvp needs one entry of v per input: {len(given)} inputs, {len(vs)} entries in v")
+    xs = given.fresh_leaves()
+    y = evaluate(f, given, xs, "hvp")
     g = grad(y, xs, create_graph=True)
-    return grad(dot(g, vs), xs)  # type: ignore[return-value,arg-type]
+    return given.unpack(grad(dot(g, vs), xs))  # type: ignore[arg-type]

@@ -129,14 +129,32 @@ def f_pow(a: float, p: float) -> float:
         return _NAN
 
 
+def f_spow(a: float, c: float) -> float:
+    """a ** c for a *constant* exponent, as PyTorch's ``tensor ** number``: f_pow, except that
+    c = 0.5 is a square root and c = -0.5 its reciprocal, with their signed zeros and NaNs
+    (``(-0.0) ** 0.5 = -0.0``, ``(-0.0) ** -0.5 = -inf``, ``(-inf) ** ±0.5 = nan``)."""
+    if c == 0.5 or c == -0.5:
+        root = math.sqrt(a) if a >= 0.0 else _NAN  # sqrt(-0.0) is -0.0
+        return root if c == 0.5 else f_div(1.0, root)
+    try:
+        return math.pow(a, c)
+    except (OverflowError, ValueError):
+        return f_pow(a, c)
+
+
 def f_dpow(a: float, p: float) -> float:
     """d(a**p)/da = p·a**(p-1), and 0 for p = 0 (PyTorch's convention, so 0**0 has slope 0)."""
     return 0.0 if p == 0.0 else p * f_pow(a, p - 1.0)
 
 
+def f_dspow(a: float, c: float) -> float:
+    """d(a**c)/da = c·a**(c-1) for a constant c, the power taken as :func:`f_spow`; 0 for c = 0."""
+    return 0.0 if c == 0.0 else c * f_spow(a, c - 1.0)
+
+
 def f_xlog(out: float, a: float) -> float:
-    """d(a**p)/dp = a**p·ln a, and 0 where a = 0 and the power is 0 (PyTorch masks that 0·(-inf))."""
-    if a == 0.0 and out == 0.0:
+    """d(a**p)/dp = a**p·ln a, and 0 where a = 0 and p >= 0 (PyTorch masks them; there out = 0**p is 0 or 1)."""
+    if a == 0.0 and (out == 0.0 or out == 1.0):
         return 0.0
     return out * f_log(a)
 
@@ -168,7 +186,9 @@ PRIMITIVES: dict[str, Primitive] = {
     "cos": Primitive(f_cos, "cos"),
     "sign": Primitive(f_sign, None, "(1.0 if {0} > 0.0 else -1.0 if {0} < 0.0 else 0.0)"),
     "step": Primitive(f_step, None, "(0.0 if {0} <= 0.0 else 1.0)"),
+    "spow": Primitive(f_spow, None),
     "dpow": Primitive(f_dpow, None),
+    "dspow": Primitive(f_dspow, None),
     "xlog": Primitive(f_xlog, None),
 }
 
@@ -322,7 +342,7 @@ TABLE: tuple[Op, ...] = (
     Op("div_c",     "/",         1, "a / c",        ["1 / c"]),
     Op("rdiv_c",    "/",         1, "c / a",        ["-out / a"]),
     Op("pow",       "**",        2, "a ** b",       ["dpow(a, b)", "xlog(out, a)"]),  # b·a^(b-1), a^b·ln a
-    Op("pow_c",     "**",        1, "a ** c",       ["dpow(a, c)"]),
+    Op("pow_c",     "**",        1, "spow(a, c)",   ["dspow(a, c)"]),             # c = ±0.5: sqrt, as PyTorch
     Op("rpow_c",    "**",        1, "c ** a",       ["xlog(out, c)"]),
     Op("neg",       "neg",       1, "-a",           ["-1"]),
     Op("abs",       "abs",       1, "abs(a)",       ["sign(a)"]),                 # 0 at the kink
@@ -439,12 +459,17 @@ def _eval_tree(t: Tree, env: dict[str, Any], mode: str) -> Any:
         if mode == _VALUE and any(hasattr(a, "parents") for a in args):
             if prim.method is not None:
                 return getattr(args[0], prim.method)()
-            if t[1] == "dpow":  # p·a**(p-1) with a Value base: a graph, differentiable again
+            if t[1] in ("dpow", "dspow"):  # p·a**(p-1) with a Value base: a graph, differentiable again
                 a, p = args
-                return 0.0 if _data(p) == 0.0 else p * a ** (p - 1.0)
+                # 0 is PyTorch's constant where the exponent is 0. Only a constant exponent may drop its
+                # formula there: a Value exponent keeps p·a**(p-1), whose derivative in p is not 0
+                # (d²(a**b)/da db = 1 at a = 1, b = 0), except at a = 0, where a**(p-1) is infinite.
+                if _data(p) == 0.0 and (not hasattr(p, "parents") or _data(a) == 0.0):
+                    return 0.0
+                return p * a ** (p - 1.0)
             if t[1] == "xlog":  # out·ln a with a Value: masked where PyTorch masks it
                 out, a = args
-                if _data(a) == 0.0 and _data(out) == 0.0:
+                if _data(a) == 0.0 and _data(out) in (0.0, 1.0):
                     return 0.0
                 return out * (a.log() if hasattr(a, "parents") else f_log(a))
             return prim.float_fn(*(_data(a) for a in args))  # piecewise constant: a constant of the graph

@@ -37,6 +37,10 @@ from autograd.value import Value
 # ``_box`` (the module call or scope that made the node) would drag modules and call arguments along.
 SCRATCH_DEFAULTS: dict[str, Any] = {"_pending": 0, "_hooks": None, "_site": None, "_box": None}
 _NOT_STATE = frozenset({"__weakref__", "__dict__"})
+# Slots stored under their public name (the ``data`` property's slot is ``_data``), so the state reads
+# as the API does and pickles from before the property load unchanged.
+_STATE_NAMES = {"_data": "data"}
+_SLOT_NAMES = {public: slot for slot, public in _STATE_NAMES.items()}
 
 
 @cache
@@ -58,7 +62,7 @@ def node_state(node: Value) -> dict[str, Any]:
         if name in SCRATCH_DEFAULTS:
             continue
         try:
-            state[name] = getattr(node, name)
+            state[_STATE_NAMES.get(name, name)] = getattr(node, name)
         except AttributeError:  # a slot some constructors leave unset
             pass
     return state
@@ -75,6 +79,7 @@ def set_node_state(node: Value, state: object) -> None:
         if name in names:
             setattr(node, name, default)
     for name, value in state.items():
+        name = _SLOT_NAMES.get(name, name)
         if name not in names or name in SCRATCH_DEFAULTS:
             raise ValueError(f"cannot restore a {type(node).__name__}: unknown field {name!r} in the state")
         setattr(node, name, value)
@@ -198,3 +203,12 @@ def copy_node(node: Value) -> Value:
             value = 0
         setattr(clone, name, value)
     return clone
+
+
+# Value's pickle and copy protocol is installed here rather than written in value.py, so that
+# value.py, the engine's bottom layer, imports nothing above it. autograd/__init__ imports this module.
+Value.__reduce__ = reduce_node  # type: ignore[method-assign,assignment]
+Value.__getstate__ = node_state  # type: ignore[method-assign,assignment]
+Value.__setstate__ = set_node_state  # type: ignore[method-assign,assignment]
+Value.__copy__ = copy_node  # type: ignore[attr-defined]
+Value.__deepcopy__ = deepcopy_node  # type: ignore[attr-defined]

@@ -4,11 +4,13 @@ For the edge from a node ``n`` to its parent ``p`` the backward pass computes
 
     contribution = (d root / d n) * (d n / d p) = upstream * local_grad
 
-and adds it to ``p.grad``. :func:`trace_backward` records every such step in
-the order the pass applies them, so the table can be read top to bottom as the
-chain rule at work. It is built on :func:`autograd.graph.chain_rule_steps`, the
-same walk ``backward()`` does, so the recorded numbers are the ones
-``backward()`` leaves behind, hooks and leaf accumulation included.
+and adds it to ``p``'s gradient. :func:`trace_backward` records every such
+step in the order the pass applies them, so the table can be read top to
+bottom as the chain rule at work. It is built on
+:func:`autograd.graph.chain_rule_steps`, the same walk ``backward()`` does
+(same order, same arithmetic, hooks included), but with the gradients kept
+in the table, as ``autograd.grad()`` keeps them: no ``.grad`` is read or
+written, so tracing a graph whose gradients are filled never doubles them.
 """
 
 from __future__ import annotations
@@ -80,12 +82,20 @@ class StepTable(list):
 
     ``root`` is the node the pass started from and ``names`` maps every node of
     its graph to the name used in the table (see :func:`node_names`).
+    ``grads`` maps every node the pass reached to its gradient d root / d node
+    in this pass (what ``backward()`` on a fresh graph would leave in ``.grad``).
     """
 
-    def __init__(self, steps: list[Step], root: Value, names: dict[Value, str]) -> None:
+    def __init__(self, steps: list[Step], root: Value, names: dict[Value, str],
+                 grads: dict[Value, float] | None = None) -> None:
         super().__init__(steps)
         self.root = root
         self.names = names
+        self.grads = {} if grads is None else grads
+
+    def grad(self, node: Value) -> float:
+        """d root / d ``node`` in this pass (0.0 for a node the pass did not reach)."""
+        return self.grads.get(node, 0.0)
 
     def name(self, node: Value) -> str:
         """The name of ``node`` in this table (its label or a generated ``v<k>``)."""
@@ -125,21 +135,24 @@ class StepTable(list):
 
 
 def trace_backward(root: Value, grad: float = 1.0) -> StepTable:
-    """Run the backward pass from ``root`` and return every chain-rule step it applied.
+    """The backward pass from ``root``, every chain-rule step it applies, without touching any ``.grad``.
 
-    This *is* a backward pass: like ``root.backward(grad)`` it fills ``.grad``
-    of every node (interior nodes reset, leaves accumulate, hooks run), and the
-    last ``parent_grad`` recorded for each node equals the ``.grad`` it is left
-    with, except where a hook replaced that gradient: the hook sees the last
-    ``parent_grad`` and the node keeps what the hook returned (a leaf adds it to
-    what it held before the pass).
-    Steps come in the order applied: nodes in reverse topological order, each
-    node's edges in the order of its ``parents``.
+    The steps are those ``root.backward(grad)`` applies, in its order (nodes
+    in reverse topological order, each node's edges in the order of its
+    ``parents``), with the same arithmetic and the same hooks; but the
+    gradients live in the table, not in the nodes, as with ``autograd.grad()``:
+    no ``.grad`` is read or written, so tracing after ``backward()``, or twice,
+    never doubles a gradient. ``parent_grad`` is the parent's gradient *in
+    this pass*, starting from zero, after adding the step's contribution: the
+    last one recorded for a node is its gradient d root / d node (before its
+    own hooks, if it has any), and ``table.grads`` holds every node's final
+    one. To fill ``.grad`` as well, call ``root.backward(grad)``.
     """
     check_value(root, "trace_backward")
     names = node_names(root)
+    grads: dict[Value, float] = {}
     steps = [
         Step(node, node.parents[i], i, local, upstream, contribution, after)
-        for node, i, local, upstream, contribution, after in chain_rule_steps(root, grad)
+        for node, i, local, upstream, contribution, after in chain_rule_steps(root, grad, grads)
     ]
-    return StepTable(steps, root, names)
+    return StepTable(steps, root, names, grads)

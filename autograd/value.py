@@ -26,6 +26,7 @@ Numbers outside an op's domain give ``nan`` or ``inf``, as in PyTorch
 from __future__ import annotations
 
 import linecache
+import operator
 import os
 from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
@@ -45,6 +46,14 @@ def _on_create(node: Value) -> None:
     """Replaced by modes.py; called only while ``_MODES_ACTIVE``."""
 
 
+# This module is the engine's bottom layer: it imports only the op table. The modules above it
+# register what Value needs from them (modes.py ``_on_create``, graph.py the backward pass,
+# serialize.py pickling and copying) when the package is imported, which always happens first.
+def _run_backward(root: Value, grad: float = 1.0, *, create_graph: bool = False) -> dict[Value, Value] | None:
+    """Replaced by graph.py's :func:`~autograd.graph.backward`."""
+    raise RuntimeError("the backward pass lives in autograd.graph, which registers it on import")
+
+
 def _describe(x: object) -> str:
     """Short description of an offending input for error messages."""
     text = repr(x)
@@ -60,9 +69,14 @@ def as_float(x: object, what: str = "Value data") -> float:
     almost always a bug. NaN and infinities are accepted (anomaly detection is
     the tool that hunts them). A ``Value`` is not a number here: an op's
     operands go through ``Value`` arithmetic, so one reaching this check is a bug.
+    A float subclass gives the plain float it holds (its own ``__float__``,
+    arithmetic or text never reach the graph); an int too large for a float is
+    a ValueError, never an OverflowError.
     """
     if type(x) is float:
         return x
+    if isinstance(x, float):  # a subclass (numpy.float64, ...): the number it holds, whatever it overrides
+        return float.__float__(x)
     if isinstance(x, bool) or not isinstance(x, Real):
         raise TypeError(f"{what} must be a real number (int or float), got {_describe(x)}")
     try:
@@ -100,7 +114,9 @@ class Value:
     # creation time. ``_box`` (left unset by the ops, so it costs no store) is the frame that made the
     # node, set only on the outputs of an ``nn`` module call and on nodes made inside ``autograd.scope``:
     # autograd.hierarchy reads it. 8 bytes a node (232 -> 240).
-    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "_hooks", "_site", "_pending",
+    # ``_data`` holds ``.data``: the engine reads the slot, users go through the ``data`` property,
+    # whose setter checks what is assigned (see below).
+    __slots__ = ("_data", "grad", "label", "op", "parents", "local_grads", "_hooks", "_site", "_pending",
                  "_consts", "_box", "__weakref__")
 
     def __init__(
@@ -125,7 +141,7 @@ class Value:
             raise TypeError(f"Value's op must be a str, got {_describe(op)}")
         if not (type(parents) is tuple and type(local_grads) is tuple and not parents and not local_grads):
             parents, local_grads = _checked_edges(parents, local_grads, op)
-        self.data = data
+        self._data = data
         self.grad = 0.0
         self.label = label
         self.op = op
@@ -137,66 +153,47 @@ class Value:
         if _MODES_ACTIVE:  # no_grad(), detect_anomaly() or a drawing scope is on: see modes.py
             _on_create(self)
 
-    # -- pickling and copying: autograd/serialize.py, iterative for graphs of any depth --------------
+    # Pickling and copying (__reduce__, __getstate__, __setstate__, __copy__, __deepcopy__) are
+    # installed by autograd/serialize.py, which sits above this module: iterative for graphs of any depth.
 
-    def __reduce__(self) -> tuple:
-        from autograd.serialize import reduce_node
+    # -- the number: ``data`` is a property over the slot ``_data`` (defined after the class) ----
 
-        return reduce_node(self)
-
-    def __getstate__(self) -> dict:
-        from autograd.serialize import node_state
-
-        return node_state(self)
-
-    def __setstate__(self, state: object) -> None:
-        from autograd.serialize import set_node_state
-
-        set_node_state(self, state)
-
-    def __copy__(self) -> Value:
-        from autograd.serialize import copy_node
-
-        return copy_node(self)
-
-    def __deepcopy__(self, memo: dict) -> Value:
-        from autograd.serialize import deepcopy_node
-
-        return deepcopy_node(self, memo)
+    def _set_data(self, x: object) -> None:
+        self._data = x if type(x) is float else as_float(x)
 
     # -- basic protocol -------------------------------------------------------
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         op = f", op={str(self.op)!r}" if self.parents else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label}{op})"
+        return f"Value(data={self._data!r}, grad={self.grad!r}{label}{op})"
 
     def __float__(self) -> float:
-        return self.data
+        return self._data
 
     def item(self) -> float:
         """The forward value as a Python float (as ``tensor.item()``)."""
-        return self.data
+        return self._data
 
     def __format__(self, spec: str) -> str:
         """``f"{v:.4f}"`` formats ``.data``; an empty spec gives ``str(v)``."""
-        return format(self.data, spec) if spec else str(self)
+        return format(self._data, spec) if spec else str(self)
 
     def __bool__(self) -> bool:
-        return self.data != 0.0
+        return self._data != 0.0
 
     # Orderings compare the numbers and return bool (there is no gradient of a comparison).
     def __lt__(self, other: Operand) -> bool:
-        return self.data < _number(other, "<")
+        return self._data < _number(other, "<")
 
     def __le__(self, other: Operand) -> bool:
-        return self.data <= _number(other, "<=")
+        return self._data <= _number(other, "<=")
 
     def __gt__(self, other: Operand) -> bool:
-        return self.data > _number(other, ">")
+        return self._data > _number(other, ">")
 
     def __ge__(self, other: Operand) -> bool:
-        return self.data >= _number(other, ">=")
+        return self._data >= _number(other, ">=")
 
     # Identity, stated explicitly: defining orderings must not suggest == compares numbers.
     __eq__ = object.__eq__
@@ -217,9 +214,7 @@ class Value:
         and the gradients are also returned as Values, one per leaf reached
         (``{leaf: d self / d leaf}``), whose graphs can be differentiated again.
         """
-        from autograd.graph import backward
-
-        return backward(self, grad, create_graph=create_graph)
+        return _run_backward(self, grad, create_graph=create_graph)
 
     def register_hook(self, fn: Callable[[float], float | None]) -> HookHandle:
         """Run ``fn(grad)`` when this node's gradient is final in a backward pass.
@@ -248,7 +243,8 @@ class Value:
 
     # The op methods (+ - * / ** neg abs exp log sqrt tanh sigmoid relu sin cos) are attached
     # below from the table in ops.py.
-    if TYPE_CHECKING:  # for type checkers and readers: the generated methods' signatures
+    if TYPE_CHECKING:  # for type checkers and readers: the data property and the generated methods' signatures
+        data: float
         def __add__(self, other: Operand) -> Value: ...
         def __radd__(self, other: Number) -> Value: ...
         def __sub__(self, other: Operand) -> Value: ...
@@ -271,13 +267,24 @@ class Value:
         def cos(self) -> Value: ...
 
 
+# ``v.data`` reads the slot through a C getter (about 30 ns more than a bare slot, measured; the
+# engine's ops read ``_data`` directly). Assignments are checked as the constructor checks:
+# ``v.data = numpy.float64(2)`` or ``3`` store a plain float, so a float subclass cannot bring its own
+# arithmetic or text into the graph, and ``10**400`` or ``"x"`` raise at once (ValueError, TypeError)
+# rather than an OverflowError in a later backward pass.
+Value.data = property(  # type: ignore[attr-defined]
+    operator.attrgetter("_data"),  # a C getter: faster than a method-wrapper or a Python function
+    Value._set_data,
+    doc="The forward value, a float. Assigning checks the number (int or float; bool and others raise).",
+)
+
 _new = object.__new__
 
 
 def _make(data: float, op: _ops.Op, parents: tuple[Value, ...], local_grads: tuple[float, ...]) -> Value:
     """A node made by an op: no checks (the op made the arguments), ~20% cheaper than ``Value(...)``."""
     v = _new(Value)
-    v.data = data
+    v._data = data
     v.grad = 0.0
     v.label = ""
     v.op = op
@@ -342,7 +349,7 @@ def _constant(x: object, op: str) -> float:
 def _number(x: object, op: str) -> float:
     """The number on the other side of a comparison."""
     if isinstance(x, Value):
-        return x.data
+        return x._data
     return as_float(x, what=f"the right side of {op!r}")
 
 
@@ -384,13 +391,13 @@ def _method_source(name: str, value_key: str | None, const_key: str) -> str:
     doc_op = _ops.by_key(value_key or const_key)
     doc = f"{doc_op.forward_text}: d/da = {', d/db = '.join(doc_op.grads_text or ())}"
     if const_op.arity == 1 and not const_op.n_consts:  # a plain unary op
-        body = ["    a = self.data", *_code(const_op, "    ")]
+        body = ["    a = self._data", *_code(const_op, "    ")]
         return "\n".join([f"def {name}(self):", f'    """{doc}"""', *body]) + "\n"
     take_c = f"    c = other if type(other) is float else _constant(other, {const_op.symbol!r})"
     lines = [f"def {name}(self, other):", f'    """{doc} (a number operand is the constant c)"""',
-             "    a = self.data"]
+             "    a = self._data"]
     if value_key is not None:
-        lines += ["    if type(other) is Value:", "        b = other.data", *_code(_ops.by_key(value_key), "        ")]
+        lines += ["    if type(other) is Value:", "        b = other._data", *_code(_ops.by_key(value_key), "        ")]
     lines += [take_c, *_code(const_op, "    ")]
     return "\n".join(lines) + "\n"
 
@@ -433,7 +440,7 @@ def total(values: Iterable[Operand], start: Operand = 0.0) -> Value:
     for v in (start, *values):
         if type(v) is Value:
             parents.append(v)
-            s += v.data
+            s += v._data
         else:
             c = _constant(v, "sum")
             c0 += c
@@ -467,9 +474,9 @@ def dot(a: Iterable[Operand], b: Iterable[Operand], start: Operand = 0.0) -> Val
     s = 0.0
     for x, y in zip(a, b):
         if type(x) is Value:
-            xd = x.data
+            xd = x._data
             if type(y) is Value:
-                yd = y.data
+                yd = y._data
                 pairs += (x, y)
                 pair_grads += (yd, xd)
                 s += xd * yd
@@ -480,7 +487,7 @@ def dot(a: Iterable[Operand], b: Iterable[Operand], start: Operand = 0.0) -> Val
         elif type(y) is Value:
             c = x if type(x) is float else _constant(x, "dot")
             single = y
-            s += c * y.data
+            s += c * y._data
         else:
             c = _constant(x, "dot") * _constant(y, "dot")
             c0 += c
@@ -499,7 +506,7 @@ def dot(a: Iterable[Operand], b: Iterable[Operand], start: Operand = 0.0) -> Val
         else:
             singles.append(start)
             coefs.append(1.0)
-        s += start.data
+        s += start._data
     else:
         c = _constant(start, "dot")
         c0 += c

@@ -10,6 +10,8 @@ scikit-learn), the demo, the training examples, the course's exercise checks
 from __future__ import annotations
 
 # ruff: noqa: E402 (the imports below come after quiet_start on purpose)
+from typing import Any
+
 from nn import interrupts
 
 interrupts.quiet_start("nn", "nn.demo")  # `python -m nn`: Ctrl-C while the modules below load is one line, 130
@@ -42,3 +44,12 @@ __all__ = [
     "health",
     "losses",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":  # the chainrule distribution's, read when first asked (see autograd.version)
+        from autograd.version import package_version
+
+        globals()["__version__"] = version = package_version()
+        return version
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")

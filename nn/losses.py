@@ -14,6 +14,7 @@ from numbers import Real
 from typing import Union
 
 from autograd import Value, dot, logsumexp, total
+from autograd.functional import shifted_by_max
 from autograd.value import as_float
 
 Output = Union[Value, float, Sequence[Union[Value, float]]]
@@ -68,21 +69,24 @@ def mse(output: Output, target: float | Sequence[float], reduction: str = "mean"
 
 
 def cross_entropy(logits: Sequence[Value | float], target: int | Sequence[float]) -> Value:
-    """``-Σ_j y_j log softmax(z)_j``, softmax inside and numerically stable.
+    """``-Σ_j y_j log softmax(z)_j``, softmax inside and numerically stable for any finite logits.
 
     ``target`` is a class index (one-hot y) or a list of probabilities. For an
-    index t this is ``-log softmax(z)_t = logsumexp(z) - z_t``: the entry of
-    ``log_softmax`` we need, without building the others. Gradient:
-    ``∂L/∂z_j = softmax(z)_j - y_j``.
+    index t this is ``-log softmax(z)_t = logsumexp(s) - s_t`` with the logits
+    first shifted by their max, ``s = z - max z`` (as ``autograd.log_softmax``
+    does): the entry of ``log_softmax`` we need, without building the others,
+    and exact where ``logsumexp(z) - z_t`` loses everything (logits of 1e16).
+    Gradient: ``∂L/∂z_j = softmax(z)_j - y_j``.
     """
     zs = _as_list(logits, "cross_entropy")
     if len(zs) < 2:
         raise ValueError(f"cross_entropy needs at least 2 logits (one per class), got {len(zs)}")
-    lse = logsumexp(zs)
+    if isinstance(target, int) and not isinstance(target, bool) and not 0 <= target < len(zs):
+        raise ValueError(f"cross_entropy: target index {target} is out of range for {len(zs)} classes")
+    shifted = shifted_by_max(zs, "cross_entropy")
+    lse = logsumexp(shifted)
     if isinstance(target, int) and not isinstance(target, bool):
-        if not 0 <= target < len(zs):
-            raise ValueError(f"cross_entropy: target index {target} is out of range for {len(zs)} classes")
-        return lse - zs[target]
+        return lse - shifted[target]
     if isinstance(target, (str, bytes)) or not isinstance(target, Sequence):
         raise TypeError(f"cross_entropy's target must be a class index or a list of probabilities, got {target!r}")
     ys = [as_float(y, f"cross_entropy target {j}") for j, y in enumerate(target)]
@@ -90,8 +94,8 @@ def cross_entropy(logits: Sequence[Value | float], target: int | Sequence[float]
         raise ValueError(f"cross_entropy: {len(zs)} logits but {len(ys)} target probabilities")
     if any(y < 0.0 for y in ys) or not math.isclose(math.fsum(ys), 1.0, rel_tol=1e-9, abs_tol=1e-9):
         raise ValueError(f"cross_entropy: target probabilities must be >= 0 and sum to 1, got {ys}")
-    # Σ y_j (lse - z_j) = lse Σ y_j - Σ y_j z_j = lse - y·z  (Σ y_j = 1)
-    return lse - dot(ys, zs)
+    # Σ y_j (lse - s_j) = lse Σ y_j - Σ y_j s_j = lse - y·s  (Σ y_j = 1)
+    return lse - dot(ys, shifted)
 
 
 def binary_cross_entropy(output: Value | float, target: float, from_logits: bool = True) -> Value:

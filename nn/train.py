@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from autograd import Value, collector_paused, dot, logsumexp
+from autograd.functional import shifted_by_max
 from nn import checks
 from nn.data import batches
 from nn.module import Module
@@ -57,16 +58,18 @@ def one_hot(label: int, n_classes: int) -> list[float]:
 
 
 def cross_entropy(logits: Sequence[Value], probs: Sequence[Value | float]) -> Value:
-    """``-Σ_j y_j log softmax(z)_j = logsumexp(z) - y·z`` for target probabilities y (Values or numbers).
+    """``-Σ_j y_j log softmax(z)_j = logsumexp(s) - y·s`` for target probabilities y (Values or numbers),
+    with the logits shifted by their max first (``s = z - max z``), as ``nn.losses.cross_entropy``.
 
     For a one-hot y this is the same number as ``nn.losses.cross_entropy(z, label)``
-    (``y·z`` adds zeros and the one logit), with the same gradient ``softmax(z) - y``.
+    (``y·s`` adds zeros and the one shifted logit), with the same gradient ``softmax(z) - y``.
     """
     zs = list(logits)
     ys = list(probs)
     if len(zs) != len(ys) or len(zs) < 2:
         raise ValueError(f"cross_entropy: {len(zs)} logits and {len(ys)} target probabilities (need >= 2, equal)")
-    return logsumexp(zs) - dot(ys, zs)
+    shifted = shifted_by_max(zs, "cross_entropy")
+    return logsumexp(shifted) - dot(ys, shifted)
 
 
 def mse(outputs: Value | Sequence[Value], targets: Value | float | Sequence[Value | float]) -> Value:

@@ -282,3 +282,9 @@ def as_function_of(values: Sequence[Value], compute: Callable[[], Value]) -> Cal
                 v.data = x
 
     return f
+
+
+def wide_floats(lo: int = -300, hi: int = 300) -> st.SearchStrategy[float]:
+    """Finite floats of every sign and of magnitudes 10**lo to 10**hi, spread evenly over the exponents."""
+    return st.builds(lambda sign, mantissa, exponent: sign * mantissa * 10.0 ** exponent,
+                     st.sampled_from([1.0, -1.0]), st.floats(1.0, 9.999), st.integers(lo, hi - 1))

@@ -90,7 +90,7 @@ def test_bad_arguments():
         gradcheck(lambda vs: vs, [])
     with pytest.raises(ValueError, match="eps"):
         gradcheck(lambda vs: vs[0], [1.0], eps=0.0)
-    with pytest.raises(TypeError, match="input 0"):
+    with pytest.raises(TypeError, match=r"inputs\[0\]"):
         gradcheck(lambda vs: vs[0], ["1.0"])
     with pytest.raises(TypeError, match="callable"):
         gradcheck(3, [1.0])

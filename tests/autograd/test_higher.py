@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import autograd
 from autograd import Value, grad, gradgradcheck, hessian, hvp
 from autograd.graph import topological_order
-from tests.strategies import build, checked_programs, numeric_grad, torch_backend
+from tests.strategies import Program, build, checked_programs, numeric_grad, torch_backend
 
 
 def first_derivative(program, i):
@@ -26,6 +26,8 @@ def first_derivative(program, i):
 
 @given(checked_programs(max_ops=6))
 @settings(max_examples=40)
+# (1 + a*a) ** tanh(b) at b = 0: the exponent 0 once made d/da a constant 0, dropping d2/da db = 1
+@example(Program(leaves=[1.0, 0.0], instructions=[("pow_value", (0, 1), 0.0)]))
 def test_second_derivatives_of_random_graphs_match_differences_of_the_gradient(program):
     n = len(program.leaves)
     h = hessian(lambda vs: build(program, vs), program.leaves)
@@ -61,6 +63,28 @@ def test_hvp_equals_hessian_times_v(program, data):
     for i in range(n):
         want = math.fsum(h[i][j] * v[j] for j in range(n))
         assert math.isclose(hv[i], want, rel_tol=1e-9, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize(("a", "b"), [(1.0, 0.0), (2.0, 0.0), (0.5, 0.0), (3.0, -0.0), (2.0, 1.0)])
+def test_mixed_second_derivative_of_a_power_with_a_value_exponent(a, b):
+    """d2(a**b)/da db = a**(b-1) (1 + b ln a): 1 at b = 0 whatever a; the Hessian is symmetric."""
+    h = hessian(lambda vs: vs[0] ** vs[1], [a, b])
+    mixed = a ** (b - 1) * (1 + b * math.log(a))
+    assert math.isclose(h[0][1], mixed, rel_tol=1e-12) and h[0][1] == h[1][0]
+    assert h[0][0] == pytest.approx(b * (b - 1) * a ** (b - 2), rel=1e-12, abs=1e-300)
+    assert h[1][1] == pytest.approx(a ** b * math.log(a) ** 2, rel=1e-12, abs=1e-300)
+    if _has_torch():
+        import torch
+
+        th = torch.autograd.functional.hessian(lambda t: t[0] ** t[1], torch.tensor([a, b], dtype=torch.float64))
+        # PyTorch masks the base's derivative to a constant 0 at b = 0 (masked_fill), so its mixed entry there
+        # is 0 on one side: compare where it is exact, the symmetric entry it differentiates without a mask
+        assert math.isclose(h[1][0], th[1][0].item(), rel_tol=1e-12)
+
+
+def test_a_constant_zero_exponent_stays_constant():
+    assert hessian(lambda vs: vs[0] ** 0.0, [2.0]) == [[0.0]]
+    assert hessian(lambda vs: vs[0] ** vs[1], [0.0, 0.0])[0][0] == 0.0  # base 0: PyTorch's masked 0 is kept
 
 
 # third derivatives of single ops against closed forms

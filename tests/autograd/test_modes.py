@@ -356,8 +356,13 @@ def test_concurrent_grad_and_trace_and_backward_agree(fast_switching):
         for _ in range(rounds):
             assert len(autograd.topological_order(out)) == n_nodes
 
-    run_threads(by_grad, by_trace, by_order, by_grad)
+    def by_backward() -> None:
+        for _ in range(rounds):
+            out.backward()
+
+    run_threads(by_grad, by_trace, by_order, by_grad, by_backward)
     assert set(traced) == {n_edges}  # one step per edge, every time
+    # only backward() writes .grad (the traces keep theirs): the leaves hold exactly its passes
     assert x.grad == pytest.approx(expected[0] * rounds) and w.grad == pytest.approx(expected[1] * rounds)
 
 

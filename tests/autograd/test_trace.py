@@ -16,14 +16,19 @@ def snapshot(root: Value) -> dict[Value, float]:
 
 
 @given(random_graphs())
-def test_trace_leaves_exactly_the_gradients_backward_leaves(graph):
+def test_trace_computes_exactly_the_gradients_backward_leaves_and_touches_none(graph):
     root, leaves = graph
-    trace_backward(root)
-    traced = snapshot(root)
-    for leaf in leaves:
-        leaf.grad = 0.0
+    nodes = topological_order(root)
+    for k, node in enumerate(nodes):  # gradients already filled: the trace must neither read nor write them
+        node.grad = 0.25 * k - 1.0
+    before = snapshot(root)
+    table = trace_backward(root)
+    assert snapshot(root) == before
+    for node in nodes:
+        node.grad = 0.0
     root.backward()
-    assert snapshot(root) == traced  # same arithmetic in the same order: exact equality
+    # same arithmetic in the same order: exact equality with a fresh backward()
+    assert {n: table.grad(n) for n in nodes} == snapshot(root)
 
 
 @given(random_graphs())
@@ -38,32 +43,39 @@ def test_each_step_is_one_chain_rule_application(graph):
     for s in steps:
         assert s.parent is s.node.parents[s.index]
         assert s.local_grad == s.node.local_grads[s.index]
-        assert s.upstream == s.node.grad  # no hooks: the node's final gradient
+        assert s.upstream == steps.grad(s.node)  # no hooks: the node's final gradient in this pass
         assert s.contribution == s.upstream * s.local_grad
-        # parent_grad accumulates the contributions (leaves start from 0 in a fresh graph)
-        running[s.parent] = running.get(s.parent, 0.0) + s.contribution
+        # parent_grad accumulates this pass's contributions, from zero
+        running[s.parent] = running.get(s.parent, -0.0) + s.contribution
         assert s.parent_grad == running[s.parent]
         last[s.parent] = s.parent_grad
     for node, g in last.items():
-        assert node.grad == g
+        assert steps.grad(node) == g
+        assert node.grad == 0.0  # nothing written
 
 
 @given(random_graphs())
 def test_trace_matches_grad_and_seed_scales(graph):
     root, leaves = graph
-    trace_backward(root, grad=2.0)
+    table = trace_backward(root, grad=2.0)
     expected = autograd.grad(root, leaves)
     for leaf, g in zip(leaves, expected):
-        assert leaf.grad == pytest.approx(2.0 * g, rel=1e-12, abs=1e-300)
+        assert table.grad(leaf) == pytest.approx(2.0 * g, rel=1e-12, abs=1e-300)
 
 
-def test_leaves_accumulate_like_backward():
+def test_tracing_after_backward_never_doubles_a_gradient():
+    """The trap of issue #20: trace_backward(y) after y.backward() used to run the pass again."""
     x = Value(3.0, label="x")
     y = x * x
-    trace_backward(y)
-    steps = trace_backward(y)
+    y.backward()
+    assert x.grad == 6.0
+    first = trace_backward(y)
+    second = trace_backward(y)
+    assert x.grad == 6.0  # untouched by both traces
+    assert [s.parent_grad for s in first] == [s.parent_grad for s in second] == [3.0, 6.0]  # from zero each time
+    assert first.grads == second.grads and first.grad(x) == 6.0 and first.grad(y) == 1.0
+    y.backward()  # backward() alone accumulates into leaves, as documented
     assert x.grad == 12.0
-    assert [s.parent_grad for s in steps] == [9.0, 12.0]
 
 
 def test_small_table_by_hand():
@@ -81,7 +93,7 @@ def test_small_table_by_hand():
         (v, "x", -3.0, 1.0, -2.0),
         (v, "w", 2.0, 1.0, 2.0),
     ]
-    assert (x.grad, w.grad) == (-2.0, 2.0)
+    assert (steps.grad(x), steps.grad(w)) == (-2.0, 2.0) and (x.grad, w.grad) == (0.0, 0.0)
 
 
 def test_table_is_aligned_and_uses_labels_or_generated_names():
@@ -119,7 +131,7 @@ def test_generated_names_are_unique_and_stable():
 def test_leaf_root_and_deep_chain():
     x = Value(1.0, label="x")
     table = trace_backward(x)
-    assert list(table) == [] and x.grad == 1.0
+    assert list(table) == [] and table.grad(x) == 1.0 and x.grad == 0.0
     assert "x is a leaf" in str(table)
     y = x
     for _ in range(20_000):  # no recursion anywhere

@@ -170,6 +170,29 @@ NON_FINITE = [
     ("0**-1", lambda a: a ** -1.0, [0.0], INF, [-INF]),
     ("(-8)**(1/3)", lambda a: a ** (1 / 3), [-8.0], NAN, [NAN]),
     ("0**b (b=2)", lambda a, b: a ** b, [0.0, 2.0], 0.0, [0.0, 0.0]),
+    # the exponent's gradient where the base is 0 and the exponent >= 0: 0 (PyTorch masks 1 * log 0)
+    ("0**b (b=0)", lambda a, b: a ** b, [0.0, 0.0], 1.0, [0.0, 0.0]),
+    ("0**b (b=-0.0)", lambda a, b: a ** b, [0.0, -0.0], 1.0, [0.0, 0.0]),
+    ("0.0**x (x=0)", lambda a: 0.0 ** a, [0.0], 1.0, [0.0]),
+    ("0.0**x (x=1)", lambda a: 0.0 ** a, [1.0], 0.0, [0.0]),
+    ("0.0**x (x=-1)", lambda a: 0.0 ** a, [-1.0], INF, [-INF]),
+    ("(-0.0)**x (x=0)", lambda a: (-0.0) ** a, [0.0], 1.0, [0.0]),
+    ("(-0.0)**x (x=-1)", lambda a: (-0.0) ** a, [-1.0], -INF, [INF]),
+    # a constant exponent of +-0.5 is PyTorch's sqrt and 1/sqrt, signed zeros and NaNs included
+    ("(-inf)**0.5", lambda a: a ** 0.5, [-INF], NAN, [NAN]),
+    ("(-inf)**-0.5", lambda a: a ** -0.5, [-INF], NAN, [-0.0]),
+    ("(-0.0)**0.5", lambda a: a ** 0.5, [-0.0], -0.0, [-INF]),
+    ("(-0.0)**-0.5", lambda a: a ** -0.5, [-0.0], -INF, [-INF]),
+    ("(-0.0)**1.5", lambda a: a ** 1.5, [-0.0], 0.0, [-0.0]),
+    ("(-inf)**1.5", lambda a: a ** 1.5, [-INF], INF, [NAN]),
+    ("inf**0.5", lambda a: a ** 0.5, [INF], INF, [0.0]),
+    # a Value exponent is PyTorch's tensor ** tensor: the plain power there
+    ("(-0.0)**b (b=0.5)", lambda a, b: a ** b, [-0.0, 0.5], 0.0, [INF, 0.0]),
+    ("(-inf)**b (b=0.5)", lambda a, b: a ** b, [-INF, 0.5], INF, [0.0, NAN]),
+    # signed zeros: a gradient is the sum of its contributions, the first one taken as is
+    ("x*-0.0", lambda a: a * -0.0, [2.0], -0.0, [-0.0]),
+    ("x*y (y=-0.0)", lambda a, b: a * b, [2.0, -0.0], -0.0, [-0.0, 2.0]),
+    ("-0.0*x + x*0.0", lambda a: a * -0.0 + a * 0.0, [2.0], 0.0, None),
     ("(-2)**b (b=2)", lambda a, b: a ** b, [-2.0, 2.0], 4.0, [-4.0, NAN]),
     ("x**3 at 1e200", lambda a: a ** 3, [1e200], INF, [INF]),
     ("x*x*x at 1e200", lambda a: a * a * a, [1e200], INF, None),
@@ -187,7 +210,8 @@ NON_FINITE = [
 
 
 def _same(x: float, y: float) -> bool:
-    return (x != x and y != y) or x == y
+    """Equal as IEEE numbers, NaN equal to NaN and a zero's sign compared too."""
+    return (x != x and y != y) or (x == y and math.copysign(1.0, x) == math.copysign(1.0, y))
 
 
 @pytest.mark.parametrize(("name", "f", "xs", "value", "local"), NON_FINITE, ids=[row[0] for row in NON_FINITE])
@@ -294,7 +318,7 @@ def test_dir_lists_only_public_names():
     assert "Value" in names and "draw" in names and "hessian" in names
     assert not [n for n in names if n.startswith("_")]
     assert "importlib" not in names and "Any" not in names
-    assert set(names) == set(autograd.__all__)
+    assert set(names) == {*autograd.__all__, "max", "compile"}  # those two are not star names
     for name in names:
         assert getattr(autograd, name) is not None
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from autograd import Value
 from nn import losses
-from tests.strategies import numeric_grad
+from tests.strategies import numeric_grad, wide_floats
 
 small = st.floats(-3.0, 3.0, allow_nan=False)
 
@@ -166,3 +166,40 @@ def test_loss_errors_name_the_problem():
         losses.binary_cross_entropy(Value(0.0), True)
     with pytest.raises(ValueError, match="empty"):
         losses.mean([])
+
+
+# -- cross_entropy at any scale (issue #21: cross_entropy([1e16, 1e16], 0) gave 0.0) ----------------------------------
+
+
+@pytest.mark.parametrize("scale", [1e6, 1e15, 1e16, 1e100, 1e300, -1e300])
+def test_cross_entropy_of_equal_large_logits_is_log_n(scale):
+    for n in (2, 3):
+        zs = [Value(scale) for _ in range(n)]
+        loss = losses.cross_entropy(zs, 0)
+        loss.backward()
+        assert math.isclose(loss.data, math.log(n), rel_tol=1e-15)
+        assert [z.grad for z in zs] == pytest.approx([1 / n - 1.0] + [1 / n] * (n - 1), rel=1e-15)
+        assert math.isclose(losses.cross_entropy([scale] * n, [1.0 / n] * n).data, math.log(n), rel_tol=1e-15)
+
+
+@given(st.lists(wide_floats(), min_size=2, max_size=6), st.data())
+@settings(max_examples=60)
+def test_cross_entropy_matches_pytorch_at_any_scale(zs, data):
+    """Logits from 1e-300 to 1e300: values to 1e-12 relative, gradients too (floor 1e-15, see test_functional)."""
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    t = data.draw(st.integers(0, len(zs) - 1))
+    weights = data.draw(st.lists(st.floats(0.0, 1.0), min_size=len(zs), max_size=len(zs)).filter(lambda w: sum(w) > 0))
+    probs = [w / math.fsum(weights) for w in weights]
+    probs[-1] = 1.0 - math.fsum(probs[:-1])  # sums to 1 within the loss's check
+    assume(probs[-1] >= 0.0)
+    for target, theirs in ((t, torch.tensor([t])), (probs, torch.tensor([probs], dtype=torch.float64))):
+        vs = [Value(z) for z in zs]
+        loss = losses.cross_entropy(vs, target)
+        loss.backward()
+        tz = torch.tensor([zs], dtype=torch.float64, requires_grad=True)
+        tloss = F.cross_entropy(tz, theirs)
+        tloss.backward()
+        assert math.isclose(loss.data, tloss.item(), rel_tol=1e-12, abs_tol=1e-15), (zs, target, loss.data)
+        for v, g in zip(vs, tz.grad[0].tolist()):
+            assert math.isclose(v.grad, g, rel_tol=1e-12, abs_tol=1e-15), (zs, target, v.grad, g)

@@ -68,6 +68,15 @@ function crPow(a, p) {
   return Math.pow(a, p);
 }
 
+/* ops.f_spow: a power with a constant exponent, as PyTorch's tensor ** number (0.5 is sqrt, -0.5 its reciprocal). */
+function crSpow(a, c) {
+  if (c === 0.5 || c === -0.5) {
+    var root = a >= 0 ? Math.sqrt(a) : NaN;  // Math.sqrt(-0) is -0, as Python's
+    return c === 0.5 ? root : 1 / root;
+  }
+  return crPow(a, c);
+}
+
 /* Python's math.fsum: the correctly rounded sum (Shewchuk's partials), so logsumexp matches bit for bit. */
 function crFsum(xs) {
   var partials = [], special = 0, i, j;
@@ -119,8 +128,10 @@ var CR_FUNCTIONS = {
   cos: Math.cos,
   sign: function (a) { return a > 0 ? 1 : a < 0 ? -1 : 0; },
   step: function (a) { return a <= 0 ? 0 : 1; },
+  spow: crSpow,
   dpow: function (a, p) { return p === 0 ? 0 : p * crPow(a, p - 1); },
-  xlog: function (out, a) { return a === 0 && out === 0 ? 0 : out * Math.log(a); }
+  dspow: function (a, c) { return c === 0 ? 0 : c * crSpow(a, c - 1); },
+  xlog: function (out, a) { return a === 0 && (out === 0 || out === 1) ? 0 : out * Math.log(a); }
 };
 
 function crEvalTree(t, env) {
