@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from nn.health.report import HealthReport, LayerHealth
-    from nn.health.updates import UpdateRecorder
+    from nn.health.rows import LayerHealth
+
+
+class _Updates(Protocol):
+    """What the figure reads of an update recorder (a protocol: updates.py imports this module when drawing)."""
+
+    steps: list[int]
+    history: dict[str, list[float]]
+    reference: float
+
+
+class _Report(Protocol):
+    """What the figure reads of a report (a protocol: report.py imports this module, not the other way round)."""
+
+    rows: list[LayerHealth]
+    updates: _Updates | None
+
+    def layer_rows(self) -> list[LayerHealth]: ...
 
 
 def _positive(x: float | None) -> bool:
@@ -73,7 +89,7 @@ def _through_time(ax: Any, steps: list[LayerHealth]) -> None:
     ax.legend(fontsize=8)
 
 
-def _updates(ax: Any, rec: UpdateRecorder) -> None:
+def _updates(ax: Any, rec: _Updates) -> None:
     for name, ys in rec.history.items():
         pts = [(s, y) for s, y in zip(rec.steps, ys) if math.isfinite(y)]
         ax.plot([p[0] for p in pts], [p[1] for p in pts], "-", lw=1.2, label=name)
@@ -83,7 +99,7 @@ def _updates(ax: Any, rec: UpdateRecorder) -> None:
     ax.legend(fontsize=7, ncol=2 if len(rec.history) > 4 else 1)
 
 
-def plot_report(report: HealthReport, dpi: int = 100) -> Any:
+def plot_report(report: _Report, dpi: int = 100) -> Any:
     """The panels of :meth:`HealthReport.plot`, side by side in one Figure."""
     from matplotlib.figure import Figure
 
@@ -102,7 +118,7 @@ def plot_report(report: HealthReport, dpi: int = 100) -> Any:
     return fig
 
 
-def plot_updates(rec: UpdateRecorder, ax: Any = None, dpi: int = 100) -> Any:
+def plot_updates(rec: _Updates, ax: Any = None, dpi: int = 100) -> Any:
     """The update-to-data ratios of ``rec`` on ``ax`` (a new Figure when None); returns the Figure."""
     if ax is None:
         from matplotlib.figure import Figure

@@ -4,43 +4,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from autograd import Value, topological_order
 from nn.health.activations import Output, activation_stats, forward_graph, layer_outputs
 from nn.health.gradients import grad_stats, mean_abs, step_term
 from nn.health.layers import LayerParams, find_layers
+from nn.health.rows import LayerHealth
 from nn.health.thresholds import Flag, HealthThresholds, check_kind, raise_flags
 from nn.health.updates import UpdateRecorder
 from nn.module import Module
 from nn.rnn import RNN
-
-
-@dataclass
-class LayerHealth:
-    """One row of the report: a layer, or one time step of an RNN (``step`` set).
-
-    ``nan`` or ``None`` marks a number that is not available: the per-step gradients without ``loss=``,
-    the gradient-to-weight ratio of all-zero parameters, ``saturated`` for a layer that is not tanh or
-    sigmoid, ``dead`` for one that is not ReLU, the activation statistics without ``loss=`` or
-    ``inputs=``. A non-finite gradient shows as ``inf``.
-    """
-
-    name: str
-    kind: str
-    activation: str
-    n_params: int
-    mean_grad: float
-    max_grad: float
-    grad_weight_ratio: float
-    mean_act_grad: float | None = None
-    saturated: float | None = None
-    dead: float | None = None
-    step: int | None = None
-    flags: list[str] = field(default_factory=list)
-    act_mean: float | None = None  # mean of the layer's outputs over the batch
-    act_std: float | None = None  # their standard deviation
 
 
 @dataclass

@@ -10,10 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
-if TYPE_CHECKING:  # the rows are defined in report.py, which imports this module
-    from nn.health.report import LayerHealth
+from nn.health.rows import LayerHealth
 
 FLAG_KINDS = ("vanishing", "exploding", "saturated", "dead")
 
@@ -109,7 +108,7 @@ def raise_flags(rows: list[LayerHealth], t: HealthThresholds) -> list[Flag]:
     return flags
 
 
-FlagFn = Callable[["LayerHealth", str, str], None]
+FlagFn = Callable[[LayerHealth, str, str], None]
 
 
 def _activation_flags(r: LayerHealth, t: HealthThresholds, flag: FlagFn) -> None:

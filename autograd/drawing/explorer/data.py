@@ -34,25 +34,18 @@ Numbers that JSON cannot hold (NaN, infinities) are written as the strings
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from typing import Any
 
 from autograd import ops
 from autograd.drawing import text
+from autograd.drawing.explorer.numbers import num
 from autograd.drawing.explorer.tree import box_rows, leaf_order
 from autograd.drawing.style import Options, fmt, role
 from autograd.value import Value
 
 FORMAT_VERSION = 2
 ROLES = {"input": "i", "parameter": "p", "constant": "c", "value": "v", "output": "o"}
-
-
-def num(x: float) -> float | str:
-    """``x`` for JSON: finite floats as they are, the others as the strings JavaScript's Number() reads."""
-    if math.isfinite(x):
-        return x
-    return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
 
 
 def _same(a: float, b: float) -> bool:

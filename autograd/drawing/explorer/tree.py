@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd.drawing import text
+from autograd.drawing.explorer.numbers import num
 from autograd.value import Value
 
 # nn.health's default thresholds (nn.HealthThresholds: vanishing, exploding), as numbers so that
@@ -69,8 +70,6 @@ def module_parameters(module: Any, in_graph: dict[Value, int]) -> list[int]:
 def box_rows(tree: Any, order: Sequence[Value], index: dict[Value, int],
              grads: dict[Value, float]) -> tuple[list[dict[str, Any]], list[int]]:
     """The rows of ``boxes`` (preorder) and each value's innermost box (a list aligned with ``index``)."""
-    from autograd.drawing.explorer.data import num
-
     boxes = list(tree.walk())
     number = {id(b): j for j, b in enumerate(boxes)}
     sizes_of: dict[int, tuple[Any, int]] = {}  # per module: (mean |dL/dw|, count), computed once
