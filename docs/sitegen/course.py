@@ -1,0 +1,63 @@
+"""The course: every ``notebooks/*.ipynb`` becomes a page under ``course/``, as stored (with its outputs).
+
+Order: as ``docs/course/index.md`` links them, then any notebook it does not list yet, by file name, so a
+new notebook is in the site as soon as it lands. Each page is made from a copy of the notebook in which
+
+- links to sibling notebooks (``06_sum_over_paths.ipynb``) point at their pages;
+- a widget output shows its HTML fallback: a static site has no kernel to run the widget, and the widget
+  manager nbconvert would load for it comes from a CDN. (The explorer's fallback is the explorer page itself.)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from docs.sitegen import DOCS, ROOT
+
+NOTEBOOKS = ROOT / "notebooks"
+INDEX = DOCS / "course" / "index.md"
+SITE_DIR = "course"  # the pages' folder in the site
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+_LISTED = re.compile(r"\]\((?:\.\./)+notebooks/(\d\d_\w+)\.ipynb(?:#[^)]*)?\)")
+_SIBLING = re.compile(r"\]\((\d\d_\w+)\.ipynb(#[^)]*)?\)")
+_MATH = re.compile(r"\$[^$]*\$")
+
+
+def ordered() -> list[Path]:
+    """The notebooks in course order: the index's links first, then the others by name."""
+    present = {p.stem: p for p in sorted(NOTEBOOKS.glob("*.ipynb"))}
+    listed = [m.group(1) for m in _LISTED.finditer(INDEX.read_text(encoding="utf-8"))]
+    order = [present[s] for s in dict.fromkeys(listed) if s in present]
+    return order + [p for s, p in present.items() if p not in order]
+
+
+def title(path: Path) -> str:
+    """The notebook's first heading, without its math (a navigation entry is plain text)."""
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        for line in "".join(cell["source"]).splitlines():
+            if line.startswith("# "):
+                plain = " ".join(_MATH.sub("", line[2:]).split()).rstrip(" :·-")
+                return plain or path.stem
+    return path.stem
+
+
+def page_copy(path: Path, dest: Path) -> Path:
+    """Write the notebook as its page shows it into ``dest`` and return the copy's path."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb.get("metadata", {}).pop("widgets", None)
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            source = "".join(cell["source"])
+            cell["source"] = _SIBLING.sub(lambda m: f"](../{m.group(1)}/{m.group(2) or ''})", source)
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data and set(data) - {WIDGET_VIEW, "text/plain"}:
+                del data[WIDGET_VIEW]
+    dest.mkdir(parents=True, exist_ok=True)
+    out = dest / path.name
+    out.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+    return out
