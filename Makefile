@@ -18,7 +18,7 @@ ORACLE ?= oracle
 
 comma := ,
 
-.PHONY: test demo notebooks bench lint clean
+.PHONY: test demo notebooks bench lint docs docs-check clean
 
 $(PY):
 	@echo "==> creating the virtual environment $(VENV)"
@@ -72,8 +72,24 @@ bench: $(VENV)/.installed-test-$(ORACLE)
 	$(PIP) --quiet -e ".[bench]"
 	$(PY) -m benchmarks $(ARGS)
 
+# The documentation site (MkDocs + Material, the API reference from docstrings, the notebooks as pages,
+# the explorer gallery) into site/, strict: a broken link or reference fails. Open site/index.html
+# through a server (`.venv/bin/python -m http.server -d site`), or run `.venv/bin/mkdocs serve`.
+$(VENV)/.installed-docs: pyproject.toml | $(PY)
+	@echo "==> installing the documentation tools (MkDocs, Material, mkdocstrings, mkdocs-jupyter, Playwright)"
+	$(PIP) -e ".[docs]"
+	touch $@
+
+docs: $(VENV)/.installed-docs
+	@echo "==> building the site into site/"
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+# the built site's internal links and anchors, then its pages in headless Chromium, offline
+docs-check: $(VENV)/.installed-docs
+	$(PY) -m docs.sitegen.check site
+
 lint: $(VENV)/.installed-test-$(ORACLE)
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis site

@@ -92,10 +92,32 @@ _EXTERNAL_SCRIPT = re.compile(
 )
 
 
+_HEADING_ID = re.compile(r"<h[1-6][^>]*\bid=\"([^\"]+)\"")
+
+
+def _toc_items(items: Any) -> Any:
+    for item in items:
+        yield item
+        yield from _toc_items(item.children)
+
+
 def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
     if not page.file.src_uri.endswith(".ipynb"):
         return html
     html, n = _EXTERNAL_SCRIPT.subn("", html)
     if n:
         log.debug("%s: removed %d script(s) that load from other origins", page.file.src_uri, n)
+    # mkdocs-jupyter takes a notebook's table of contents from a Markdown rendering, whose anchors drop
+    # a heading's code (`nn.Conv2d`) while the page's headings keep it: point each entry at its heading.
+    ids = _HEADING_ID.findall(html)
+    used = set(ids)
+    for item in _toc_items(page.toc):
+        anchor = item.id
+        if anchor in used:
+            continue
+        matches = [i for i in ids if i.startswith(anchor)]
+        if len(matches) != 1:
+            log.warning("%s: the table of contents links to #%s, which no heading has", page.file.src_uri, anchor)
+            continue
+        item.id = matches[0]
     return html
