@@ -11,7 +11,9 @@
         delimiters: [{ left: "\\(", right: "\\)", display: false }, { left: "\\[", right: "\\]", display: true }],
       }));
     });
-    document.querySelectorAll(".jupyter-wrapper .jp-MarkdownOutput").forEach(function (el) {
+    if (document.querySelector(".jupyter-wrapper") === null) return;
+    // a notebook's headings carry their math into the table of contents too
+    document.querySelectorAll(".jupyter-wrapper .jp-MarkdownOutput, .md-sidebar--secondary .md-nav__link").forEach(function (el) {
       renderMathInElement(el, Object.assign({}, options, {
         delimiters: [
           { left: "$$", right: "$$", display: true }, { left: "$", right: "$", display: false },
