@@ -29,7 +29,7 @@ def _values(xs: Iterable[Operand], who: str) -> list[Value]:
 
 
 def logsumexp(xs: Iterable[Operand]) -> Value:
-    """``log Σ exp(x_i)`` as one node; its local derivative on edge i is ``softmax(x)_i``.
+    r"""$\log \sum_i e^{x_i}$ as one node; its local derivative on edge $i$ is $\mathrm{softmax}(x)_i$.
 
     Stable: computed as ``m + log Σ exp(x_i - m)`` with ``m = max x_i``. Non-finite
     inputs follow PyTorch: a NaN gives NaN; all ``-inf`` gives ``-inf`` with NaN
@@ -50,9 +50,13 @@ def log_softmax(xs: Iterable[Operand]) -> list[Value]:
 
 
 def softmax(xs: Iterable[Operand]) -> list[Value]:
-    """``softmax(x)_i = exp(x_i - logsumexp(x))``, each in (0, 1], summing to 1.
+    r"""$\mathrm{softmax}(x)_i = e^{x_i} / \sum_j e^{x_j} = \exp(x_i - \mathrm{logsumexp}(x))$, each in (0, 1], summing to 1.
 
     Built as ``exp(log_softmax)``: the exponent is <= 0, so nothing overflows.
+
+    Example:
+        >>> [round(p.data, 4) for p in softmax([1.0, 2.0, 1000.0])]
+        [0.0, 0.0, 1.0]
     """
     return [ls.exp() for ls in log_softmax(xs)]
 

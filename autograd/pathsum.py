@@ -182,10 +182,19 @@ def _walk(root: Value, leaf: Value, consumers: dict[Value, list[tuple[Value, int
 
 
 def sum_over_paths(root: Value, leaf: Value, limit: int = DEFAULT_LIMIT) -> float:
-    """``d root / d leaf`` as Nielsen's sum over paths of products of local derivatives.
+    r"""``d root / d leaf`` as Nielsen's sum over paths of products of local derivatives.
+
+    $$\frac{\partial\,\mathrm{root}}{\partial\,\mathrm{leaf}}
+      = \sum_{\text{paths}} \prod_{\text{edges } e} \mathrm{local}(e)$$
 
     Equals the gradient ``backward()`` gives (up to rounding, and without
     hooks); raises :class:`PathLimitError` when there are more than ``limit``
     paths. 0.0 when ``root`` does not depend on ``leaf``.
+
+    Example:
+        >>> from autograd import Value
+        >>> x = Value(2.0)
+        >>> sum_over_paths(x * x + x, x)   # paths x->*->+ (twice, product 2 each) and x->+ (1)
+        5.0
     """
     return math.fsum(p.product for p in paths(root, leaf, limit))
