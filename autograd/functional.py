@@ -50,7 +50,7 @@ def log_softmax(xs: Iterable[Operand]) -> list[Value]:
 
 
 def softmax(xs: Iterable[Operand]) -> list[Value]:
-    r"""$\mathrm{softmax}(x)_i = e^{x_i} / \sum_j e^{x_j} = \exp(x_i - \mathrm{logsumexp}(x))$, each in (0, 1], summing to 1.
+    r"""$\mathrm{softmax}(x)_i = e^{x_i} / \sum_j e^{x_j} = \exp(x_i - \mathrm{logsumexp}(x))$, in (0, 1], summing to 1.
 
     Built as ``exp(log_softmax)``: the exponent is <= 0, so nothing overflows.
 

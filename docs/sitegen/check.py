@@ -60,7 +60,7 @@ class _Page(HTMLParser):
                 self.refs.append((tag, name, value))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parse(path: Path) -> _Page:
     page = _Page()
     page.feed(path.read_text(encoding="utf-8", errors="replace"))
@@ -78,6 +78,7 @@ def link_problems(site: Path) -> list[str]:
     """Broken internal links and anchors, and resources loaded from other origins, one line each."""
     problems = []
     site = site.resolve()
+    _parse.cache_clear()  # pages are read once per check
     for page in sorted(site.rglob("*.html")):
         where = page.relative_to(site).as_posix()
         for tag, attr, value in _parse(page).refs:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
-from pathlib import Path
 from typing import Any
 
 from docs.sitegen import DOCS, ROOT
