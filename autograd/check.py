@@ -169,7 +169,7 @@ def gradcheck(
     ``|a - n| / max(|a|, |n|)`` for every input. With ``raise_on_failure=True``
     a mismatch raises :class:`GradcheckError` carrying the report.
 
-    Example:
+    Examples:
         >>> report = gradcheck(lambda v: (v[0] * v[1]).tanh(), [0.5, -1.0])
         >>> report.ok
         True

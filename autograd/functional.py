@@ -54,7 +54,7 @@ def softmax(xs: Iterable[Operand]) -> list[Value]:
 
     Built as ``exp(log_softmax)``: the exponent is <= 0, so nothing overflows.
 
-    Example:
+    Examples:
         >>> [round(p.data, 4) for p in softmax([1.0, 2.0, 1000.0])]
         [0.0, 0.0, 1.0]
     """

@@ -58,7 +58,7 @@ def hessian(f: Callable[[list[Value]], Value], inputs: Sequence[Union[Value, Num
     returns a Value. Row ``i`` is the gradient of $\partial f/\partial x_i$: n + 1 backward
     passes for n inputs.
 
-    Example:
+    Examples:
         >>> hessian(lambda v: v[0] ** 2 * v[1], [1.0, 2.0])   # [[2y, 2x], [2x, 0]]
         [[4.0, 2.0], [2.0, 0.0]]
     """
@@ -75,7 +75,7 @@ def hvp(f: Callable[[list[Value]], Value], inputs: Sequence[Union[Value, Number]
     Pearlmutter's trick: build the gradient $g = \nabla f$ as a graph, then one backward
     pass from the scalar $g \cdot v$ gives $\nabla(g \cdot v) = Hv$.
 
-    Example:
+    Examples:
         >>> hvp(lambda v: v[0] ** 2 * v[1], [1.0, 2.0], [1.0, 0.0])   # the first column of H
         [4.0, 2.0]
     """

@@ -191,7 +191,7 @@ def sum_over_paths(root: Value, leaf: Value, limit: int = DEFAULT_LIMIT) -> floa
     hooks); raises :class:`PathLimitError` when there are more than ``limit``
     paths. 0.0 when ``root`` does not depend on ``leaf``.
 
-    Example:
+    Examples:
         >>> from autograd import Value
         >>> x = Value(2.0)
         >>> sum_over_paths(x * x + x, x)   # paths x->*->+ (twice, product 2 each) and x->+ (1)

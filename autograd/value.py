@@ -90,7 +90,7 @@ class Value:
     is a vertex of a graph and a key of dictionaries (two nodes holding 2.0 are
     different nodes). Compare ``a.data == b.data`` for numbers.
 
-    Example:
+    Examples:
         >>> x = Value(3.0, label="x")
         >>> y = x * x + x
         >>> y.local_grads              # d y / d (x*x) and d y / d x, recorded in the forward pass

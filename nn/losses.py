@@ -75,7 +75,7 @@ def cross_entropy(logits: Sequence[Value | float], target: int | Sequence[float]
     ``log_softmax`` we need, without building the others. Gradient:
     $\partial L/\partial z_j = \mathrm{softmax}(z)_j - y_j$.
 
-    Example:
+    Examples:
         >>> from autograd import Value
         >>> z = [Value(2.0), Value(0.0), Value(0.0)]
         >>> loss = cross_entropy(z, 0)

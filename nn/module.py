@@ -339,7 +339,7 @@ class MLP(Module):
     Layers are labelled ``L0, L1, ...`` and neurons ``L0.N0, ...``. A call
     returns a Value when the last layer has one neuron, else a list of Values.
 
-    Example:
+    Examples:
         >>> model = MLP(2, [4, 1], seed=0)
         >>> len(model.parameters())        # (2 weights + 1 bias) x 4, then 4 weights + 1 bias
         17

@@ -56,7 +56,7 @@ class SGD(Optimizer):
     parameter: $v \leftarrow \mu v + g$, $w \leftarrow w - \mathrm{lr}\cdot v$ ($v$ starts at 0,
     so the first step is plain SGD).
 
-    Example:
+    Examples:
         >>> from autograd import Value
         >>> w = Value(1.0)
         >>> (w * w).backward()             # dL/dw = 2w = 2

@@ -199,7 +199,7 @@ def compile(  # noqa: A001 - autograd.compile, by analogy with torch.compile
     Raises :class:`CompileError` (a TypeError) for a node made by hand with a
     plain-string op, or with hooks, that depends on an input.
 
-    Example:
+    Examples:
         >>> from autograd import Value
         >>> x, y = Value(2.0, label="x"), Value(-3.0, label="y")
         >>> c = compile(lambda v: v[0] * v[1] + v[0], [x, y])
