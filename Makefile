@@ -84,9 +84,11 @@ docs: $(VENV)/.installed-docs
 	@echo "==> building the site into site/"
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
-# the built site's internal links and anchors, then its pages in headless Chromium, offline
+# the built site's internal links and anchors, then its pages in headless Chromium, offline; and the
+# tests of the site's generators and checker with the docs extra installed (some skip without it)
 docs-check: $(VENV)/.installed-docs
 	$(PY) -m docs.sitegen.check site
+	$(PY) -m pytest -q -p no:randomly tests/test_docs_site.py
 
 lint: $(VENV)/.installed-test-$(ORACLE)
 	$(VENV)/bin/ruff check .

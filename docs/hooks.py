@@ -84,14 +84,6 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
     return markdown
 
 
-_EXTERNAL_SCRIPT = re.compile(
-    r"<script\b[^>]*\bsrc=\"(?:https?:)?//[^\"]*\"[^>]*>\s*</script>"  # a script from elsewhere
-    r"|<script type=\"text/x-mathjax-config\">.*?</script>"  # MathJax's configuration, idle without it
-    r"|<script type=\"module\">(?:(?!</script>).)*?import\(\"https?://.*?</script>",  # mermaid's loader
-    re.S,
-)
-
-
 _HEADING_ID = re.compile(r"<h[1-6][^>]*\bid=\"([^\"]+)\"")
 
 
@@ -104,7 +96,7 @@ def _toc_items(items: Any) -> Any:
 def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
     if not page.file.src_uri.endswith(".ipynb"):
         return html
-    html, n = _EXTERNAL_SCRIPT.subn("", html)
+    html, n = course.without_foreign_scripts(html)
     if n:
         log.debug("%s: removed %d script(s) that load from other origins", page.file.src_uri, n)
     # mkdocs-jupyter takes a notebook's table of contents from a Markdown rendering, whose anchors drop

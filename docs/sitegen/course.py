@@ -45,6 +45,23 @@ def title(path: Path) -> str:
     return path.stem
 
 
+_FOREIGN_SCRIPT = re.compile(
+    r"<script\b[^>]*\bsrc=\"(?:https?:)?//[^\"]*\"[^>]*>\s*</script>"  # a script from elsewhere
+    r"|<script type=\"text/x-mathjax-config\">.*?</script>"  # MathJax's configuration, idle without it
+    r"|<script type=\"module\">(?:(?!</script>).)*?import\(\"https?://.*?</script>",  # mermaid's loader
+    re.S,
+)
+
+
+def without_foreign_scripts(html: str) -> tuple[str, int]:
+    """A notebook page's HTML without the scripts nbconvert's template loads from CDNs, and how many went.
+
+    MathJax (the site's KaTeX renders the math instead) and the mermaid loader (no notebook draws a
+    mermaid diagram); the widget manager is not asked for, since :func:`page_copy` drops widget state.
+    """
+    return _FOREIGN_SCRIPT.subn("", html)
+
+
 def page_copy(path: Path, dest: Path) -> Path:
     """Write the notebook as its page shows it into ``dest`` and return the copy's path."""
     nb = json.loads(path.read_text(encoding="utf-8"))
