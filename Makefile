@@ -18,7 +18,7 @@ ORACLE ?= oracle
 
 comma := ,
 
-.PHONY: test demo notebooks bench lint docs docs-check clean
+.PHONY: test demo notebooks bench lint docs docs-check docs-lite clean
 
 $(PY):
 	@echo "==> creating the virtual environment $(VENV)"
@@ -89,6 +89,13 @@ docs: $(VENV)/.installed-docs
 docs-check: $(VENV)/.installed-docs
 	$(PY) -m docs.sitegen.check site
 	$(PY) -m pytest -q -p no:randomly tests/test_docs_site.py
+
+# Optional, not in CI: the engine in the browser, a JupyterLite REPL with chainrule, from PyPI and npm only
+# (needs npm), into site/lite/; then opened offline in headless Chromium. See docs/contributing.md.
+docs-lite: $(VENV)/.installed-docs
+	$(PIP) --quiet -e ".[lite]"
+	$(PY) docs/scripts/build_lite.py site/lite
+	$(PY) docs/scripts/build_lite.py site/lite --check
 
 lint: $(VENV)/.installed-test-$(ORACLE)
 	$(VENV)/bin/ruff check .
