@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -55,7 +56,7 @@ def closure(lock: dict, names: tuple[str, ...]) -> list[str]:
     """The packages ``names`` need, by the lock file's ``depends``."""
     packages, todo, seen = lock["packages"], list(names), []
     while todo:
-        name = todo.pop()
+        name = re.sub(r"[-_.]+", "-", todo.pop()).lower()  # the lock's keys are normalised names
         if name not in seen:
             seen.append(name)
             todo.extend(packages[name].get("depends", []))
@@ -97,6 +98,7 @@ def pyodide_distribution(work: Path, version: str) -> tuple[Path, str]:
 
 
 def build(out: Path) -> None:
+    out = out.resolve()  # jupyter lite runs in a scratch folder
     with tempfile.TemporaryDirectory(prefix="chainrule-lite-") as tmp:
         work = Path(tmp)
         distribution, python = pyodide_distribution(work, pyodide_version())
