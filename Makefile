@@ -84,11 +84,10 @@ docs: $(VENV)/.installed-docs
 	@echo "==> building the site into site/"
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
-# the built site's internal links and anchors, then its pages in headless Chromium, offline; and the
-# tests of the site's generators and checker with the docs extra installed (some skip without it)
+# the built site's internal links and anchors, and the reference's names, then its pages in headless
+# Chromium, offline
 docs-check: $(VENV)/.installed-docs
 	$(PY) -m docs.sitegen.check site
-	$(PY) -m pytest -q -p no:randomly tests/test_docs_site.py
 
 # Optional, not in CI: the engine in the browser, a JupyterLite REPL with chainrule, from PyPI and npm only
 # (needs npm), into site/lite/; then opened offline in headless Chromium. See docs/contributing.md.

@@ -154,3 +154,24 @@ def test_the_gallery_graphs_compute_what_their_pages_say() -> None:
     leaves = {v.label: v for v in topological_order(dfdx) if not v.parents and v.label}
     row = hessian(lambda v: v[0] * v[0] * v[1] + (v[0] * v[1]).tanh(), [0.5, -1.5])[0]
     assert leaves["x"].grad == pytest.approx(row[0]) and leaves["y"].grad == pytest.approx(row[1])
+
+
+def _inventory(site: Path, names: list[str]) -> None:
+    import zlib
+
+    header = b"# Sphinx inventory version 2\n# Project: t\n# Version: 0\n# The remainder is zlib-compressed.\n"
+    body = "".join(f"{n} py:function 1 reference/#$ -\n" for n in names).encode()
+    (site / "objects.inv").write_bytes(header + zlib.compress(body))
+
+
+def test_the_checker_finds_public_names_missing_from_the_reference(tmp_path: Path) -> None:
+    import autograd
+    import nn
+
+    everything = [f"autograd.{n}" for n in autograd.__all__] + [f"nn.{n}" for n in nn.__all__]
+    _inventory(tmp_path, [n for n in everything if n != "autograd.hessian"] + ["autograd.Value.backward"])
+    missing = [p for p in check.reference_problems(tmp_path) if "autograd.hessian " in p]
+    assert len(missing) == 1, check.reference_problems(tmp_path)
+    # a name documented where it is defined counts (autograd.hessian is autograd.higher.hessian)
+    _inventory(tmp_path, everything + ["autograd.higher.hessian"])
+    assert not [p for p in check.reference_problems(tmp_path) if "autograd.hessian " in p]
