@@ -5,7 +5,8 @@ table when ``autograd.value`` is imported, and its fields (``data``, ``grad``, .
 in the class body, so the reference would not list them. For each class of ``autograd`` and ``nn``, the
 members its imported class has and its source does not are added from griffe's dynamic inspection of the
 module, with their signatures and docstrings; a field without a docstring of its own takes its line of the
-class's ``Attributes:`` section.
+class's ``Attributes:`` section. A member the source declares only for type checkers (a stub under ``if
+TYPE_CHECKING:``) keeps its signature and gets the generated method's docstring.
 """
 
 from __future__ import annotations
@@ -45,7 +46,12 @@ class RuntimeMembers(griffe.Extension):
                 continue
             described = _attribute_docs(cls)
             for name, member in runtime.members.items():
-                if name.startswith("_") or name in cls.members or member.is_alias:
+                if name.startswith("_") or member.is_alias:
+                    continue
+                static = cls.members.get(name)
+                if static is not None:  # a stub for type checkers (``if TYPE_CHECKING:``): keep its signature
+                    if static.docstring is None and member.docstring is not None:
+                        static.docstring = griffe.Docstring(member.docstring.value, parent=static)
                     continue
                 if member.docstring is None and name in described:
                     member.docstring = griffe.Docstring(described[name], parent=member)
