@@ -57,3 +57,9 @@ def test_the_api_document_parser() -> None:
             "- Losses: `mse`, `float(v)`, `ok`\n```python\nfrom nn import MLP, SGD\nx.grad: float  # `nope`\n```\n")
     assert reference.api_names(text) == {"autograd.hessian", "autograd.Value.register_hook", "nn.Module.save",
                                          "nn.losses.mse", "nn.MLP", "nn.SGD", "autograd.Value.grad"}
+
+
+def test_module_attributes_are_covered_by_the_pages_text() -> None:
+    assert reference.is_dunder("autograd.__version__") and not reference.is_dunder("autograd.Value")
+    assert reference.covered("autograd.__version__") and reference.covered("nn.__version__")
+    assert not reference.covered("autograd.__nothing__")

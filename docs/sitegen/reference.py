@@ -73,6 +73,17 @@ def listed_objects() -> list[Any]:
     return [resolve(ident) for page in PAGES for ident in blocks(page)]
 
 
+def is_dunder(name: str) -> bool:
+    """A module attribute such as ``autograd.__version__``: a value, described in a page's text, not a block."""
+    last = name.rpartition(".")[2]
+    return last.startswith("__") and last.endswith("__")
+
+
+def mentioned(name: str) -> bool:
+    """Whether a reference page's text names ``name`` as code."""
+    return any(f"`{name}`" in (DOCS / page).read_text(encoding="utf-8") for page in PAGES)
+
+
 def unlisted(page: str) -> list[str]:
     """The package's names that no block of the reference shows: from its ``__all__`` and from ``API.md``."""
     package = importlib.import_module(PAGES[page])
@@ -82,7 +93,7 @@ def unlisted(page: str) -> list[str]:
         prefix = package.__name__ + "."
         wanted += sorted(n for n in api_names(text) if n.startswith(prefix) and "." not in n[len(prefix):]
                          and resolve(n) is not None)
-    return [name for name in dict.fromkeys(wanted) if not covered(name)]
+    return [name for name in dict.fromkeys(wanted) if not is_dunder(name) and not covered(name)]
 
 
 def defining_path(public: str) -> str:
@@ -134,6 +145,8 @@ def api_names(text: str) -> set[str]:
 
 def covered(name: str) -> bool:
     """Whether the reference shows ``name``: a listed object, or a public member of a listed class or module."""
+    if is_dunder(name):
+        return mentioned(name)
     obj = resolve(name)
     if obj is None:
         return False
@@ -142,7 +155,7 @@ def covered(name: str) -> bool:
         return True
     owner_name, _, member = name.rpartition(".")
     owner = resolve(owner_name)
-    if member.startswith("_") and member not in ("__version__",):
+    if member.startswith("_"):
         return False
     return any(owner is shown for shown in listed) and (inspect.isclass(owner) or inspect.ismodule(owner))
 
