@@ -52,15 +52,11 @@ def _evaluate(f: Callable[[list[Value]], Value], leaves: list[Value], who: str) 
 
 
 def hessian(f: Callable[[list[Value]], Value], inputs: Sequence[Union[Value, Number]]) -> list[list[float]]:
-    r"""The matrix $H_{ij} = \partial^2 f / \partial x_i \partial x_j$ of ``f`` at ``inputs``.
+    """The matrix ``H[i][j] = ∂²f/∂x_i∂x_j`` of ``f`` at ``inputs``.
 
     ``f`` takes a list of Values (fresh leaves holding the inputs' values) and
-    returns a Value. Row ``i`` is the gradient of $\partial f/\partial x_i$: n + 1 backward
+    returns a Value. Row ``i`` is the gradient of ``∂f/∂x_i``: n + 1 backward
     passes for n inputs.
-
-    Examples:
-        >>> hessian(lambda v: v[0] ** 2 * v[1], [1.0, 2.0])   # [[2y, 2x], [2x, 0]]
-        [[4.0, 2.0], [2.0, 0.0]]
     """
     xs = _leaves(inputs, "hessian")
     y = _evaluate(f, xs, "hessian")
@@ -70,14 +66,10 @@ def hessian(f: Callable[[list[Value]], Value], inputs: Sequence[Union[Value, Num
 
 def hvp(f: Callable[[list[Value]], Value], inputs: Sequence[Union[Value, Number]],
         v: Sequence[Number]) -> list[float]:
-    r"""The Hessian-vector product $Hv$ of ``f`` at ``inputs``, without forming $H$.
+    """The Hessian-vector product ``H v`` of ``f`` at ``inputs``, without forming ``H``.
 
-    Pearlmutter's trick: build the gradient $g = \nabla f$ as a graph, then one backward
-    pass from the scalar $g \cdot v$ gives $\nabla(g \cdot v) = Hv$.
-
-    Examples:
-        >>> hvp(lambda v: v[0] ** 2 * v[1], [1.0, 2.0], [1.0, 0.0])   # the first column of H
-        [4.0, 2.0]
+    Pearlmutter's trick: build the gradient ``g`` as a graph, then one backward
+    pass from the scalar ``g · v`` gives ``∇(g · v) = H v``.
     """
     xs = _leaves(inputs, "hvp")
     vs = [as_float(x, what=f"hvp's v[{i}]") for i, x in enumerate(v)]
