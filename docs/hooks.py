@@ -1,6 +1,7 @@
 """MkDocs hooks: what the site generates at build time (see mkdocs.yml and ``docs/sitegen``).
 
-- the course: every ``notebooks/*.ipynb`` as a page (mkdocs-jupyter renders it with its stored outputs);
+- the course: every ``notebooks/*.ipynb`` as a page (mkdocs-jupyter renders it with its stored outputs),
+  and the Markdown notes beside them (a notation card);
 - the benchmarks page, made from ``benchmarks/README.md``;
 - the explorer gallery's pages (``gallery/*.html``), generated from live graphs;
 - the API reference: every public name the reference pages do not list yet is added at the end;
@@ -43,9 +44,11 @@ def on_config(config: Any) -> Any:
     OUTSIDE.clear()
     ORIGIN.clear()
     pages: list[Any] = ["course/index.md"]
-    for path in course.ordered():
+    for path in course.ordered() + course.notes():
         src = f"{course.SITE_DIR}/{path.name}"
         OUTSIDE[f"notebooks/{path.name}"] = src
+        if path.suffix == ".md":
+            ORIGIN[src] = "notebooks"  # its links are read from where it lies
         pages.append({course.title(path): src})
     OUTSIDE[BENCHMARKS] = "benchmarks.md"
     ORIGIN["benchmarks.md"] = "benchmarks"
@@ -64,8 +67,8 @@ def on_files(files: Files, config: Any) -> Files:
         if src.endswith(".ipynb"):
             course.page_copy(ROOT / repo_path, (scratch / src).parent)
             files.append(File(src, str(scratch), config["site_dir"], config["use_directory_urls"]))
-    benchmarks = (ROOT / BENCHMARKS).read_text(encoding="utf-8")
-    files.append(File.generated(config, "benchmarks.md", content=benchmarks))
+        else:  # a Markdown file: the benchmarks' README, a note beside the notebooks
+            files.append(File.generated(config, src, content=(ROOT / repo_path).read_text(encoding="utf-8")))
     for name, html in gallery.pages().items():
         files.append(File.generated(config, f"{gallery.SITE_DIR}/{name}.html", content=html))
     return files
@@ -100,16 +103,22 @@ def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
     if n:
         log.debug("%s: removed %d script(s) that load from other origins", page.file.src_uri, n)
     # mkdocs-jupyter takes a notebook's table of contents from a Markdown rendering, whose anchors drop
-    # a heading's code (`nn.Conv2d`) while the page's headings keep it: point each entry at its heading.
+    # a heading's code (`nn.Conv2d`) while the page's headings keep it: point each entry at its heading,
+    # the next one (in page order) whose id holds the entry's letters and digits in the same order.
     ids = _HEADING_ID.findall(html)
-    used = set(ids)
+    at = 0
     for item in _toc_items(page.toc):
-        anchor = item.id
-        if anchor in used:
+        k = next((k for k in range(at, len(ids)) if ids[k] == item.id), None)
+        if k is None:
+            k = next((k for k in range(at, len(ids)) if _holds(ids[k], item.id)), None)
+        if k is None:
+            log.warning("%s: the table of contents links to #%s, which no heading has", page.file.src_uri, item.id)
             continue
-        matches = [i for i in ids if i.startswith(anchor)]
-        if len(matches) != 1:
-            log.warning("%s: the table of contents links to #%s, which no heading has", page.file.src_uri, anchor)
-            continue
-        item.id = matches[0]
+        item.id, at = ids[k], k + 1
     return html
+
+
+def _holds(heading_id: str, anchor: str) -> bool:
+    """Whether ``anchor``'s letters and digits appear in ``heading_id``'s, in order (code may be between)."""
+    letters = iter(re.sub(r"[^0-9a-z]", "", heading_id.lower()))
+    return all(c in letters for c in re.sub(r"[^0-9a-z]", "", anchor.lower()))

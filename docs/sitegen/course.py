@@ -1,9 +1,10 @@
 """The course: every ``notebooks/*.ipynb`` becomes a page under ``course/``, as stored (with its outputs).
 
 Order: as ``docs/course/index.md`` links them, then any notebook it does not list yet, by file name, so a
-new notebook is in the site as soon as it lands. Each page is made from a copy of the notebook in which
+new notebook is in the site as soon as it lands; then the folder's Markdown notes (a notation card), which
+the notebooks link to. Each notebook's page is made from a copy of the notebook in which
 
-- links to sibling notebooks (``06_sum_over_paths.ipynb``) point at their pages;
+- links to sibling notebooks and notes (``06_sum_over_paths.ipynb``, ``notation.md``) point at their pages;
 - a widget output shows its HTML fallback: a static site has no kernel to run the widget, and the widget
   manager nbconvert would load for it comes from a CDN. (The explorer's fallback is the explorer page itself.)
 """
@@ -21,7 +22,7 @@ INDEX = DOCS / "course" / "index.md"
 SITE_DIR = "course"  # the pages' folder in the site
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 _LISTED = re.compile(r"\]\((?:\.\./)+notebooks/(\d\d_\w+)\.ipynb(?:#[^)]*)?\)")
-_SIBLING = re.compile(r"\]\((\d\d_\w+)\.ipynb(#[^)]*)?\)")
+_SIBLING = re.compile(r"\]\((\w+)\.(?:ipynb|md)(#[^)]*)?\)")
 _MATH = re.compile(r"\$[^$]*\$")
 
 
@@ -33,12 +34,20 @@ def ordered() -> list[Path]:
     return order + [p for s, p in present.items() if p not in order]
 
 
+def notes() -> list[Path]:
+    """The Markdown files beside the notebooks (a notation card), by name; not a README."""
+    return [p for p in sorted(NOTEBOOKS.glob("*.md")) if p.stem.lower() != "readme"]
+
+
 def title(path: Path) -> str:
-    """The notebook's first heading, without its math (a navigation entry is plain text)."""
-    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-        if cell["cell_type"] != "markdown":
-            continue
-        for line in "".join(cell["source"]).splitlines():
+    """The first heading of a notebook or a note, without its math (a navigation entry is plain text)."""
+    if path.suffix == ".md":
+        texts = [path.read_text(encoding="utf-8")]
+    else:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        texts = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    for text in texts:
+        for line in text.splitlines():
             if line.startswith("# "):
                 plain = " ".join(_MATH.sub("", line[2:]).split()).rstrip(" :·-")
                 return plain or path.stem

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,14 +119,23 @@ EXAMPLES: dict[str, Example] = {
 }
 
 
+def write(out: Path) -> list[Path]:
+    """Write every example's explorer page into ``out`` (``NAME.html``); return their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, example in EXAMPLES.items():
+        path = out / f"{name}.html"
+        draw_backward_steps(example.build(), path, title=example.title, **example.options)
+        written.append(path)
+    return written
+
+
 def pages() -> dict[str, str]:
     """``{name: explorer page HTML}`` for every example."""
-    return {name: draw_backward_steps(ex.build(), title=ex.title, **ex.options) for name, ex in EXAMPLES.items()}
+    with tempfile.TemporaryDirectory(prefix="chainrule-gallery-") as tmp:
+        return {path.stem: path.read_text(encoding="utf-8") for path in write(Path(tmp))}
 
 
 if __name__ == "__main__":
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "gallery")
-    out.mkdir(parents=True, exist_ok=True)
-    for name, html in pages().items():
-        (out / f"{name}.html").write_text(html, encoding="utf-8")
-        print(out / f"{name}.html")
+    for written in write(Path(sys.argv[1] if len(sys.argv) > 1 else "gallery")):
+        print(written)
