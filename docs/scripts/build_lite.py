@@ -36,7 +36,10 @@ ROOT = Path(__file__).resolve().parents[2]
 # the kernel starts by loading these from the Pyodide distribution, then piplite-installs the rest
 KERNEL_NEEDS = ("micropip", "ipython", "jedi")
 PIPLITE_EXTRA = ("comm", "ipython-pygments-lexers", "graphviz")
-STARTUP = "import piplite\nawait piplite.install('chainrule')\nfrom autograd import Value, grad, hessian\nimport nn"
+# chainrule without its dependencies, then the ones that run in Pyodide: the WebAssembly renderer's
+# runtime (wasmtime) is a native library, which piplite cannot install there
+STARTUP = ("import piplite\nawait piplite.install(['graphviz'])\nawait piplite.install('chainrule', deps=False)\n"
+           "from autograd import Value, grad, hessian\nimport nn")
 CHECK = ("x = Value(3.0, label='x'); y = x * x + x; y.backward()\n"
          "print('check', x.grad, hessian(lambda v: v[0] ** 2 * v[1], [1.0, 2.0]))")
 
