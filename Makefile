@@ -28,7 +28,7 @@ TORCH_INDEX ?=
 
 comma := ,
 
-.PHONY: test demo notebooks bench lint clean
+.PHONY: test demo notebooks bench lint docs docs-check docs-lite clean
 
 $(PY):
 	@echo "==> creating the virtual environment $(VENV)"
@@ -83,8 +83,32 @@ bench: $(VENV)/.installed-test-$(ORACLE)
 	$(PIP) --quiet -e ".[bench]"
 	$(PY) -m benchmarks $(ARGS)
 
+# The documentation site (MkDocs + Material, the API reference from docstrings, the notebooks as pages,
+# the explorer gallery) into site/, strict: a broken link or reference fails. Open site/index.html
+# through a server (`.venv/bin/python -m http.server -d site`), or run `.venv/bin/mkdocs serve`.
+$(VENV)/.installed-docs: pyproject.toml | $(PY)
+	@echo "==> installing the documentation tools (MkDocs, Material, mkdocstrings, mkdocs-jupyter, Playwright)"
+	$(PIP) -e ".[docs]"
+	touch $@
+
+docs: $(VENV)/.installed-docs
+	@echo "==> building the site into site/"
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+# the built site's internal links and anchors, and the reference's names, then its pages in headless
+# Chromium, offline
+docs-check: $(VENV)/.installed-docs
+	$(PY) -m docs.sitegen.check site
+
+# Optional, not in CI: the engine in the browser, a JupyterLite REPL with chainrule, from PyPI and npm only
+# (needs npm), into site/lite/; then opened offline in headless Chromium. See docs/contributing.md.
+docs-lite: $(VENV)/.installed-docs
+	$(PIP) --quiet -e ".[lite]"
+	$(PY) docs/scripts/build_lite.py site/lite
+	$(PY) docs/scripts/build_lite.py site/lite --check
+
 lint: $(VENV)/.installed-test-$(ORACLE)
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis site

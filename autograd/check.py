@@ -143,8 +143,10 @@ def gradcheck(
     rtol: float = 1e-3,
     raise_on_failure: bool = False,
 ) -> GradcheckReport:
-    """Compare backward's gradient of ``f`` at ``inputs`` with central differences.
+    r"""Compare backward's gradient of ``f`` at ``inputs`` with central differences.
 
+    The numeric gradient of input $i$ is
+    $\big(f(x + \varepsilon e_i) - f(x - \varepsilon e_i)\big) / 2\varepsilon$.
     ``f`` takes a list of Values (fresh leaves holding the inputs' values, so
     the caller's Values keep their ``.grad``) and returns a Value. ``inputs``
     may be numbers or Values, or one of them bare, for an ``f`` of one Value
@@ -153,6 +155,11 @@ def gradcheck(
     gradients and the absolute and relative errors
     ``|a - n| / max(|a|, |n|)`` for every input. With ``raise_on_failure=True``
     a mismatch raises :class:`GradcheckError` carrying the report.
+
+    Examples:
+        >>> report = gradcheck(lambda v: (v[0] * v[1]).tanh(), [0.5, -1.0])
+        >>> report.ok
+        True
     """
     if not callable(f):
         raise TypeError(f"gradcheck needs a callable f, got {type(f).__name__}: {f!r}")

@@ -40,7 +40,7 @@ def _values(xs: Iterable[Operand], who: str) -> list[Value]:
 
 
 def logsumexp(xs: Iterable[Operand]) -> Value:
-    """``log Σ exp(x_i)`` as one node; its local derivative on edge i is ``softmax(x)_i``.
+    r"""$\log \sum_i e^{x_i}$ as one node; its local derivative on edge $i$ is $\mathrm{softmax}(x)_i$.
 
     Stable: computed as ``m + log Σ exp(x_i - m)`` with ``m = max x_i``. Non-finite
     inputs follow PyTorch: a NaN gives NaN; all ``-inf`` gives ``-inf`` with NaN

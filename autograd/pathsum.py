@@ -96,12 +96,21 @@ def _count(order: list[Value], leaf: Value) -> int:
 
 
 def count_paths(root: Value, leaf: Value) -> int:
-    """The number of paths from ``leaf`` to ``root``, by dynamic programming.
+    r"""The number of paths from ``leaf`` to ``root``, by dynamic programming.
 
-    ``paths(leaf -> n) = sum over the edges p -> n of paths(leaf -> p)``, computed
-    once per node in topological order: time linear in the number of edges,
+    $$N(\mathrm{leaf} \to n) = \sum_{\text{edges } p \to n} N(\mathrm{leaf} \to p),$$
+    computed once per node in topological order: time linear in the number of edges,
     with exact Python integers (2**40 paths count instantly). 0 when ``root``
     does not depend on ``leaf``; 1 when ``leaf is root``.
+
+    Examples:
+        >>> from autograd import Value
+        >>> x = Value(1.0)
+        >>> v = x
+        >>> for _ in range(40):
+        ...     v = v * 0.5 + v * 0.5      # two paths per level
+        >>> count_paths(v, x) == 2 ** 40
+        True
     """
     _check(root, leaf, "count_paths")
     return _count(topological_order(root), leaf)
@@ -114,6 +123,15 @@ def paths(root: Value, leaf: Value, limit: int = DEFAULT_LIMIT) -> Iterator[Path
     :class:`PathLimitError` (with the count) before enumerating anything. The
     walk is iterative, so long chains need no recursion; it never enters a dead
     end, as every node of the graph leads to the root.
+
+    Examples:
+        >>> from autograd import Value
+        >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+        >>> c = a * b + a
+        >>> for p in paths(c, a):
+        ...     print([n.label or n.op for n in p.nodes], p.local_grads, p.product)
+        ['a', '*', '+'] (-3.0, 1.0) -3.0
+        ['a', '+'] (1.0,) 1.0
     """
     _check(root, leaf, "paths")
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
@@ -182,10 +200,19 @@ def _walk(root: Value, leaf: Value, consumers: dict[Value, list[tuple[Value, int
 
 
 def sum_over_paths(root: Value, leaf: Value, limit: int = DEFAULT_LIMIT) -> float:
-    """``d root / d leaf`` as Nielsen's sum over paths of products of local derivatives.
+    r"""``d root / d leaf`` as Nielsen's sum over paths of products of local derivatives.
+
+    $$\frac{\partial\,\mathrm{root}}{\partial\,\mathrm{leaf}}
+      = \sum_{\text{paths}} \prod_{\text{edges } e} \mathrm{local}(e)$$
 
     Equals the gradient ``backward()`` gives (up to rounding, and without
     hooks); raises :class:`PathLimitError` when there are more than ``limit``
     paths. 0.0 when ``root`` does not depend on ``leaf``.
+
+    Examples:
+        >>> from autograd import Value
+        >>> x = Value(2.0)
+        >>> sum_over_paths(x * x + x, x)   # paths x->*->+ (twice, product 2 each) and x->+ (1)
+        5.0
     """
     return math.fsum(p.product for p in paths(root, leaf, limit))

@@ -103,6 +103,15 @@ class Value:
     ``.data``. Equality and hashing do not: ``==`` is identity, because a Value
     is a vertex of a graph and a key of dictionaries (two nodes holding 2.0 are
     different nodes). Compare ``a.data == b.data`` for numbers.
+
+    Examples:
+        >>> x = Value(3.0, label="x")
+        >>> y = x * x + x
+        >>> y.local_grads              # d y / d (x*x) and d y / d x, recorded in the forward pass
+        (1.0, 1.0)
+        >>> y.backward()
+        >>> x.grad                     # d(x² + x)/dx = 2x + 1
+        7.0
     """
 
     # Slots, not a __dict__: a node is ~100 bytes smaller and attribute access is faster.

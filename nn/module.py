@@ -374,6 +374,15 @@ class MLP(Module):
     ``output_activation`` (None: linear, so outputs are logits or raw scores).
     Layers are labelled ``L0, L1, ...`` and neurons ``L0.N0, ...``. A call
     returns a Value when the last layer has one neuron, else a list of Values.
+
+    Examples:
+        >>> model = MLP(2, [4, 1], seed=0)
+        >>> len(model.parameters())        # (2 weights + 1 bias) x 4, then 4 weights + 1 bias
+        17
+        >>> out = model([0.5, -1.0])
+        >>> out.backward()
+        >>> all(p.grad != 0.0 for p in model.parameters())
+        True
     """
 
     def __init__(

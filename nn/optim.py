@@ -43,10 +43,19 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent with optional momentum (PyTorch's convention).
+    r"""Stochastic gradient descent with optional momentum (PyTorch's convention).
 
-    Without momentum: ``w ← w - lr·g``. With momentum μ, a velocity per parameter:
-    ``v ← μ·v + g``, ``w ← w - lr·v`` (v starts at 0, so the first step is plain SGD).
+    Without momentum: $w \leftarrow w - \mathrm{lr}\cdot g$. With momentum $\mu$, a velocity per
+    parameter: $v \leftarrow \mu v + g$, $w \leftarrow w - \mathrm{lr}\cdot v$ ($v$ starts at 0,
+    so the first step is plain SGD).
+
+    Examples:
+        >>> from autograd import Value
+        >>> w = Value(1.0)
+        >>> (w * w).backward()             # dL/dw = 2w = 2
+        >>> SGD([w], lr=0.1).step()
+        >>> w.data                         # 1 - 0.1 * 2
+        0.8
     """
 
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0) -> None:
@@ -71,13 +80,13 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba, 2015): per-parameter steps from running moments of the gradient.
+    r"""Adam (Kingma & Ba, 2015): per-parameter steps from running moments of the gradient.
 
-    With t the step number (from 1)::
+    With $t$ the step number (from 1):
 
-        m ← β1·m + (1 - β1)·g          v ← β2·v + (1 - β2)·g²
-        m̂ = m / (1 - β1^t)             v̂ = v / (1 - β2^t)
-        w ← w - lr · m̂ / (√v̂ + eps)
+    $$m \leftarrow \beta_1 m + (1 - \beta_1)\, g, \qquad v \leftarrow \beta_2 v + (1 - \beta_2)\, g^2,$$
+    $$\hat m = \frac{m}{1 - \beta_1^t}, \qquad \hat v = \frac{v}{1 - \beta_2^t}, \qquad
+      w \leftarrow w - \mathrm{lr}\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}.$$
     """
 
     def __init__(

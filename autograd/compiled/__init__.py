@@ -198,6 +198,15 @@ def compile(  # noqa: A001 - autograd.compile, by analogy with torch.compile
 
     Raises :class:`CompileError` (a TypeError) for a node made by hand with a
     plain-string op, or with hooks, that depends on an input.
+
+    Examples:
+        >>> from autograd import Value
+        >>> x, y = Value(2.0, label="x"), Value(-3.0, label="y")
+        >>> c = compile(lambda v: v[0] * v[1] + v[0], [x, y])
+        >>> c([2.0, -3.0])                 # (x*y + x, [y + 1, x])
+        (-4.0, [-2.0, 2.0])
+        >>> c([1.0, 5.0])                  # replayed on floats, no Values built
+        (6.0, [6.0, 1.0])
     """
     xs = _check_inputs(inputs)
     if not xs:
