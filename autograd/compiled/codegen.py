@@ -166,11 +166,15 @@ def _aligned(lines: list[str], width: int = 100) -> list[str]:
     return [s[0] if len(s) == 1 else f"{s[0].ljust(col)}  # {s[1]}" for s in split]
 
 
-def build_function(source: str, fn_name: str, title: str) -> Callable[..., Any]:
-    """Compile generated ``source`` (our formulas, checked identifiers, float reprs) and return ``fn_name``."""
+def build_function(source: str, fn_name: str, title: str, ns: dict[str, Any] | None = None) -> Callable[..., Any]:
+    """Compile generated ``source`` (our formulas, checked identifiers, float reprs) and return ``fn_name``.
+
+    ``ns``: the globals of the code (default: :func:`namespace`, the scalar replay's).
+    """
     # named inside the package folder: frames there count as the engine's, and tracebacks show the line
     filename = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"<compiled {next(_counter)}: {title}>")
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    ns = namespace()
+    if ns is None:
+        ns = namespace()
     exec(compile(source, filename, "exec"), ns)
     return ns[fn_name]

@@ -281,12 +281,33 @@ def test_hooks_are_refused():
         autograd.compile(lambda v: v[0] * 2.0, [x])
 
 
-@pytest.mark.parametrize("inputs, error", [
-    ([1.0], TypeError), (Value(1.0), TypeError), ([], ValueError),
+@pytest.mark.parametrize("inputs, error, message", [
+    ("xy", TypeError, r"compile's inputs must be a Value, a number or a sequence of them, got str: 'xy'"),
+    ({"x": 1.0}, TypeError, "got dict"),
+    (None, TypeError, "got NoneType"),
+    ([1.0, "2"], TypeError, r"compile's input 1 must be a Value, a number or a 1-D array .*got str: '2'"),
+    ([Value(1.0), None], TypeError, "compile's input 1 must be"),
+    ([True], TypeError, "compile's input 0 must be"),
+    ([], ValueError, "at least one input"),
+    ([10 ** 400], ValueError, "compile's input 0 .* too large"),
 ])
-def test_bad_inputs(inputs, error):
-    with pytest.raises(error):
+def test_bad_inputs_name_the_argument(inputs, error, message):
+    with pytest.raises(error, match=message):
         autograd.compile(lambda v: v[0], inputs)
+
+
+@pytest.mark.parametrize("inputs", [2.0, 3, Value(2.0), [2.0], (2.0,), [Value(2.0)], [2, Value(2.0)]])
+def test_inputs_follow_the_rule_of_the_api(inputs):
+    """A Value, a number, or a sequence of either: numbers become fresh leaves labelled x<i>."""
+    c = autograd.compile(lambda v: v[0] * v[0] + v[-1], inputs)
+    n = len(c.inputs)
+    assert n == (1 if isinstance(inputs, (int, float, Value)) else len(inputs))
+    value, grads = c([3.0] * n)
+    assert value == (12.0 if n == 1 else 12.0)
+    assert grads == ([7.0] if n == 1 else [6.0, 1.0])
+    for i, leaf in enumerate(c.inputs):
+        item = inputs if n == 1 and not isinstance(inputs, (list, tuple)) else inputs[i]
+        assert leaf is item if isinstance(item, Value) else leaf.label == f"x{i}"
 
 
 def test_bad_inputs_non_leaf_and_duplicate():
