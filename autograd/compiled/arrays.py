@@ -156,7 +156,8 @@ class BatchRunner:
 def namespace() -> dict[str, Any]:
     """The globals of a batched program: NumPy, the array forms, the helpers, nothing else."""
     ns = ops.array_namespace()
-    ns.update(max_rows=ops.max_rows, logsumexp_rows=ops.logsumexp_rows, _changed=codegen.Changed, _rows=_Rows)
+    ns.update(max_rows=ops.max_rows, logsumexp_rows=ops.logsumexp_rows, _changed=codegen.Changed, _rows=_Rows,
+              f8=ns["np"].float64)
     # NumPy's C code imports its helpers lazily through the calling frame's __import__: keep that one builtin
     ns["__builtins__"] = {"any": any, "__import__": __import__}
     return ns

@@ -287,7 +287,7 @@ class _Code:
         if all(r < 0 for r in refs):
             vals = [b.value(r) for r in refs]
             if one and all(_key(v) == _key(vals[0]) for v in vals):
-                return ops_literal(vals[0]), True
+                return _literal(vals[0]), True
             return self.array("c", [[v] for v in vals] if column else vals, "float64"), True
         expr, view = self._index("U", self.u_blocks, [self.entry[r] for r in refs], (len(refs),), one)
         if column and not (one and all(r == refs[0] for r in refs)):
@@ -378,10 +378,12 @@ class _Code:
             self.bwd.append(f"np.add.at({gwhole}, {idx}, {contrib})")
 
 
-def ops_literal(x: float) -> str:
-    """A float as source (``inf``/``nan`` are names of the namespace; negatives parenthesised)."""
-    text = repr(float(x))
-    return f"({text})" if text.startswith("-") else text
+def _literal(x: float) -> str:
+    """A recorded number as source: a NumPy float (``f8(2.5)``), so arithmetic on it follows IEEE, never raises.
+
+    (``1.0 / 0.0`` on Python floats raises; on NumPy floats it is ``inf``, as the scalar replay's ``f_div``.)
+    """
+    return f"f8({float(x)!r})"
 
 
 def build(tape: Tape, wrt: Sequence[int], spaces: Sequence[str], title: str, backward: bool = True) -> BatchProgram:
@@ -518,7 +520,7 @@ def _fixed(code: _Code, g: Group, comment: str) -> Any:
         env[var] = e
     if op.n_consts:
         env["c"] = exprs[-1]
-    code.fwd.append(f"{env['out']}[...] = {ops.python_expr(op.forward, env, array=True)}  # {comment}")
+    code.fwd.append(f"{g.name}[...] = {ops.python_expr(op.forward, env, array=True)}  # {comment}")
     if not code.b.backward or not any(b.wanted[s] for s in g.slots):
         return None
 
@@ -653,7 +655,7 @@ def _rows_op(code: _Code, g: Group, comment: str) -> Any:
         cols = []
         for pos in range(width):
             refs = [operands[pos] for operands in g.operands]
-            cols.append(code.rows(refs)[0] if kinds[pos] == VARYING else code.uniform(refs, column=True)[0])
+            cols.append(code.rows(refs, one=False)[0] if kinds[pos] == VARYING else code.uniform(refs, column=True)[0])
         stack = f"np.stack(np.broadcast_arrays({', '.join(cols)}), 1)"
     aux = f"{AUX}{g.name}"
     code.fwd.append(f"{g.name}[...], {aux} = {_ROWS[g.op.key]}({stack})  # {comment}")
@@ -685,7 +687,7 @@ def _guard_changed(code: _Code, spec: GuardSpec) -> tuple[str, bool] | None:
 
     def read(r: Ref) -> tuple[str, bool]:
         if r < 0:
-            return ops_literal(b.value(r)), False
+            return _literal(b.value(r)), False
         if b.space[r] == VARYING:
             return code.rows([r])[0], True
         return code.uniform([r], column=False)[0], False
@@ -696,7 +698,7 @@ def _guard_changed(code: _Code, spec: GuardSpec) -> tuple[str, bool] | None:
         return f"({cond})", lv
     if spec.kind == "float":
         r = float(spec.result)
-        cond = f"{left} == {left}" if r != r else f"{left} != {ops_literal(r)}"
+        cond = f"{left} == {left}" if r != r else f"{left} != {_literal(r)}"
         return f"({cond})", lv
     assert spec.right is not None
     right, rv = read(spec.right)
