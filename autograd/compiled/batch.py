@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograd import ops
+from autograd.compiled.codegen import aligned
 from autograd.compiled.names import AUX, GRAD, NameTable, comment_text
 from autograd.compiled.tape import GuardSpec, Ref, Tape
 
@@ -731,10 +732,6 @@ def _assemble(code: _Code, title: str, backward: bool) -> str:
         body += code.bwd_seed
         body += code.bwd
     body.append("return None")
-    return "\n".join(lines + _aligned([ind + line for line in body])) + "\n"
+    return "\n".join(lines + aligned([ind + line for line in body], 110)) + "\n"
 
 
-def _aligned(lines: list[str], width: int = 110) -> list[str]:
-    split = [line.split("  # ", 1) if "  # " in line.lstrip() else [line] for line in lines]
-    col = min(width, max((len(s[0]) for s in split if len(s) == 2), default=0))
-    return [s[0] if len(s) == 1 else f"{s[0].ljust(col)}  # {s[1]}" for s in split]

@@ -231,8 +231,9 @@ def build(output: Value, inputs: Sequence[Value], wrt: Sequence[int], answers: S
 
 
 def _comment(node: Value, op: ops.Op) -> str:
-    label = comment_text(node.label)
-    return f"{op.key}  {label}" if label else op.key
+    """The op's key and the node's label, cleaned: neither can end the comment or add a line."""
+    key, label = comment_text(op.key, 24), comment_text(node.label)
+    return f"{key}  {label}" if label else key
 
 
 def _forward_line(node: Value, op: ops.Op, name: str, at) -> Line:  # noqa: ANN001 - at: Value -> str

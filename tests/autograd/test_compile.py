@@ -384,3 +384,29 @@ def test_source_reads_as_backprop():
     assert "z = (x * y)" in src
     assert "d_x = y * d_z" in src and "d_y = x * d_z" in src
     assert "t2 = tanh(z)" in src and "d_z = (1.0 - (t2 * t2)) * d_t2" in src
+
+
+def test_source_comments_start_in_one_column():
+    x, w = Value(1.0, label="x"), Value(2.0, label="weight_of_the_first_layer_neuron")
+    src = autograd.compile(lambda v: (v[0] * v[1] + 1.0).tanh() * v[0], [x, w]).source()
+    code_lines = [line for line in src.splitlines() if "  # " in line.lstrip()]
+    assert len(code_lines) > 8 and len({line.index("  # ") for line in code_lines}) == 1, src
+
+
+def test_an_op_key_cannot_add_a_line_to_the_displayed_program():
+    from autograd.value import _make
+
+    evil = O.Op("mul\nimport os  # \u2028x", "*", 2, "a * b", ["b", "a"])
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = autograd.compile(lambda v: _make(v[0].data * v[1].data, evil, (v[0], v[1]), (v[1].data, v[0].data)),
+                         [a, b])
+    src = c.source()
+    assert "import os" not in src.split("# mul")[0]  # nothing of the key outside its comment
+    assert not any(line.lstrip().startswith("import") for line in src.splitlines())
+    assert len(src.splitlines()) == 8 and "\u2028" not in src, src
+    assert c([2.0, 3.0]) == (6.0, [3.0, 2.0])
+    np = pytest.importorskip("numpy")
+    batched = c.source(batched=True)
+    assert not any(line.lstrip().startswith("import") for line in batched.splitlines()) and "\u2028" not in batched
+    values, grads = c([np.array([2.0, 4.0]), 3.0])
+    assert list(values) == [6.0, 12.0] and list(grads[1]) == [2.0, 4.0]
