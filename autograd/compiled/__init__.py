@@ -134,7 +134,7 @@ class Compiled:
         self._program = prog
         self._forward_only: Callable[..., Any] | None = None
         self._batch = arrays.BatchRunner(prog, self._wrt, self._title)
-        self._replay = codegen.build_function(codegen.fused(prog), "replay", self._title)
+        self._scalar: Callable[..., Any] | None = None  # generated on the first call with numbers
         self.recordings += 1
 
     def _changed(self, changed: codegen.Changed, numbers: list[float]) -> None:
@@ -182,6 +182,13 @@ class Compiled:
             for i, g in zip(self._wrt, result[1]):
                 self.inputs[i].grad += g  # leaves accumulate, as in backward()
         return result
+
+    def _replay(self, xs: list[float]) -> Any:
+        """The scalar replay, generated on first use (a batched-only user never pays for compiling it)."""
+        replay = self._scalar
+        if replay is None:
+            replay = self._scalar = codegen.build_function(codegen.fused(self._program), "replay", self._title)
+        return replay(xs)
 
     def value(self, numbers: Iterable[Any]) -> Any:
         """The output alone at ``numbers`` (the forward lines only: for evaluation); arrays give an array."""

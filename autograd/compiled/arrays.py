@@ -48,9 +48,9 @@ def batch_numbers(xs: Sequence[Any], n_inputs: int) -> tuple[list[Any], int, tup
     out = list(xs)
     at: list[int] = []
     size: int | None = None
-    for i, x in enumerate(out):
-        if type(x) is float:
-            continue
+    float_ = float
+    for i in [i for i, t in enumerate(map(type, out)) if t is not float_]:  # the arrays, and numbers to convert
+        x = out[i]
         if is_array(x):
             np = ops._numpy()
             if x.ndim != 1:
@@ -121,8 +121,10 @@ class BatchRunner:
         lay = prog.layout
         V = np.empty((lay.n_rows, size))
         U = np.array(lay.u_base)
-        if lay.u_inputs:  # the inputs given as numbers are the first entries of U, in order
-            U[:len(lay.u_inputs)] = [numbers[i] for i in lay.u_inputs]
+        u_in = lay.u_inputs
+        if u_in:  # the inputs given as numbers are the first entries of U, in order
+            k = len(u_in)
+            U[:k] = numbers[:k] if u_in[-1] == k - 1 else [numbers[i] for i in u_in]
         for row, i in enumerate(lay.v_inputs):  # and the array inputs the first rows of V
             V[row] = numbers[i]
         with np.errstate(all="ignore"):
