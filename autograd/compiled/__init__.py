@@ -333,8 +333,9 @@ def compile(  # noqa: A001 - autograd.compile, by analogy with torch.compile
     ``inputs``: leaf Values (parameters, data points, both). ``fn`` is called
     once with the list of those Values and must return one Value; numbers it
     closes over, and nodes that depend on no input, are constants.
-    ``wrt``: the inputs to differentiate with respect to (default: all), in the
-    order ``grads`` lists them; the others are data (no gradient computed).
+    ``wrt``: the inputs to differentiate with respect to (default: all), as input
+    Values or positions, in the order ``grads`` lists them; the others are data
+    (no gradient computed).
     ``on_change``: ``"record"`` (record ``fn`` again when a guard sees that the
     graph would be built differently) or ``"raise"`` (:class:`GraphChangedError`).
     ``write_back``: after each call, set the inputs' ``.data`` to the numbers
@@ -356,8 +357,11 @@ def compile(  # noqa: A001 - autograd.compile, by analogy with torch.compile
         index = {v: i for i, v in enumerate(xs)}
         positions = []
         for k, v in enumerate(wrt if not isinstance(wrt, Value) else [wrt]):
-            if not isinstance(v, Value) or v not in index:
-                raise ValueError(f"compile's wrt[{k}] ({v!r}) is not one of the inputs")
-            positions.append(index[v])
+            if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < len(xs):
+                positions.append(v)  # a position among the inputs (inputs given as numbers have no Value to name)
+            elif isinstance(v, Value) and v in index:
+                positions.append(index[v])
+            else:
+                raise ValueError(f"compile's wrt[{k}] ({v!r}) is not one of the inputs (an input Value or position)")
     return Compiled(fn, xs, positions, on_change, bool(write_back))
 
