@@ -252,8 +252,6 @@ def python_expr(tree: Tree, names: dict[str, str] | None = None, *, inline: bool
     :data:`ARRAY_FORMS`.
     """
     names = names or {}
-    if array:
-        return _array_expr(tree, names)
 
     def go(t: Tree) -> str:
         kind = t[0]
@@ -266,11 +264,15 @@ def python_expr(tree: Tree, names: dict[str, str] | None = None, *, inline: bool
         if kind == "call":
             prim = PRIMITIVES[t[1]]
             args = [go(a) for a in t[2:]]
+            if array:  # the function of the primitive's name: its array form (array_namespace)
+                return f"{t[1]}({', '.join(args)})"
             if inline and prim.inline is not None and len(args) == 1 and args[0].isidentifier():
                 return prim.inline.format(args[0])
             fn = "abs" if t[1] == "abs" else f"{fn_prefix}{t[1]}"
             return f"{fn}({', '.join(args)})"
         left, right = go(t[1]), go(t[2])
+        if array and kind in ("/", "**"):  # NumPy divides as IEEE says; pow_ is f_pow on arrays
+            return f"({left} / {right})" if kind == "/" else f"pow_({left}, {right})"
         if kind == "/":
             if inline and (right.isidentifier() or t[2][0] == "num"):
                 # a float division inline; only a zero divisor takes the IEEE-safe call
@@ -288,24 +290,6 @@ def float_namespace() -> dict[str, Any]:
     ns: dict[str, Any] = {f"f_{name}": prim.float_fn for name, prim in PRIMITIVES.items()}
     ns.update(f_div=f_div, f_pow=f_pow)
     return ns
-
-
-def _array_expr(tree: Tree, names: dict[str, str]) -> str:
-    def go(t: Tree) -> str:
-        kind = t[0]
-        if kind == "num":
-            return repr(t[1])
-        if kind == "var":
-            return names.get(t[1], t[1])
-        if kind == "neg":
-            return f"(-{go(t[1])})"
-        if kind == "call":
-            return f"{t[1]}({', '.join(go(a) for a in t[2:])})"
-        if kind == "**":
-            return f"pow_({go(t[1])}, {go(t[2])})"
-        return f"({go(t[1])} {kind} {go(t[2])})"
-
-    return go(tree)
 
 
 def _numpy() -> Any:

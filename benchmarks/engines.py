@@ -195,22 +195,29 @@ class OursCompiled(Ours):
 
     def cnn_stepper(self, model: Any, batch: list[tuple[list[float], int]], lr: float) -> Callable[[], float]:
         """The same step as ``ours``, as ``train_cnn_digits(compiled=True)`` runs it (the batch is an input)."""
-        import time
-
         from nn.examples import _cnn_batch_loss
-        from nn.optim import Adam
         from nn.train import CompiledStep, one_hot
 
-        opt = Adam(model.parameters(), lr=lr)
         compiled = CompiledStep(model, _cnn_batch_loss)
         data = [(x, one_hot(y, 10)) for x, y in batch]
+        return self._adam_steps(model, compiled, data, lambda: compiled.compiled(data), lr)
+
+    def _adam_steps(self, model: Any, step_fn: Callable[[Any], float], data: Any, record: Callable[[], Any],
+                    lr: float) -> Callable[[], float]:
+        """Adam steps of ``step_fn(data)`` (which adds to ``.grad``), after timing ``record()`` once."""
+        import time
+
+        from nn.optim import Adam
+
+        opt = Adam(model.parameters(), lr=lr)
         t0 = time.perf_counter()
-        compiled.compiled(data)
+        opt.zero_grad()
+        record()
         self.record_seconds = time.perf_counter() - t0
 
         def step() -> float:
             opt.zero_grad()
-            loss = compiled(data)
+            loss = step_fn(data)
             opt.step()
             return loss
 
@@ -313,7 +320,7 @@ class Torch(Engine):
                 p -= lr * p.grad
 
 
-class OursBatched(Ours):
+class OursBatched(OursCompiled):
     """This project's batched replay: one example's loss recorded once, replayed over the batch with arrays."""
 
     name = "batched"
@@ -354,28 +361,16 @@ class OursBatched(Ours):
         return step
 
     def cnn_stepper(self, model: Any, batch: list[tuple[list[float], int]], lr: float) -> Callable[[], float]:
-        """The same step as ``ours``, as ``nn.train.fit(..., compiled=True)`` runs it (``BatchedStep``)."""
-        import time
+        """The same step as ``ours``, as ``nn.train.fit(..., compiled=True)`` runs it (``BatchedStep``).
 
+        The recording time includes the first batch, which is recorded and checked against the Value path.
+        """
         from nn.examples import _cnn_batch_loss
-        from nn.optim import Adam
         from nn.train import BatchedStep, one_hot
 
-        opt = Adam(model.parameters(), lr=lr)
         step_fn = BatchedStep(model, _cnn_batch_loss)
         data = [(x, one_hot(y, 10)) for x, y in batch]
-        t0 = time.perf_counter()
-        opt.zero_grad()
-        step_fn(data)  # the first batch: recorded and checked against the Value path
-        self.record_seconds = time.perf_counter() - t0
-
-        def step() -> float:
-            opt.zero_grad()
-            loss = step_fn(data)
-            opt.step()
-            return loss
-
-        return step
+        return self._adam_steps(model, step_fn, data, lambda: step_fn(data), lr)
 
 
 class TorchBatched(Engine):

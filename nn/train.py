@@ -124,6 +124,13 @@ def unflatten(items: Sequence[Any], shape: Any) -> Any:
 # -- the compiled step -------------------------------------------------------------------------------
 
 
+def _check_step(who: str, model: object, loss_fn: object) -> None:
+    if not isinstance(model, Module):
+        raise TypeError(f"{who} needs a Module, got {type(model).__name__}: {model!r}")
+    if not callable(loss_fn):
+        raise TypeError(f"{who} needs a callable loss_fn(model, batch), got {loss_fn!r}")
+
+
 class CompiledStep:
     """``loss = step(batch)``: ``loss_fn(model, batch)`` and its backward pass, replayed from a recording.
 
@@ -133,10 +140,7 @@ class CompiledStep:
     """
 
     def __init__(self, model: Module, loss_fn: LossFn) -> None:
-        if not isinstance(model, Module):
-            raise TypeError(f"CompiledStep needs a Module, got {type(model).__name__}: {model!r}")
-        if not callable(loss_fn):
-            raise TypeError(f"CompiledStep needs a callable loss_fn(model, batch), got {loss_fn!r}")
+        _check_step("CompiledStep", model, loss_fn)
         self.model = model
         self.loss_fn = loss_fn
         self.params = model.parameters()
@@ -214,10 +218,7 @@ class BatchedStep:
     """
 
     def __init__(self, model: Module, loss_fn: LossFn) -> None:
-        if not isinstance(model, Module):
-            raise TypeError(f"BatchedStep needs a Module, got {type(model).__name__}: {model!r}")
-        if not callable(loss_fn):
-            raise TypeError(f"BatchedStep needs a callable loss_fn(model, batch), got {loss_fn!r}")
+        _check_step("BatchedStep", model, loss_fn)
         self.model = model
         self.loss_fn = loss_fn
         self.params = model.parameters()

@@ -15,19 +15,11 @@ import autograd
 from autograd import Value, dot, total
 from autograd import ops as O
 from autograd.compiled import BatchGuardWarning, GraphChangedError
+from tests.autograd.test_compile import anything, near_kinks, same
 from tests.autograd.test_ops import MAKERS
 from tests.strategies import build, programs
 
 np = pytest.importorskip("numpy")
-
-anything = st.floats(allow_nan=True, allow_infinity=True, width=64)
-KINKS = st.sampled_from([0.0, -0.0, 5e-324, -5e-324, 1e-300, -1e-300, 1.0, -1.0])
-near_kinks = st.one_of(KINKS, st.floats(-3.0, 3.0, allow_nan=False))
-
-
-def same(x: float, y: float) -> bool:
-    return (x != x and y != y) or x == y
-
 
 def close(x: float, y: float, scale: float = 1.0) -> bool:
     """Equal to 1e-12 relative, or absolute 1e-12 times ``scale`` (the size of the terms that were summed)."""
