@@ -123,7 +123,8 @@ def export_commit(ref: str, into: Path) -> str:
 
 
 def measure(engines: list[str], config: dict[str, Any], timeout: float, log: Any,
-            ref_dir: Path | None = None) -> dict[str, Any]:
+            ref_dir: Path | None = None, workloads: tuple[str, ...] = WORKLOADS,
+            chains: bool = True) -> dict[str, Any]:
     """Every workload on every engine, ``config["rounds"]`` times, the engines taking turns; medians of rounds.
 
     deep_chain climbs its sizes and stops, for an engine, at its first failure.
@@ -133,11 +134,11 @@ def measure(engines: list[str], config: dict[str, Any], timeout: float, log: Any
     raw: dict[str, dict[str, list[dict[str, Any]]]] = {e: {} for e in names}
     unavailable: dict[str, str] = {}
     chain_failed: dict[str, tuple[int, str]] = {}
-    chain_ns = list(config["deep_chain"])
+    chain_ns = list(config["deep_chain"]) if chains else []
     for r in range(config["rounds"]):
         order = names[r % len(names):] + names[:r % len(names)]  # rotate who goes first
         jobs: list[tuple[str, str, dict[str, Any]]] = [("ours", "limits", config["limits"])] if "ours" in names else []
-        for workload in WORKLOADS:
+        for workload in workloads:
             for e in order:
                 if e in REFS and workload not in REFS[e][1]:
                     continue
@@ -308,7 +309,8 @@ def table(results: dict[str, Any], config: dict[str, Any], engines: list[str]) -
                 cells.append("")
             else:
                 cells.append(f"{x / y:.3f} ({y / x:.1f}x)")
-        lines.append(cells)
+        if any(v is not None for v in vals.values()):  # rows of workloads not run this time are left out
+            lines.append(cells)
     largest = ["deep_chain largest n", "nodes"]
     for e in engines:
         chain = results.get(e, {}).get("deep_chain")
@@ -320,7 +322,9 @@ def table(results: dict[str, Any], config: dict[str, Any], engines: list[str]) -
                            else f"none ({err.split(':')[0]} at {_n(chain['failed_at'])})")
         else:
             largest.append(_n(chain["largest_n"]))
-    lines.append(largest + [""] * len(ratios))
+    chains = [results.get(e, {}).get("deep_chain") or {} for e in engines]
+    if any(c.get("by_n") or c.get("failed_at") or c.get("largest_n") for c in chains):
+        lines.append(largest + [""] * len(ratios))
     widths = [max(len(row[i]) for row in [head, *lines]) for i in range(len(head))]
     fmt = "  ".join(f"{{:<{w}}}" if i < 2 else f"{{:>{w}}}" for i, w in enumerate(widths))
     sep = "  ".join("-" * w for w in widths)
@@ -460,7 +464,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="also run the engine of git commit REF, interleaved, and print current/REF")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON results (default {DEFAULT_OUT})")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per measurement (default 600, quick 60)")
+    parser.add_argument("--workloads", default=None,
+                        help="comma-separated subset of the workloads (deep_chain included by name), default all: "
+                        + ", ".join((*WORKLOADS, "deep_chain")))
     args = parser.parse_args(argv)
+    chosen = WORKLOADS + ("deep_chain",)
+    if args.workloads:
+        chosen = tuple(w.strip() for w in args.workloads.split(",") if w.strip())
+        bad = sorted(set(chosen) - set(WORKLOADS) - {"deep_chain"})
+        if bad:
+            parser.error(f"unknown workload(s) {bad}; choose from {[*WORKLOADS, 'deep_chain']}")
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = sorted(set(engines) - set(ENGINES))
     if unknown:
@@ -486,7 +499,8 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError as e:
                 parser.error(str(e))
             ref_dir = Path(tmp)
-        results = measure(engines, config, timeout, log, ref_dir)
+        results = measure(engines, config, timeout, log, ref_dir, tuple(w for w in WORKLOADS if w in chosen),
+                          "deep_chain" in chosen)
     measured = engines + (list(REFS) if ref_dir else [])
     for e in measured:
         if "unavailable" in results[e]:
