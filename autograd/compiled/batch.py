@@ -1,20 +1,19 @@
-"""Batched replay: one example's recording replayed over a whole batch with NumPy arrays.
+"""Batched replay: one example's recording replayed over a whole batch with NumPy arrays, as code.
 
 A recording (:class:`~autograd.compiled.tape.Tape`) is the graph of *one* example. Replayed over a
 batch, each of its values becomes a row of B numbers, one per example; inputs given as numbers
 (the parameters, usually) stay single numbers, broadcast to every example. Calling NumPy once per
-scalar op would cost about a microsecond per op whatever B is, so the ops are regrouped first:
+scalar op would cost about a microsecond per op whatever B is, so the ops are regrouped first
+(:mod:`autograd.compiled.groups`: the ops of one kind at one depth), and each group becomes one
+array operation over a 2-D array (a layer's sixteen ``tanh`` nodes: one ``tanh`` of a 16 x B
+array); the ``sum`` and ``dot`` nodes of a group become matrix products: a layer's weighted sums
+are ``W @ X`` with ``W`` gathered from the parameters and ``X`` from the previous layer's rows.
 
-- every node gets a *depth* (1 + the depth of its deepest input; inputs are at depth 0) and a
-  *space*: ``"v"`` if it varies over the batch (it depends on an array input), else ``"u"``
-  (uniform: one number for every example);
-- the nodes of one op at one depth with the same kinds of operands form a *group*, computed by one
-  array operation over a 2-D array (a layer's sixteen ``tanh`` nodes: one ``tanh`` of a 16 x B
-  array). The ``sum`` and ``dot`` nodes of a group become matrix products: a layer's weighted sums
-  are ``W @ X`` with ``W`` gathered from the parameters and ``X`` from the previous layer's rows;
-- the values live in two arrays, ``V`` (one row of B numbers per varying node) and ``U`` (one
-  number per uniform node, input and constant); each group owns consecutive rows, so a layer
-  reading the layer before it reads a slice (no copy). Gradients live in ``GV`` and ``GU`` alike.
+The values live in two arrays, ``V`` (one row of B numbers per varying node) and ``U`` (one
+number per uniform node, input and constant); each group owns consecutive rows, so a layer
+reading the layer before it reads a slice (no copy). Gradients live in ``GV`` and ``GU`` alike.
+The generated function names every group's rows (``relu2 = V[19:35]``), so it reads as the
+network's forward and backward pass, one line per group: ``Compiled.source(batched=...)``.
 
 Each group computes its ops' formulas from :mod:`autograd.ops` in their array forms
 (``python_expr(..., array=True)``), so relu's step, abs's sign, max's routing and logsumexp's
@@ -32,34 +31,17 @@ scalar replay and PyTorch.
 from __future__ import annotations
 
 import bisect
-import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from autograd import ops
 from autograd.compiled.codegen import aligned
-from autograd.compiled.names import AUX, GRAD, NameTable, comment_text
+from autograd.compiled.groups import CONST, LIN, UNIFORM, VARYING, Builder, Group, float_key
+from autograd.compiled.names import AUX, GRAD, comment_text
 from autograd.compiled.tape import GuardSpec, Ref, Tape
 
-VARYING, UNIFORM, CONST = "v", "u", "c"
-_LIN = ("sum", "dot")
 _ROWS = {"max": "max_rows", "logsumexp": "logsumexp_rows"}
-
-
-@dataclass
-class Group:
-    """Nodes (slots) of one op at one depth whose operands have the same kinds: computed together."""
-
-    level: int
-    space: str
-    op: ops.Op
-    slots: list[int] = field(default_factory=list)
-    operands: list[list[Ref]] = field(default_factory=list)  # per node: its refs (fixed-arity, max, logsumexp)
-    terms: list[list[tuple[Ref, Ref]]] = field(default_factory=list)  # per node (sum/dot): (left, right) pairs
-    c0: list[float] = field(default_factory=list)  # per node (sum/dot): the constant term
-    name: str = ""
-    start: int = 0  # first row of V (or entry of U) the group owns
 
 
 @dataclass
@@ -109,105 +91,11 @@ class BatchProgram:
     fn: Any = None
 
 
-def _key(x: float) -> bytes:
-    return struct.pack("<d", x)  # tells -0.0 from 0.0 and keeps NaN payloads apart
-
-
-class _Builder:
-    def __init__(self, tape: Tape, wrt: Sequence[int], spaces: Sequence[str], backward: bool) -> None:
-        self.tape = tape
-        self.backward = backward
-        self.n_in = tape.n_inputs
-        self.consts: list[float] = list(tape.constants)
-        self._const_index: dict[bytes, Ref] = {}
-        n = self.n_in + len(tape.nodes)
-        self.space: list[str] = list(spaces) + [UNIFORM] * len(tape.nodes)
-        self.level = [0] * n
-        needs = [False] * n
-        for i in wrt:
-            needs[i] = True
-        for j, node in enumerate(tape.nodes):
-            s = self.n_in + j
-            lv, sp, nd = 0, UNIFORM, False
-            for r in node.args:
-                if r >= 0:
-                    lv = max(lv, self.level[r])
-                    sp = VARYING if self.space[r] == VARYING else sp
-                    nd = nd or needs[r]
-            self.level[s], self.space[s], needs[s] = lv + 1, sp, nd
-        self.needs = needs
-        # a node's gradient is wanted if it depends on a differentiated input and the output depends on it
-        self.wanted = [needs[s] and (s in tape.reach or s < self.n_in) for s in range(n)]
-        self.names = NameTable()
-        self.ns: dict[str, Any] = {}
-        self._arrays: dict[tuple, str] = {}
-        self.groups = self._group()
-
-    # -- constants and kinds -------------------------------------------------------------------------
-
-    def const(self, x: float) -> Ref:
-        k = _key(x)
-        if k not in self._const_index:
-            self.consts.append(x)
-            self._const_index[k] = -len(self.consts)
-        return self._const_index[k]
-
-    def value(self, r: Ref) -> float:
-        return self.consts[-1 - r]
-
-    def kind(self, r: Ref) -> str:
-        return CONST if r < 0 else self.space[r]
-
-    # -- grouping ------------------------------------------------------------------------------------
-
-    def _group(self) -> list[Group]:
-        found: dict[tuple, Group] = {}
-        for j, node in enumerate(self.tape.nodes):
-            s = self.n_in + j
-            op = node.op
-            if op.key in _LIN:
-                c0, terms = self._terms(node)
-                sig: tuple = ("lin", tuple((self.kind(a), self.kind(b)) for a, b in terms))
-            else:
-                operands = list(node.args)
-                if op.n_consts:
-                    operands.append(self.const(node.consts[0]))
-                sig = (op.key, tuple(self.kind(r) for r in operands))
-            key = (self.level[s], self.space[s], sig)
-            g = found.get(key)
-            if g is None:
-                g = found[key] = Group(self.level[s], self.space[s], op)
-            g.slots.append(s)
-            if op.key in _LIN:
-                g.terms.append(terms)
-                g.c0.append(c0)
-            else:
-                g.operands.append(operands)
-        return sorted(found.values(), key=lambda g: g.level)  # stable: first appearance within a depth
-
-    def _terms(self, node: Any) -> tuple[float, list[tuple[Ref, Ref]]]:
-        """A sum or dot node as ``c0 + Σ left * right``, the varying factor of each product on the right."""
-        args, consts = node.args, node.consts
-        if node.op.key == "sum":
-            one = self.const(1.0)
-            pairs = [(one, a) for a in args]
-            c0 = consts[0] if consts else 0.0
-        else:
-            c0, npairs = consts[0], int(consts[1])
-            pairs = [(args[2 * k], args[2 * k + 1]) for k in range(npairs)]
-            pairs += [(self.const(coef), a) for coef, a in zip(consts[2:], args[2 * npairs:])]
-        out = []
-        for a, b in pairs:
-            if self.kind(a) == VARYING and self.kind(b) != VARYING:
-                a, b = b, a
-            out.append((a, b))
-        return c0, out
-
 
 class _Code:
     """The generated function's text, with the index arrays and constants it names."""
 
-    def __init__(self, b: _Builder) -> None:
+    def __init__(self, b: Builder) -> None:
         self.b = b
         self.head: list[str] = []
         self.fwd: list[str] = []
@@ -287,7 +175,7 @@ class _Code:
         b = self.b
         if all(r < 0 for r in refs):
             vals = [b.value(r) for r in refs]
-            if one and all(_key(v) == _key(vals[0]) for v in vals):
+            if one and all(float_key(v) == float_key(vals[0]) for v in vals):
                 return _literal(vals[0]), True
             return self.array("c", [[v] for v in vals] if column else vals, "float64"), True
         expr, view = self._index("U", self.u_blocks, [self.entry[r] for r in refs], (len(refs),), one)
@@ -389,7 +277,7 @@ def _literal(x: float) -> str:
 
 def build(tape: Tape, wrt: Sequence[int], spaces: Sequence[str], title: str, backward: bool = True) -> BatchProgram:
     """The batched program of ``tape``: inputs in ``spaces`` (``"v"`` an array, ``"u"`` a number per input)."""
-    b = _Builder(tape, wrt, spaces, backward)
+    b = Builder(tape, wrt, spaces, backward)
     code = _Code(b)
     n_in = b.n_in
     # -- layout: varying inputs, then the varying groups (rows of V); uniform inputs, constants, groups (U)
@@ -432,7 +320,7 @@ def build(tape: Tape, wrt: Sequence[int], spaces: Sequence[str], title: str, bac
     bwd_groups = []
     for g in b.groups:
         comment = _group_comment(b, g)
-        if g.op.key in _LIN:
+        if g.op.key in LIN:
             back = _lin(code, g, comment)
         elif g.op.key in _ROWS:
             back = _rows_op(code, g, comment)
@@ -484,11 +372,11 @@ def build(tape: Tape, wrt: Sequence[int], spaces: Sequence[str], title: str, bac
     return BatchProgram(source, b.ns, layout, len(b.groups))
 
 
-def _reaches(b: _Builder, i: int) -> bool:
+def _reaches(b: Builder, i: int) -> bool:
     return i in b.tape.reach
 
 
-def _group_comment(b: _Builder, g: Group) -> str:
+def _group_comment(b: Builder, g: Group) -> str:
     labels = [b.tape.nodes[s - b.n_in].label or b.tape.nodes[s - b.n_in].name for s in g.slots]
     what = comment_text(labels[0], 24) if len(labels) == 1 else \
         f"{comment_text(labels[0], 20)} .. {comment_text(labels[-1], 20)}"
