@@ -107,6 +107,7 @@ class _Code:
         self.hoisted_names: set[str] = set()
         self._hoisted_grads: dict[str, tuple[str, list[list[Ref]]]] = {}  # W name -> (d_W name, refs)
         self.bwd_seed: list[str] = []
+        self.note = ""  # the comment of the backward lines being written
         self._grad_views: dict[str, str] = {}  # block name -> the line defining its gradient view
         self._count = 0
         self.v_blocks: list[tuple[int, int, str]] = []  # (start, size, name), sorted by start
@@ -224,7 +225,7 @@ class _Code:
         if squeezed:
             first = self._block(blocks, at[0])
             target = f"{self.grad_view(whole, first)}[{at[0] - first[0]}]" if first else f"G{whole}[{at[0]}]"
-            self.bwd.append(f"{target} += {contrib}")
+            self._emit(f"{target} += {contrib}")
             return
         self._add(whole, blocks, at, refs, two_d, contrib)
 
@@ -234,6 +235,10 @@ class _Code:
         if name not in self._grad_views:
             self._grad_views[name] = f"{name} = G{whole}[{block[0]}:{block[0] + block[1]}]"
         return name
+
+    def _emit(self, line: str) -> None:
+        """A backward line, with the current note (which derivative it applies) as its comment."""
+        self.bwd.append(f"{line}  # {self.note}" if self.note else line)
 
     def group_grad(self, g: Group) -> str:
         """The name of group ``g``'s gradient rows."""
@@ -248,23 +253,23 @@ class _Code:
         gwhole = f"G{whole}"
         if not two_d and all(a == at[0] for a in at):
             target = f"{self.grad_view(whole, first)}[{at[0] - first[0]}]" if first else f"{gwhole}[{at[0]}]"
-            self.bwd.append(f"{target} += ({contrib}).sum(0)" if n > 1 else f"{target} += ({contrib})[0]")
+            self._emit(f"{target} += ({contrib}).sum(0)" if n > 1 else f"{target} += ({contrib})[0]")
             return
         if unique and inside and not two_d:
             rel = [a - first[0] for a in at]
             if rel == list(range(rel[0], rel[0] + n)):
                 view = self.grad_view(whole, first)
                 target = view if rel[0] == 0 and n == first[1] else f"{view}[{rel[0]}:{rel[0] + n}]"
-                self.bwd.append(f"{target} += {contrib}")
+                self._emit(f"{target} += {contrib}")
                 return
         import numpy as np
 
         shape = (n, len(refs[0])) if two_d else (n,)
         idx = self.array("i", np.array(at).reshape(shape), "intp")
         if unique:
-            self.bwd.append(f"{gwhole}[{idx}] += {contrib}")
+            self._emit(f"{gwhole}[{idx}] += {contrib}")
         else:
-            self.bwd.append(f"np.add.at({gwhole}, {idx}, {contrib})")
+            self._emit(f"np.add.at({gwhole}, {idx}, {contrib})")
 
 
 def _literal(x: float) -> str:
@@ -297,7 +302,8 @@ def build(tape: Tape, wrt: Sequence[int], spaces: Sequence[str], title: str, bac
         code.entry[-1 - k] = n_entries + k
     n_entries += len(b.consts)
     for g in b.groups:
-        g.name = b.names.name(f"{g.op.key}{g.level}", f"g{g.level}")
+        label = b.tape.nodes[g.slots[0] - n_in].label if len(g.slots) == 1 else ""
+        g.name = b.names.name(label or f"{g.op.key}{g.level}", f"g{g.level}")  # one labelled node: its label
         n = len(g.slots)
         if g.space == VARYING:
             g.start, n_rows = n_rows, n_rows + n
@@ -353,13 +359,16 @@ def build(tape: Tape, wrt: Sequence[int], spaces: Sequence[str], title: str, bac
     grads: dict[int, tuple[str, int]] = {}
     if backward:
         if out >= 0 and b.needs[out]:
+            group = next(g for g in b.groups if out in g.slots)
+            at = f"{code.group_grad(group)}[{group.slots.index(out)}]"
             if b.space[out] == VARYING:
-                code.bwd_seed = [f"GV[{code.row[out]}] += seed  # d out / d out, per example"]
+                code.bwd_seed = [f"{at} += seed  # d out / d out = 1 for every example"]
             else:
-                code.bwd_seed = [f"GU[{code.entry[out]}] += seed.sum()  # d out / d out, summed over the batch"]
+                code.bwd_seed = [f"{at} += seed.sum()  # d out / d out, summed over the batch"]
             for back in reversed(bwd_groups):
                 if back is not None:
                     back()
+            code.note = "the gradients of the weights, into their inputs"
             for dname, refs in code._hoisted_grads.values():
                 code.scatter(refs, dname, varying_group=False)
         for i in wrt:
@@ -380,7 +389,7 @@ def _group_comment(b: Builder, g: Group) -> str:
     labels = [b.tape.nodes[s - b.n_in].label or b.tape.nodes[s - b.n_in].name for s in g.slots]
     what = comment_text(labels[0], 24) if len(labels) == 1 else \
         f"{comment_text(labels[0], 20)} .. {comment_text(labels[-1], 20)}"
-    return f"{comment_text(g.op.key, 16)} x{len(g.slots)}  {what}"
+    return f"{len(g.slots)} x {comment_text(g.op.key, 16)}: {what}"
 
 
 # -- the three kinds of groups ---------------------------------------------------------------------
@@ -417,6 +426,7 @@ def _fixed(code: _Code, g: Group, comment: str) -> Any:
         up = code.group_grad(g) + ("[0]" if single else "")
         for pos, tree in enumerate(op.grads):
             refs = [operands[pos] for operands in g.operands]
+            code.note = f"d {g.name} / d {exprs[pos]}"
             if tree == ["num", 1.0]:
                 contrib = up
             elif tree in (["num", -1.0], ["neg", ["num", 1.0]]):
@@ -508,6 +518,7 @@ def _lin(code: _Code, g: Group, comment: str) -> Any:
 
     def back() -> None:
         code.group_grad(g)
+        code.note = f"d {g.name} / d its inputs and weights"
         for fn in backs:
             fn()
 
@@ -553,6 +564,7 @@ def _rows_op(code: _Code, g: Group, comment: str) -> Any:
 
     def back() -> None:
         up = code.group_grad(g)
+        code.note = f"d {g.name} / d its inputs"
         if g.op.key == "max":
             import numpy as np
 
