@@ -185,7 +185,7 @@ class FallbackWarning(UserWarning):
 
 
 # More distinct example shapes than this (sequences of many lengths, say) and recording each costs more
-# than it saves: the Value path is used for new shapes.
+# than it saves: BatchedStep trains on the Value path from then on.
 MAX_SHAPES = 8
 # The first batch checks the batched replay against the Value path to this relative precision (rounding
 # is ~1e-15; a batch-level term, a regulariser of 1e-4, differs by ~1e-5).
@@ -207,8 +207,9 @@ class BatchedStep:
     tells the mean from the sum. It falls back, with a :class:`FallbackWarning` saying why:
 
     - to whole-batch compiled replay (:class:`CompiledStep`) when the batch loss is not
-      the mean or sum of the examples' losses (a regulariser added per batch, say) or
-      NumPy is missing;
+      the mean or sum of the examples' losses (the examples interact: a square of the
+      mean, a term added once to a sum) or NumPy is missing (a regulariser added to a
+      mean is fine: ``mean(l_b + R) = mean(l_b) + R``);
     - to the Value path when one example's loss cannot be recorded with its numbers as
       inputs (a loss that needs a target as a plain number, e.g. a class index), or when
       examples come in more than ``MAX_SHAPES`` shapes.
@@ -334,8 +335,8 @@ class BatchedStep:
                     abs(g * k - v) <= _CHECK_RTOL * norm for g, v in zip(grads, step)):
                 self.scale = scale
                 return loss
-        self._fall_back("whole", "the batch loss is not the mean or the sum of the examples' losses (loss_fn "
-                                 "adds something for the batch as a whole, a regulariser say)")
+        self._fall_back("whole", "the batch loss is not the mean or the sum of the examples' losses (in loss_fn "
+                                 "the examples interact, or a term is added once to a sum of their losses)")
         return loss
 
     def _whole_step(self, examples: list[Any]) -> float:
