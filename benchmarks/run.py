@@ -62,7 +62,7 @@ QUICK: dict[str, Any] = {
     "limits": {"n": 2_000},
     "train_scaling": {"points": 2, "factor": 2, "steps": 1},
     "mlp_step_large": {"points": 8, "steps": 1},
-    "digits_epoch": {"n": 40, "hidden": 4, "batch_size": 8},
+    "digits_epoch": {"n": 40, "hidden": 4, "batch_size": 8, "repeats": 1},
     "collector_scaling": {"factors": [1, 2], "points": 2, "sum_size": 50, "repeats": 1},
     "rounds": 2,
 }
@@ -221,6 +221,7 @@ def rows(results: dict[str, Any], config: dict[str, Any]) -> list[tuple[str, str
         (f"mlp_step ({big} points)", "s/step", ("mlp_step_large", "seconds")),
         ("  spread (interquartile range / median)", "x", ("mlp_step_large", "spread")),
         ("digits MLP, one epoch of fit", "s", ("digits_epoch", "seconds")),
+        ("  spread (interquartile range / median)", "x", ("digits_epoch", "spread")),
         ("cnn_step", "s/step", ("cnn_step", "seconds")),
         ("  recording (once)", "s", ("cnn_step", "record_seconds")),
         ("wide_sum backward", "s", ("wide_sum", "seconds")),
@@ -386,7 +387,8 @@ def targets(results: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
         ("cnn_step ours/compiled >= 3", ratio("ours", "compiled", ("cnn_step", "seconds")), lambda f: f >= 3),
         ("bytes_per_node ours/micrograd <= 0.5",
          ratio("ours", "micrograd", ("bytes_per_node", "bytes_per_node")), lambda f: f <= 0.5),
-        (f"deep_chain n={_n(biggest)} completes", chain.get("largest_n") == biggest if chain else None, None),
+        (f"deep_chain n={_n(biggest)} completes",
+         chain.get("largest_n") == biggest if chain and (chain.get("by_n") or chain.get("failed_at")) else None, None),
     ]
     for kind, policy, what in (("fit", "on", "nn.train.fit as is"), ("loop", "ctx", "a user's loop, collector_paused"),
                                ("sum", "ctx", "one large sum, collector_paused")):

@@ -139,13 +139,15 @@ def mlp_step_large(engine: Engine, points: int = 1000, steps: int = 5) -> dict[s
     return mlp_step(engine, points=points, steps=steps)
 
 
-def digits_epoch(engine: Engine, hidden: int = 32, batch_size: int = 32, n: int | None = None) -> dict[str, Any]:
+def digits_epoch(engine: Engine, hidden: int = 32, batch_size: int = 32, n: int | None = None,
+                 repeats: int = 3) -> dict[str, Any]:
     """One epoch of ``nn.train.fit`` on the 8x8 digits: ``MLP(64, [hidden, 10])`` (tanh), cross-entropy, Adam.
 
     The notebooks' model on the digits, trained as a student trains it: ``fit`` on the
     Value path (``ours``), with ``compiled=True`` (``batched``: one example replayed over
     each batch), or with whole-batch compiled steps (``compiled``: ``CompiledStep``). Every
-    one-time cost (recording, the first batch's check) is inside the epoch's time.
+    one-time cost (recording, the first batch's check) is inside the epoch's time. The median of
+    ``repeats`` epochs, each from a fresh model (and fresh recordings).
     """
     engine.check_workload("digits_epoch")
     import nn.train as train
@@ -166,24 +168,29 @@ def digits_epoch(engine: Engine, hidden: int = 32, batch_size: int = 32, n: int 
     def loss_fn(model: Any, batch: Any) -> Any:
         return losses.mean(train.cross_entropy(model(x), y) for x, y in batch)
 
-    model = MLP(64, [hidden, 10], seed=0)
-    opt = Adam(model.parameters(), 0.01)
-    gc.collect()
-    t0 = time.perf_counter()
-    if engine.name == "compiled":  # whole-batch compiled steps, one recording per batch shape
-        step = train.CompiledStep(model, loss_fn)
-        running = 0.0
-        for idx in train.batches(len(samples), batch_size, rng=random.Random(0)):
-            batch = [samples[i] for i in idx]
-            opt.zero_grad()
-            running += step(batch) * len(idx)
-            opt.step()
-        loss = running / len(samples)
-    else:
-        loss = train.fit(model, loss_fn, samples, opt, epochs=1, batch_size=batch_size, rng=random.Random(0),
-                         compiled=engine.name == "batched")[0]
-    seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "loss": loss, "samples": len(samples), "batch_size": batch_size}
+    def epoch() -> tuple[float, float]:
+        model = MLP(64, [hidden, 10], seed=0)
+        opt = Adam(model.parameters(), 0.01)
+        gc.collect()
+        t0 = time.perf_counter()
+        if engine.name == "compiled":  # whole-batch compiled steps, one recording per batch shape
+            step = train.CompiledStep(model, loss_fn)
+            running = 0.0
+            for idx in train.batches(len(samples), batch_size, rng=random.Random(0)):
+                batch = [samples[i] for i in idx]
+                opt.zero_grad()
+                running += step(batch) * len(idx)
+                opt.step()
+            loss = running / len(samples)
+        else:
+            loss = train.fit(model, loss_fn, samples, opt, epochs=1, batch_size=batch_size, rng=random.Random(0),
+                             compiled=engine.name == "batched")[0]
+        return time.perf_counter() - t0, loss
+
+    runs = [epoch() for _ in range(repeats)]
+    seconds = [t for t, _ in runs]
+    return {"seconds": statistics.median(seconds), "spread": spread(seconds), "runs": seconds, "loss": runs[0][1],
+            "samples": len(samples), "batch_size": batch_size}
 
 
 def cnn_step(engine: Engine, batch_size: int = 16, steps: int = 5, channels: int = 6) -> dict[str, Any]:
