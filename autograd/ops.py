@@ -178,8 +178,9 @@ PRIMITIVES: dict[str, Primitive] = {
 }
 
 # The array form of each primitive, beside its float form above: a NumPy expression over arrays
-# ``{0}`` (``{1}``) that gives element by element what the float function gives (the same inf and
-# nan, signed zeros included). Data-dependent choices are selections (``where``), never branches,
+# ``{0}`` (``{1}``) that gives element by element what the float function gives: the same inf, nan
+# and signs of zero, finite numbers to an ulp or two (NumPy's exp, tanh, power are its own, not the
+# C library's). Data-dependent choices are selections (``where``), never branches,
 # so one program serves every example of a batch. ``np`` is NumPy and ``pow_`` is f_pow on arrays
 # (see :func:`array_namespace`). Tests compare every entry with its float form on special values.
 ARRAY_FORMS: dict[str, str] = {
@@ -418,6 +419,9 @@ TABLE: tuple[Op, ...] = (
     Op("logsumexp", "logsumexp", None),
 )
 OPS: dict[str, Op] = {op.key: op for op in TABLE}
+if set(ARRAY_FORMS) != set(PRIMITIVES):  # a primitive without its array form could not be replayed over a batch
+    raise FormulaError(f"primitives without an array form: {sorted(set(PRIMITIVES) - set(ARRAY_FORMS))}; "
+                       f"array forms without a primitive: {sorted(set(ARRAY_FORMS) - set(PRIMITIVES))}")
 _DOT = OPS["dot"]
 
 
