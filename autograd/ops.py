@@ -196,7 +196,12 @@ ARRAY_FORMS: dict[str, str] = {
     "sign": "np.where({0} > 0.0, 1.0, np.where({0} < 0.0, -1.0, 0.0))",
     "step": "np.where({0} <= 0.0, 0.0, 1.0)",
     "dpow": "np.where({1} == 0.0, 0.0, {1} * pow_({0}, {1} - 1.0))",
-    "xlog": "np.where(({1} == 0.0) & ({0} == 0.0), 0.0, {0} * np.log({1}))",
+    # at a = 0 the float form decides (PyTorch masks 0·(-inf) there): fix_ applies it to those entries only
+    "xlog": "fix_(f_xlog, {1} == 0.0, {0} * np.log({1}), {0}, {1})",
+    # the power with a constant exponent as PyTorch takes it (c = ±0.5: a square root and its reciprocal),
+    # for the tables that describe ``a ** c`` with ``spow``: no effect where no primitive names them
+    "spow": "np.where({1} == 0.5, np.sqrt({0}), np.where({1} == -0.5, 1.0 / np.sqrt({0}), pow_({0}, {1})))",
+    "dspow": "np.where({1} == 0.0, 0.0, {1} * spow({0}, {1} - 1.0))",
 }
 
 
@@ -311,21 +316,24 @@ def array_namespace() -> dict[str, Any]:
     Imports NumPy (an ImportError names the install command when it is missing).
     """
     np = _numpy()
-    ns: dict[str, Any] = {"np": np, "inf": math.inf, "nan": math.nan}
-    # math.pow (C's pow) and NumPy's power differ where NumPy takes a square root for a constant exponent
-    # of +-0.5 (at -0.0 and -inf): there, f_pow's own numbers, so array and float forms agree everywhere.
-    f_pow_vec = np.frompyfunc(f_pow, 2, 1)
+    ns: dict[str, Any] = {"np": np, "inf": math.inf, "nan": math.nan, **float_namespace()}
 
-    def pow_(a: Any, p: Any) -> Any:
-        """f_pow on arrays (broadcasting)."""
-        out = np.power(a, p)
-        odd = ((p == 0.5) | (p == -0.5)) & ((a == -math.inf) | ((a == 0.0) & np.signbit(a)))
-        if np.any(odd):
-            a, p, out = np.broadcast_arrays(a, p, out)
-            out = np.array(out, dtype=float)
-            out[odd] = f_pow_vec(a[odd], p[odd]).astype(float)
+    def fix_(float_fn: Callable[..., float], mask: Any, value: Any, *args: Any) -> Any:
+        """``value``, with the float form itself where ``mask`` holds: it decides its own special cases."""
+        if not np.any(mask):
+            return value
+        value, mask, *args = np.broadcast_arrays(value, mask, *args)
+        out = np.array(value, dtype=float)
+        out[mask] = np.frompyfunc(float_fn, len(args), 1)(*(a[mask] for a in args)).astype(float)
         return out
 
+    def pow_(a: Any, p: Any) -> Any:
+        """f_pow on arrays (broadcasting). NumPy takes a square root for a constant exponent of ±0.5, where
+        C's pow (math.pow, f_pow) differs at -0.0 and -inf: there, f_pow's own numbers."""
+        odd = ((p == 0.5) | (p == -0.5)) & ((a == -math.inf) | ((a == 0.0) & np.signbit(a)))
+        return fix_(f_pow, odd, np.power(a, p), a, p)
+
+    ns["fix_"] = fix_
     ns["pow_"] = pow_
     for name, template in ARRAY_FORMS.items():
         params = ", ".join(f"_{i}" for i in range(template.count("{1}") and 2 or 1))
@@ -419,9 +427,8 @@ TABLE: tuple[Op, ...] = (
     Op("logsumexp", "logsumexp", None),
 )
 OPS: dict[str, Op] = {op.key: op for op in TABLE}
-if set(ARRAY_FORMS) != set(PRIMITIVES):  # a primitive without its array form could not be replayed over a batch
-    raise FormulaError(f"primitives without an array form: {sorted(set(PRIMITIVES) - set(ARRAY_FORMS))}; "
-                       f"array forms without a primitive: {sorted(set(ARRAY_FORMS) - set(PRIMITIVES))}")
+if set(PRIMITIVES) - set(ARRAY_FORMS):  # a primitive without its array form could not be replayed over a batch
+    raise FormulaError(f"primitives without an array form: {sorted(set(PRIMITIVES) - set(ARRAY_FORMS))}")
 _DOT = OPS["dot"]
 
 

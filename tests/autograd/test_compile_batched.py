@@ -311,7 +311,7 @@ def test_array_forms_agree_with_float_forms_on_special_values():
     ns = O.array_namespace()
     values = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -3.0, math.inf, -math.inf, math.nan, 1e308, -1e308, 5e-324,
               710.0, -745.5, 1e-300]
-    assert set(O.ARRAY_FORMS) == set(O.PRIMITIVES)
+    assert set(O.PRIMITIVES) <= set(O.ARRAY_FORMS)  # every primitive has its array form
     with np.errstate(all="ignore"):
         for name, prim in O.PRIMITIVES.items():
             two = "{1}" in O.ARRAY_FORMS[name]
