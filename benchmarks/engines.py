@@ -373,18 +373,10 @@ class OursBatched(OursCompiled):
         return self._adam_steps(model, step_fn, data, lambda: step_fn(data), lr)
 
 
-class TorchBatched(Engine):
+class TorchBatched(Torch):
     """PyTorch as its users write an MLP: weight matrices, the batch as one float64 tensor, one thread."""
 
     name = "torch_batched"
-
-    def __init__(self) -> None:
-        try:
-            import torch
-        except ImportError as e:
-            raise EngineUnavailable("torch is not installed (pip install torch==2.13.0)") from e
-        torch.set_num_threads(1)
-        self.torch = torch
 
     def check_workload(self, workload: str) -> None:
         if workload not in ("mlp_step", "mlp_step_large"):

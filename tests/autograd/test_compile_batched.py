@@ -15,7 +15,7 @@ import autograd
 from autograd import Value, dot, total
 from autograd import ops as O
 from autograd.compiled import BatchGuardWarning, GraphChangedError
-from tests.autograd.test_compile import anything, near_kinks, same
+from tests.autograd.test_compile import NARY_MAKERS, anything, near_kinks, same
 from tests.autograd.test_ops import MAKERS
 from tests.strategies import build, programs
 
@@ -95,14 +95,7 @@ def test_every_fixed_arity_op_over_a_batch(key, a, b, c, b_array):
 @given(xs=st.lists(st.lists(near_kinks, min_size=6, max_size=6), min_size=4, max_size=4), sum_grads=st.booleans())
 @settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
 def test_nary_ops_over_a_batch(maker, xs, sum_grads):
-    makers = {
-        "total": lambda v: total([v[0], v[1], 2.0, v[2], v[3]]),
-        "dot": lambda v: dot([v[0], v[1]], [v[2], v[3]], v[0]),
-        "dot_mixed": lambda v: dot([v[0], 3.0, v[1]], [v[2], v[3], -1.5]),
-        "max": lambda v: autograd.max([v[0], v[1], v[2], v[3]]),
-        "logsumexp": lambda v: autograd.logsumexp([v[0], v[1], v[2], v[3]]),
-        "max_mixed": lambda v: autograd.max([v[0] * v[2], v[1], v[3] + 1.0]),  # a number beside arrays
-    }
+    makers = dict(NARY_MAKERS, max_mixed=lambda v: autograd.max([v[0] * v[2], v[1], v[3] + 1.0]))
     cols = [np.array(xs[0]), np.array(xs[1]), xs[2][0], np.array(xs[3])]
     check(makers[maker], cols, sum_grads=sum_grads)
 
