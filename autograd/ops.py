@@ -20,7 +20,12 @@ whitelist. Every reader derives what it needs from the same text:
   formulas with ``Value`` operands, so the derivative is itself a graph;
 - the explorer's in-browser forward pass: :func:`table_json` ships the formulas
   as expression trees that a small JavaScript interpreter evaluates (no eval);
-- compiled replay: :func:`python_expr` renders a formula as straight-line code.
+- compiled replay: :func:`python_expr` renders a formula as straight-line code;
+  with ``array=True`` as NumPy code over arrays of examples (batched replay),
+  where each primitive has its array form in :data:`ARRAY_FORMS`, beside
+  :data:`PRIMITIVES`, and the n-ary ops theirs in :func:`max_rows` and
+  :func:`logsumexp_rows` (``sum`` and ``dot`` are sums of products: matrix
+  products over a batch).
 
 Four ops take any number of inputs and are described in prose instead, with a
 generic implementation here (:func:`evaluate`, :func:`value_grads`) that works
@@ -192,6 +197,33 @@ PRIMITIVES: dict[str, Primitive] = {
     "xlog": Primitive(f_xlog, None),
 }
 
+# The array form of each primitive, beside its float form above: a NumPy expression over arrays
+# ``{0}`` (``{1}``) that gives element by element what the float function gives: the same inf, nan
+# and signs of zero, finite numbers to an ulp or two (NumPy's exp, tanh, power are its own, not the
+# C library's). Data-dependent choices are selections (``where``), never branches,
+# so one program serves every example of a batch. ``np`` is NumPy and ``pow_`` is f_pow on arrays
+# (see :func:`array_namespace`). Tests compare every entry with its float form on special values.
+ARRAY_FORMS: dict[str, str] = {
+    "exp": "np.exp({0})",
+    "log": "np.log({0})",
+    "sqrt": "np.sqrt({0})",
+    "tanh": "np.tanh({0})",
+    "sigmoid": "np.where({0} >= 0.0, 1.0 / (1.0 + np.exp(-{0})), np.exp({0}) / (1.0 + np.exp({0})))",
+    "relu": "np.where(({0} > 0.0) | ({0} != {0}), {0}, 0.0)",
+    "abs": "np.absolute({0})",
+    "sin": "np.sin({0})",
+    "cos": "np.cos({0})",
+    "sign": "np.where({0} > 0.0, 1.0, np.where({0} < 0.0, -1.0, 0.0))",
+    "step": "np.where({0} <= 0.0, 0.0, 1.0)",
+    "dpow": "np.where({1} == 0.0, 0.0, {1} * pow_({0}, {1} - 1.0))",
+    # at a = 0 the float form decides (PyTorch masks 0·(-inf) there): fix_ applies it to those entries only
+    "xlog": "fix_(f_xlog, {1} == 0.0, {0} * np.log({1}), {0}, {1})",
+    # the power with a constant exponent as PyTorch takes it (c = ±0.5: a square root and its reciprocal),
+    # for the tables that describe ``a ** c`` with ``spow``: no effect where no primitive names them
+    "spow": "np.where({1} == 0.5, np.sqrt({0}), np.where({1} == -0.5, 1.0 / np.sqrt({0}), pow_({0}, {1})))",
+    "dspow": "np.where({1} == 0.0, 0.0, {1} * spow({0}, {1} - 1.0))",
+}
+
 
 # -- formulas --------------------------------------------------------------------------------------
 
@@ -232,13 +264,18 @@ def _tree(node: ast.AST, text: str) -> Tree:
 
 
 def python_expr(tree: Tree, names: dict[str, str] | None = None, *, inline: bool = False,
-                fn_prefix: str = "f_") -> str:
-    """``tree`` as Python source over floats.
+                fn_prefix: str = "f_", array: bool = False) -> str:
+    """``tree`` as Python source over floats (or, with ``array=True``, over NumPy arrays).
 
     ``names`` renames the variables (``{"a": "x3"}``); division and powers call
     the IEEE-safe ``f_div``/``f_pow`` and primitives ``f_<name>`` (``fn_prefix``
     changes that), so the code never raises on a value outside a domain.
     With ``inline=True``, primitives that have an inline template use it.
+
+    With ``array=True`` the code is NumPy's, to run under ``errstate(all="ignore")``:
+    ``/`` divides (IEEE: ±inf, nan), ``**`` calls ``pow_`` and each primitive
+    calls the function of its name, which :func:`array_namespace` defines from
+    :data:`ARRAY_FORMS`.
     """
     names = names or {}
 
@@ -253,11 +290,15 @@ def python_expr(tree: Tree, names: dict[str, str] | None = None, *, inline: bool
         if kind == "call":
             prim = PRIMITIVES[t[1]]
             args = [go(a) for a in t[2:]]
+            if array:  # the function of the primitive's name: its array form (array_namespace)
+                return f"{t[1]}({', '.join(args)})"
             if inline and prim.inline is not None and len(args) == 1 and args[0].isidentifier():
                 return prim.inline.format(args[0])
             fn = "abs" if t[1] == "abs" else f"{fn_prefix}{t[1]}"
             return f"{fn}({', '.join(args)})"
         left, right = go(t[1]), go(t[2])
+        if array and kind in ("/", "**"):  # NumPy divides as IEEE says; pow_ is f_pow on arrays
+            return f"({left} / {right})" if kind == "/" else f"pow_({left}, {right})"
         if kind == "/":
             if inline and (right.isidentifier() or t[2][0] == "num"):
                 # a float division inline; only a zero divisor takes the IEEE-safe call
@@ -274,6 +315,52 @@ def float_namespace() -> dict[str, Any]:
     """The functions :func:`python_expr`'s code calls, for ``exec``."""
     ns: dict[str, Any] = {f"f_{name}": prim.float_fn for name, prim in PRIMITIVES.items()}
     ns.update(f_div=f_div, f_pow=f_pow)
+    return ns
+
+
+def _numpy() -> Any:
+    """NumPy, or an ImportError that says how to install it (only the array forms need it)."""
+    try:
+        import numpy
+    except ImportError:
+        raise ImportError(
+            "batched replay computes with NumPy arrays, and NumPy is not installed: "
+            "pip install numpy (or pip install 'chainrule[arrays]')"
+        ) from None
+    return numpy
+
+
+def array_namespace() -> dict[str, Any]:
+    """The names array code uses: ``np``, ``pow_`` and one function per primitive, defined from ARRAY_FORMS.
+
+    Imports NumPy (an ImportError names the install command when it is missing).
+    """
+    np = _numpy()
+    ns: dict[str, Any] = {"np": np, "inf": math.inf, "nan": math.nan, **float_namespace()}
+
+    def fix_(float_fn: Callable[..., float], mask: Any, value: Any, *args: Any) -> Any:
+        """``value``, with the float form itself where ``mask`` holds: it decides its own special cases."""
+        if not np.any(mask):
+            return value
+        value, mask, *args = np.broadcast_arrays(value, mask, *args)
+        out = np.array(value, dtype=float)
+        out[mask] = np.frompyfunc(float_fn, len(args), 1)(*(a[mask] for a in args)).astype(float)
+        return out
+
+    def pow_(a: Any, p: Any) -> Any:
+        """f_pow on arrays (broadcasting). NumPy takes a square root for a constant exponent of ±0.5, where
+        C's pow (math.pow, f_pow) differs at -0.0 and -inf: there, f_pow's own numbers."""
+        odd = ((p == 0.5) | (p == -0.5)) & ((a == -math.inf) | ((a == 0.0) & np.signbit(a)))
+        return fix_(f_pow, odd, np.power(a, p), a, p)
+
+    ns["fix_"] = fix_
+    ns["pow_"] = pow_
+    for name, template in ARRAY_FORMS.items():
+        params = ", ".join(f"_{i}" for i in range(template.count("{1}") and 2 or 1))
+        body = template.format("_0", "_1")
+        code = f"def {name}({params}):\n    return {body}\n"
+        exec(compile(code, f"<array form of {name}>", "exec"), ns)  # our own table's text, never user input
+        ns[name].__doc__ = f"array form of {name}: {template.format('x', 'y')}"
     return ns
 
 
@@ -360,6 +447,8 @@ TABLE: tuple[Op, ...] = (
     Op("logsumexp", "logsumexp", None),
 )
 OPS: dict[str, Op] = {op.key: op for op in TABLE}
+if set(PRIMITIVES) - set(ARRAY_FORMS):  # a primitive without its array form could not be replayed over a batch
+    raise FormulaError(f"primitives without an array form: {sorted(set(PRIMITIVES) - set(ARRAY_FORMS))}")
 _DOT = OPS["dot"]
 
 
@@ -579,6 +668,37 @@ def _logsumexp_grads(values: list[Any], out: Any, consts: tuple[float, ...]) -> 
     if hasattr(out, "parents"):
         return [(v - out).exp() for v in values]
     return logsumexp_with_softmax([_data(v) for v in values])[1]
+
+
+# -- the n-ary ops' array forms: the inputs of n nodes stacked along axis 1, examples along the last ----
+
+
+def max_rows(stack: Any) -> tuple[Any, Any]:
+    """``(value, arg max)`` of ``max`` for every node and example: ``stack[i, j, ...]`` is input j of node i.
+
+    As the float form: NaN wins (the first NaN), else the first largest; the
+    gradient goes to input ``arg max`` only.
+    """
+    np = _numpy()
+    k = np.argmax(stack, axis=1)  # NumPy's argmax: the first NaN, else the first maximum
+    return np.take_along_axis(stack, k[:, None], axis=1)[:, 0], k
+
+
+def logsumexp_rows(stack: Any) -> tuple[Any, Any]:
+    """``(logsumexp, softmax)`` for every node and example, as :func:`logsumexp_with_softmax` on each.
+
+    ``stack[i, j, ...]`` is input j of node i. The same shift by the max and
+    the same non-finite cases; the sum of exponentials is NumPy's (pairwise),
+    where the float form rounds it once (``math.fsum``): equal to about 1e-16.
+    """
+    np = _numpy()
+    m = np.max(stack, axis=1, keepdims=True)  # NaN if an input is NaN
+    ok = np.isfinite(m)
+    e = np.exp(stack - np.where(ok, m, 0.0))
+    s = np.sum(e, axis=1, keepdims=True)
+    out = np.where(ok, m + np.log(s), m)
+    soft = np.where(ok, e / s, np.exp(stack - out))  # inf - inf is nan, as in the float form
+    return out[:, 0], soft
 
 
 _NARY_FORWARD: dict[str, Callable[..., Any]] = {

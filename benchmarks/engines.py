@@ -13,6 +13,13 @@ Each engine builds the same graphs the way its own users would write them:
 - ``compiled``: this project's ``autograd.compile``: the same step recorded
   once (``ours``' graph), then replayed on floats; recording time is reported
   apart from the step time.
+- ``batched``: ``autograd.compile`` on *one example's* loss, replayed over the
+  batch with NumPy arrays (``c(numbers, sum_grads=True)``, what ``nn.train``'s
+  ``BatchedStep`` runs); recording time apart.
+- ``torch_batched``: the same model written with PyTorch tensors (weight
+  matrices, the batch as one tensor), float64, one thread: what PyTorch users write.
+- ``jax``: the same tensor program under ``jax.jit`` (value and gradient in one
+  compiled function), float64, when JAX is installed (it is not a dependency).
 
 Engines that cannot run a workload (the CNN step needs this project's ``nn``;
 the compiled engine replays training steps only) raise :class:`Unsupported`.
@@ -91,8 +98,10 @@ class Engine:
 
     def check_workload(self, workload: str) -> None:
         """Raise :class:`Unsupported` if this engine does not run ``workload``."""
-        if workload in ("cnn_step", "train_scaling"):
+        if workload in ("cnn_step", "train_scaling", "digits_epoch", "collector_scaling"):
             raise Unsupported(f"{self.name} is not measured on {workload} (it needs this project's nn)")
+        if workload == "mlp_step_large":
+            raise Unsupported(f"{self.name} is measured on the demo step at 100 points (1,000 takes minutes a step)")
 
 
 # -- ours ---------------------------------------------------------------------
@@ -162,8 +171,9 @@ class OursCompiled(Ours):
     record_seconds = 0.0
 
     def check_workload(self, workload: str) -> None:
-        if workload not in ("mlp_step", "cnn_step"):
-            raise Unsupported("compiled replay is measured on training steps only")
+        if workload not in ("mlp_step", "cnn_step", "digits_epoch"):
+            raise Unsupported("compiled replay is measured on training steps only (at 1,000 points, recording the "
+                              "whole batch's 650,000 edges takes minutes)")
 
     def mlp_stepper(self, model: Callable[[list[float]], Any], params: list[Any], xs: list[list[float]],
                     ys: list[float], alpha: float) -> Callable[[float], None]:
@@ -185,22 +195,29 @@ class OursCompiled(Ours):
 
     def cnn_stepper(self, model: Any, batch: list[tuple[list[float], int]], lr: float) -> Callable[[], float]:
         """The same step as ``ours``, as ``train_cnn_digits(compiled=True)`` runs it (the batch is an input)."""
-        import time
-
         from nn.examples import _cnn_batch_loss
-        from nn.optim import Adam
         from nn.train import CompiledStep, one_hot
 
-        opt = Adam(model.parameters(), lr=lr)
         compiled = CompiledStep(model, _cnn_batch_loss)
         data = [(x, one_hot(y, 10)) for x, y in batch]
+        return self._adam_steps(model, compiled, data, lambda: compiled.compiled(data), lr)
+
+    def _adam_steps(self, model: Any, step_fn: Callable[[Any], float], data: Any, record: Callable[[], Any],
+                    lr: float) -> Callable[[], float]:
+        """Adam steps of ``step_fn(data)`` (which adds to ``.grad``), after timing ``record()`` once."""
+        import time
+
+        from nn.optim import Adam
+
+        opt = Adam(model.parameters(), lr=lr)
         t0 = time.perf_counter()
-        compiled.compiled(data)
+        opt.zero_grad()
+        record()
         self.record_seconds = time.perf_counter() - t0
 
         def step() -> float:
             opt.zero_grad()
-            loss = compiled(data)
+            loss = step_fn(data)
             opt.step()
             return loss
 
@@ -303,8 +320,164 @@ class Torch(Engine):
                 p -= lr * p.grad
 
 
-ENGINES: dict[str, Callable[[], Engine]] = {"ours": Ours, "compiled": OursCompiled, "micrograd": Micrograd,
-                                            "torch": Torch}
+class OursBatched(OursCompiled):
+    """This project's batched replay: one example's loss recorded once, replayed over the batch with arrays."""
+
+    name = "batched"
+    record_seconds = 0.0
+
+    def check_workload(self, workload: str) -> None:
+        if workload not in ("mlp_step", "mlp_step_large", "cnn_step", "digits_epoch"):
+            raise Unsupported("batched replay is measured on training steps only")
+
+    def mlp_stepper(self, model: Callable[[list[float]], Any], params: list[Any], xs: list[list[float]],
+                    ys: list[float], alpha: float) -> Callable[[float], None]:
+        """The demo step: the hinge loss of one example (plus the L2 term, the same for every example)."""
+        import time
+
+        import numpy as np
+
+        n = len(params)
+        total = self.ag.total
+
+        def example_loss(v: list[Any]) -> Any:
+            # mean over the batch of (hinge_b + L2) = mean(hinge) + L2: the demo's loss
+            return (1.0 - v[n + 2] * model(v[n:n + 2])).relu() + alpha * total([p * p for p in v[:n]])
+
+        t0 = time.perf_counter()
+        leaves = [self.Value(x) for x in (*xs[0], ys[0])]
+        compiled = self.ag.compile(example_loss, params + leaves, wrt=list(range(n)))
+        columns = [np.array([x[0] for x in xs]), np.array([x[1] for x in xs]), np.array(ys)]
+        compiled([p.data for p in params] + columns, sum_grads=True)  # the array program, generated once
+        self.record_seconds = time.perf_counter() - t0
+        k = 1.0 / len(xs)
+
+        def step(lr: float) -> None:
+            _, grads = compiled([p.data for p in params] + columns, sum_grads=True)
+            rate = lr * k
+            for p, g in zip(params, grads):
+                p.data -= rate * g
+
+        return step
+
+    def cnn_stepper(self, model: Any, batch: list[tuple[list[float], int]], lr: float) -> Callable[[], float]:
+        """The same step as ``ours``, as ``nn.train.fit(..., compiled=True)`` runs it (``BatchedStep``).
+
+        The recording time includes the first batch, which is recorded and checked against the Value path.
+        """
+        from nn.examples import _cnn_batch_loss
+        from nn.train import BatchedStep, one_hot
+
+        step_fn = BatchedStep(model, _cnn_batch_loss)
+        data = [(x, one_hot(y, 10)) for x, y in batch]
+        return self._adam_steps(model, step_fn, data, lambda: step_fn(data), lr)
+
+
+class TorchBatched(Torch):
+    """PyTorch as its users write an MLP: weight matrices, the batch as one float64 tensor, one thread."""
+
+    name = "torch_batched"
+
+    def check_workload(self, workload: str) -> None:
+        if workload not in ("mlp_step", "mlp_step_large"):
+            raise Unsupported("PyTorch with tensors is measured on the demo step")
+
+    def mlp_stepper(self, model: Any, params: list[Any], xs: list[list[float]], ys: list[float],
+                    alpha: float) -> Callable[[float], None]:
+        torch = self.torch
+        X = torch.tensor(xs, dtype=torch.float64)
+        Y = torch.tensor(ys, dtype=torch.float64)
+        layers = model
+
+        def step(lr: float) -> None:
+            for p in params:
+                p.grad = None
+            h = X
+            for i, (w, b) in enumerate(layers):
+                h = h @ w + b
+                if i < len(layers) - 1:
+                    h = torch.relu(h)
+            data_loss = torch.relu(1.0 - Y * h[:, 0]).mean()
+            loss = data_loss + alpha * sum((p * p).sum() for p in params)
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p -= lr * p.grad
+
+        return step
+
+    def mlp(self, nin: int, nouts: list[int], seed: int) -> tuple[Any, list[Any]]:
+        """Weight matrices ``(nin, nout)`` and biases, micrograd's initialisation (uniform weights, zero biases)."""
+        torch = self.torch
+        random.seed(seed)
+        sizes = [nin, *nouts]
+        layers = []
+        for i in range(len(nouts)):
+            w = [[random.uniform(-1, 1) for _ in range(sizes[i + 1])] for _ in range(sizes[i])]
+            layers.append((torch.tensor(w, dtype=torch.float64, requires_grad=True),
+                           torch.zeros(sizes[i + 1], dtype=torch.float64, requires_grad=True)))
+        return layers, [t for layer in layers for t in layer]
+
+
+class JaxJit(Engine):
+    """The same tensor program under ``jax.jit``: loss and gradient in one compiled function (float64)."""
+
+    name = "jax"
+
+    def __init__(self) -> None:
+        try:
+            import jax
+        except ImportError as e:
+            raise EngineUnavailable("jax is not installed (optional: pip install jax)") from e
+        jax.config.update("jax_enable_x64", True)
+        self.jax = jax
+
+    def check_workload(self, workload: str) -> None:
+        if workload not in ("mlp_step", "mlp_step_large"):
+            raise Unsupported("JAX is measured on the demo step")
+
+    def mlp(self, nin: int, nouts: list[int], seed: int) -> tuple[Any, list[Any]]:
+        import jax.numpy as jnp
+
+        random.seed(seed)
+        sizes = [nin, *nouts]
+        params = []
+        for i in range(len(nouts)):
+            w = [[random.uniform(-1, 1) for _ in range(sizes[i + 1])] for _ in range(sizes[i])]
+            params += [jnp.array(w, dtype=jnp.float64), jnp.zeros(sizes[i + 1], dtype=jnp.float64)]
+        return None, params
+
+    def mlp_stepper(self, model: Any, params: list[Any], xs: list[list[float]], ys: list[float],
+                    alpha: float) -> Callable[[float], None]:
+        jax = self.jax
+        jnp = jax.numpy
+        X, Y = jnp.array(xs, dtype=jnp.float64), jnp.array(ys, dtype=jnp.float64)
+
+        def loss(ps: list[Any]) -> Any:
+            h = X
+            for i in range(0, len(ps), 2):
+                h = h @ ps[i] + ps[i + 1]
+                if i < len(ps) - 2:
+                    h = jax.nn.relu(h)
+            return jax.nn.relu(1.0 - Y * h[:, 0]).mean() + alpha * sum((p * p).sum() for p in ps)
+
+        @jax.jit
+        def update(ps: list[Any], lr: float) -> list[Any]:
+            grads = jax.grad(loss)(ps)
+            return [p - lr * g for p, g in zip(ps, grads)]
+
+        state = {"ps": list(params)}
+
+        def step(lr: float) -> None:
+            state["ps"] = update(state["ps"], lr)
+            jax.block_until_ready(state["ps"])
+
+        return step
+
+
+ENGINES: dict[str, Callable[[], Engine]] = {"ours": Ours, "compiled": OursCompiled, "batched": OursBatched,
+                                            "micrograd": Micrograd, "torch": Torch, "torch_batched": TorchBatched,
+                                            "jax": JaxJit}
 
 
 def make(name: str) -> Engine:

@@ -1,6 +1,6 @@
 """Run every workload on every engine, interleaved round by round; print a table, write JSON.
 
-``python -m benchmarks [--quick] [--engines ours,compiled,micrograd,torch] [--rounds N] [--against REF] [--out PATH]``
+``python -m benchmarks [--quick] [--engines ours,compiled,batched,...] [--rounds N] [--against REF] [--out PATH]``
 
 Each measurement runs in its own subprocess (see ``worker.py``). The engines
 take turns: every round runs each workload once on every engine (in an order
@@ -11,8 +11,9 @@ faster (or smaller); the "x" figure beside it is peer / ours.
 
 ``--against REF`` adds this project's engine as it was at git commit ``REF``
 (``autograd/`` and ``nn/`` exported with ``git archive`` into a temporary
-directory), interleaved with the current one on the demo step and the
-deep chain, and prints the ratios current / REF.
+directory), interleaved with the current one on the demo step, the digits
+epoch (its Value path ``ref`` and its whole-batch compiled steps
+``ref_compiled``) and the deep chain, and prints the ratios current / REF.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "latest.json"
-ENGINES = ("ours", "compiled", "micrograd", "torch")
+ENGINES = ("ours", "compiled", "batched", "micrograd", "torch", "torch_batched", "jax")
 REF = "ref"  # the name of the --against engine in results
+# the --against engines: name -> (engine run with REF's code, the workloads it runs)
+REFS = {REF: ("ours", ("mlp_step", "digits_epoch")), "ref_compiled": ("compiled", ("digits_epoch",))}
 
 # Sizes from the issue; --quick shrinks everything so the whole run takes seconds.
 FULL: dict[str, Any] = {
@@ -44,6 +47,9 @@ FULL: dict[str, Any] = {
     "scaling": {"units": 2_000, "factors": [1, 10, 100], "repeats": 3},
     "limits": {"n": 200_000},
     "train_scaling": {"points": 10, "factor": 100, "steps": 5},
+    "mlp_step_large": {"points": 1000, "steps": 5},
+    "digits_epoch": {},
+    "collector_scaling": {"factors": [1, 10, 100], "points": 10, "sum_size": 10_000, "repeats": 3},
     "rounds": 3,
 }
 QUICK: dict[str, Any] = {
@@ -55,10 +61,13 @@ QUICK: dict[str, Any] = {
     "scaling": {"units": 10, "factors": [1, 10], "repeats": 1},
     "limits": {"n": 2_000},
     "train_scaling": {"points": 2, "factor": 2, "steps": 1},
+    "mlp_step_large": {"points": 8, "steps": 1},
+    "digits_epoch": {"n": 40, "hidden": 4, "batch_size": 8, "repeats": 1},
+    "collector_scaling": {"factors": [1, 2], "points": 2, "sum_size": 50, "repeats": 1},
     "rounds": 2,
 }
-WORKLOADS = ("mlp_step", "cnn_step", "wide_sum", "bytes_per_node", "scaling", "train_scaling")
-AGAINST_WORKLOADS = ("mlp_step",)  # plus the largest deep_chain
+WORKLOADS = ("mlp_step", "mlp_step_large", "digits_epoch", "cnn_step", "wide_sum", "bytes_per_node", "scaling",
+             "train_scaling", "collector_scaling")
 
 
 def run_worker(engine: str, workload: str, kwargs: dict[str, Any], timeout: float,
@@ -114,28 +123,29 @@ def export_commit(ref: str, into: Path) -> str:
 
 
 def measure(engines: list[str], config: dict[str, Any], timeout: float, log: Any,
-            ref_dir: Path | None = None) -> dict[str, Any]:
+            ref_dir: Path | None = None, workloads: tuple[str, ...] = WORKLOADS,
+            chains: bool = True) -> dict[str, Any]:
     """Every workload on every engine, ``config["rounds"]`` times, the engines taking turns; medians of rounds.
 
     deep_chain climbs its sizes and stops, for an engine, at its first failure.
     With ``ref_dir``, the engine of another commit (``REF``) runs too.
     """
-    names = list(engines) + ([REF] if ref_dir else [])
+    names = list(engines) + (list(REFS) if ref_dir else [])
     raw: dict[str, dict[str, list[dict[str, Any]]]] = {e: {} for e in names}
     unavailable: dict[str, str] = {}
     chain_failed: dict[str, tuple[int, str]] = {}
-    chain_ns = list(config["deep_chain"])
+    chain_ns = list(config["deep_chain"]) if chains else []
     for r in range(config["rounds"]):
         order = names[r % len(names):] + names[:r % len(names)]  # rotate who goes first
         jobs: list[tuple[str, str, dict[str, Any]]] = [("ours", "limits", config["limits"])] if "ours" in names else []
-        for workload in WORKLOADS:
+        for workload in workloads:
             for e in order:
-                if e == REF and workload not in AGAINST_WORKLOADS:
+                if e in REFS and workload not in REFS[e][1]:
                     continue
                 jobs.append((e, workload, config[workload]))
         for n in chain_ns:
             for e in order:
-                if e == REF and n != max(chain_ns):
+                if (e == REF and n != max(chain_ns)) or (e in REFS and e != REF):
                     continue
                 jobs.append((e, f"deep_chain:{n}", {"n": n}))
         for e, job, kwargs in jobs:
@@ -144,7 +154,8 @@ def measure(engines: list[str], config: dict[str, Any], timeout: float, log: Any
                 continue
             log(f"  round {r + 1}/{config['rounds']}  {e:<10} {job}")
             workload = job.split(":")[0]
-            rec = run_worker("ours" if e == REF else e, workload, kwargs, timeout, ref_dir if e == REF else None)
+            rec = run_worker(REFS[e][0] if e in REFS else e, workload, kwargs, timeout,
+                             ref_dir if e in REFS else None)
             if not rec["ok"] and rec["error"].startswith("unavailable"):
                 unavailable[e] = rec["error"]
                 continue
@@ -201,12 +212,18 @@ def _error(results: dict[str, Any], engine: str, path: tuple[str, ...]) -> str:
 
 def rows(results: dict[str, Any], config: dict[str, Any]) -> list[tuple[str, str, tuple[str, ...]]]:
     """(label, unit, path into an engine's results) for every line of the table."""
+    big = config["mlp_step_large"]["points"]
     out = [
-        ("mlp_step", "s/step", ("mlp_step", "seconds")),
-        ("mlp_step, collector off", "s/step", ("mlp_step", "seconds_gc_off")),
-        ("mlp_step recording (once)", "s", ("mlp_step", "record_seconds")),
+        ("mlp_step (100 points)", "s/step", ("mlp_step", "seconds")),
+        ("  spread (interquartile range / median)", "x", ("mlp_step", "spread")),
+        ("  collector off", "s/step", ("mlp_step", "seconds_gc_off")),
+        ("  recording (once)", "s", ("mlp_step", "record_seconds")),
+        (f"mlp_step ({big} points)", "s/step", ("mlp_step_large", "seconds")),
+        ("  spread (interquartile range / median)", "x", ("mlp_step_large", "spread")),
+        ("digits MLP, one epoch of fit", "s", ("digits_epoch", "seconds")),
+        ("  spread (interquartile range / median)", "x", ("digits_epoch", "spread")),
         ("cnn_step", "s/step", ("cnn_step", "seconds")),
-        ("cnn_step recording (once)", "s", ("cnn_step", "record_seconds")),
+        ("  recording (once)", "s", ("cnn_step", "record_seconds")),
         ("wide_sum backward", "s", ("wide_sum", "seconds")),
         ("wide_sum forward", "s", ("wide_sum", "forward")),
         ("bytes_per_node (tracemalloc*)", "B", ("bytes_per_node", "bytes_per_node")),
@@ -218,9 +235,17 @@ def rows(results: dict[str, Any], config: dict[str, Any]) -> list[tuple[str, str
         out.append((f"scaling x{f} time ratio", "x1", ("scaling", "ratio_by_factor", str(f))))
     for f in config["scaling"]["factors"][1:]:
         out.append((f"scaling x{f} ratio, collector off", "x1", ("scaling", "ratio_by_factor_gc_off", str(f))))
-    f = config["train_scaling"]["factor"]
-    out.append((f"train step x{f} points ratio, fit's policy", "x1", ("train_scaling", "ratio")))
-    out.append((f"train step x{f} points ratio, collector on", "x1", ("train_scaling", "ratio_gc_on")))
+    last = config["collector_scaling"]["factors"][-1]
+    for kind, what in (("fit", "nn.train.fit"), ("loop", "a user's loop"), ("sum", "one large sum")):
+        path = ("collector_scaling", kind)
+        out.append((f"{what} x{last} nodes: time ratio, collector on", "x1", (*path, "ratio", "on")))
+        if kind != "fit":
+            out.append(("  paused around each step (collector_paused)", "x1",
+                        ("collector_scaling", kind, "ratio", "ctx")))
+        out.append(("  collector off", "x1", ("collector_scaling", kind, "ratio", "off")))
+        out.append((f"  x{last}: on / off", "x", ("collector_scaling", kind, "on_over_off")))
+        if kind != "fit":
+            out.append((f"  x{last}: collector_paused / off", "x", ("collector_scaling", kind, "ctx_over_off")))
     for n in config["deep_chain"]:
         out.append((f"deep_chain n={_n(n)}", "s", ("deep_chain", "by_n", str(n), "seconds")))
     return out
@@ -243,13 +268,32 @@ def _fmt(x: float | None) -> str:
 
 
 def _ratio_columns(engines: list[str]) -> list[tuple[str, str]]:
-    """(numerator, denominator) engine pairs shown as ratio columns: ours against each peer, compiled, ref."""
+    """(numerator, denominator) engine pairs shown as ratio columns."""
     cols = [("ours", p) for p in engines if p in ("micrograd", "torch")]
     if "compiled" in engines:
         cols.append(("compiled", "ours"))
+    if "batched" in engines:
+        cols += [("batched", p) for p in ("compiled", "torch_batched") if p in engines]
     if REF in engines:
         cols.append(("ours", REF))
+        if "batched" in engines:
+            cols.append(("batched", REF))
     return cols
+
+
+def add_floor(results: dict[str, Any]) -> None:
+    """The CPython floor of each demo step, as a pseudo-engine: 2 multiply-adds per edge of the step's graph
+    in straight-line code on floats (what a hand-written pure-Python forward and backward pass cannot beat)."""
+    madd = _value(results, "ours", ("limits", "madd_ns"))
+    if madd is None:
+        return
+    floor: dict[str, Any] = {}
+    for workload in ("mlp_step", "mlp_step_large"):
+        edges = next((e for e in (_value(results, name, (workload, "edges")) for name in ("ours", "batched"))
+                      if e is not None), None)
+        if edges is not None:
+            floor[workload] = {"ok": True, "result": {"seconds": 2 * edges * madd * 1e-9, "edges": edges}}
+    results["floor"] = floor
 
 
 def table(results: dict[str, Any], config: dict[str, Any], engines: list[str]) -> str:
@@ -262,11 +306,12 @@ def table(results: dict[str, Any], config: dict[str, Any], engines: list[str]) -
         cells += [_fmt(vals[e]) if vals[e] is not None else _error(results, e, path) for e in engines]
         for a, b in ratios:
             x, y = vals.get(a), vals.get(b)
-            if "ratio" in label or "recording" in label or x is None or y is None or x == 0 or y == 0:
+            if unit in ("x", "x1") or "recording" in label or x is None or y is None or x == 0 or y == 0:
                 cells.append("")
             else:
                 cells.append(f"{x / y:.3f} ({y / x:.1f}x)")
-        lines.append(cells)
+        if any(v is not None for v in vals.values()):  # rows of workloads not run this time are left out
+            lines.append(cells)
     largest = ["deep_chain largest n", "nodes"]
     for e in engines:
         chain = results.get(e, {}).get("deep_chain")
@@ -278,7 +323,9 @@ def table(results: dict[str, Any], config: dict[str, Any], engines: list[str]) -
                            else f"none ({err.split(':')[0]} at {_n(chain['failed_at'])})")
         else:
             largest.append(_n(chain["largest_n"]))
-    lines.append(largest + [""] * len(ratios))
+    chains = [results.get(e, {}).get("deep_chain") or {} for e in engines]
+    if any(c.get("by_n") or c.get("failed_at") or c.get("largest_n") for c in chains):
+        lines.append(largest + [""] * len(ratios))
     widths = [max(len(row[i]) for row in [head, *lines]) for i in range(len(head))]
     fmt = "  ".join(f"{{:<{w}}}" if i < 2 else f"{{:>{w}}}" for i, w in enumerate(widths))
     sep = "  ".join("-" * w for w in widths)
@@ -319,27 +366,47 @@ def targets(results: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
         x, y = _value(results, a, path), _value(results, b, path)
         return None if x is None or y is None or y == 0 else x / y
 
-    last = str(config["scaling"]["factors"][-1])
     chain = results.get("ours", {}).get("deep_chain", {})
     biggest = max(config["deep_chain"])
+    big = config["mlp_step_large"]["points"]
+    last = str(config["collector_scaling"]["factors"][-1])
+    today = REF if REF in results else "ours"  # the digits epoch as on REF (or this Value path, the same engine)
     checks: list[tuple[str, Any, Any]] = [  # (name, figure, test: None, or a function of the figure)
         ("mlp_step ours/micrograd <= 1/3", ratio("ours", "micrograd", ("mlp_step", "seconds")), lambda f: f <= 1 / 3),
         ("mlp_step ours/torch <= 1/10", ratio("ours", "torch", ("mlp_step", "seconds")), lambda f: f <= 1 / 10),
         ("mlp_step ours/compiled >= 3", ratio("ours", "compiled", ("mlp_step", "seconds")), lambda f: f >= 3),
+        ("mlp_step compiled/batched >= 2 (batched twice as fast as whole-batch compiled, 100 points)",
+         ratio("compiled", "batched", ("mlp_step", "seconds")), lambda f: f >= 2),
+        ("mlp_step batched/torch_batched <= 3 (100 points)",
+         ratio("batched", "torch_batched", ("mlp_step", "seconds")), lambda f: f <= 3),
+        (f"mlp_step batched/torch_batched <= 3 ({big} points)",
+         ratio("batched", "torch_batched", ("mlp_step_large", "seconds")), lambda f: f <= 3),
+        (f"digits epoch {today}/batched >= 5 (fit compiled=True against the Value path of "
+         f"{'the --against commit' if today == REF else 'this commit'})",
+         ratio(today, "batched", ("digits_epoch", "seconds")), lambda f: f >= 5),
         ("cnn_step ours/compiled >= 3", ratio("ours", "compiled", ("cnn_step", "seconds")), lambda f: f >= 3),
         ("bytes_per_node ours/micrograd <= 0.5",
          ratio("ours", "micrograd", ("bytes_per_node", "bytes_per_node")), lambda f: f <= 0.5),
-        (f"scaling x{last} time ratio <= {1.1 * int(last):g}",
-         _value(results, "ours", ("scaling", "ratio_by_factor", last)), lambda f: f <= 1.1 * int(last)),
-        (f"train step x{config['train_scaling']['factor']} points ratio <= "
-         f"{1.1 * config['train_scaling']['factor']:g} (fit's policy)",
-         _value(results, "ours", ("train_scaling", "ratio")), lambda f: f <= 1.1 * config["train_scaling"]["factor"]),
-        (f"deep_chain n={_n(biggest)} completes", chain.get("largest_n") == biggest if chain else None, None),
+        (f"deep_chain n={_n(biggest)} completes",
+         chain.get("largest_n") == biggest if chain and (chain.get("by_n") or chain.get("failed_at")) else None, None),
     ]
+    for kind, policy, what in (("fit", "on", "nn.train.fit as is"), ("loop", "ctx", "a user's loop, collector_paused"),
+                               ("sum", "ctx", "one large sum, collector_paused")):
+        path = ("collector_scaling", kind)
+        checks.append((f"{what}: x{last} nodes <= 150x the time",
+                       _value(results, "ours", (*path, "ratio", policy)), lambda f: f <= 150))
+        key = "on_over_off" if policy == "on" else "ctx_over_off"
+        checks.append((f"{what}: x{last} nodes <= 1.2x the time with the collector off",
+                       _value(results, "ours", (*path, key)), lambda f: f <= 1.2))
+    for kind, what in (("loop", "a user's loop"), ("sum", "one large sum")):
+        checks.append((f"{what} with the collector on and no pause: x{last} nodes / collector off",
+                       _value(results, "ours", ("collector_scaling", kind, "on_over_off")), None))
     if REF in results:
         checks.append(("mlp_step ours/ref (1: unchanged)", ratio("ours", REF, ("mlp_step", "seconds")), None))
         checks.append((f"deep_chain n={_n(biggest)} ours/ref (1: unchanged)",
                        ratio("ours", REF, ("deep_chain", "by_n", str(biggest), "seconds")), None))
+        checks.append(("digits epoch ref_compiled/batched (whole-batch compiled on the --against commit)",
+                       ratio("ref_compiled", "batched", ("digits_epoch", "seconds")), None))
     met: dict[str, Any] = {}
     for name, figure, test in checks:
         if test is None:
@@ -347,6 +414,23 @@ def targets(results: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
         else:
             met[name] = {"figure": figure, "met": None if figure is None else bool(test(figure))}
     return met
+
+
+def collector_report(results: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """What the cyclic collector did at the largest size, per kind of work (from gc.callbacks)."""
+    node: Any = results.get("ours", {}).get("collector_scaling")
+    if not node or not node.get("ok"):
+        return []
+    res = node["result"]
+    last = config["collector_scaling"]["factors"][-1]
+    lines = [f"the collector at x{last} nodes, collector on (gc.callbacks): collections, seconds in them, "
+             "objects they examined"]
+    for kind in ("fit", "loop", "sum"):
+        stats = res[kind]["collections"]
+        parts = [f"gen {g}: {stats[g]['count']:.0f} x, {stats[g]['seconds']:.3g} s, {stats[g]['objects']:.3g} objects"
+                 for g in ("0", "1", "2")]
+        lines.append(f"  {kind:<5} " + "; ".join(parts))
+    return lines + [""]
 
 
 def machine() -> dict[str, Any]:
@@ -363,7 +447,7 @@ def machine() -> dict[str, Any]:
             info["cpu"] = names[0]
     except OSError:
         pass
-    for lib in ("micrograd", "torch"):
+    for lib in ("micrograd", "torch", "numpy", "jax"):
         try:
             from importlib.metadata import version
 
@@ -382,7 +466,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="also run the engine of git commit REF, interleaved, and print current/REF")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON results (default {DEFAULT_OUT})")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per measurement (default 600, quick 60)")
+    parser.add_argument("--workloads", default=None,
+                        help="comma-separated subset of the workloads (deep_chain included by name), default all: "
+                        + ", ".join((*WORKLOADS, "deep_chain")))
     args = parser.parse_args(argv)
+    chosen = WORKLOADS + ("deep_chain",)
+    if args.workloads:
+        chosen = tuple(w.strip() for w in args.workloads.split(",") if w.strip())
+        bad = sorted(set(chosen) - set(WORKLOADS) - {"deep_chain"})
+        if bad:
+            parser.error(f"unknown workload(s) {bad}; choose from {[*WORKLOADS, 'deep_chain']}")
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = sorted(set(engines) - set(ENGINES))
     if unknown:
@@ -408,12 +501,15 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError as e:
                 parser.error(str(e))
             ref_dir = Path(tmp)
-        results = measure(engines, config, timeout, log, ref_dir)
-    shown = engines + ([REF] if ref_dir else [])
-    for e in shown:
+        results = measure(engines, config, timeout, log, ref_dir, tuple(w for w in WORKLOADS if w in chosen),
+                          "deep_chain" in chosen)
+    measured = engines + (list(REFS) if ref_dir else [])
+    for e in measured:
         if "unavailable" in results[e]:
             log(f"  {e}: {results[e]['unavailable']}")
-    limit_lines, limit_data = limit_report(results, shown)
+    limit_lines, limit_data = limit_report(results, measured)
+    add_floor(results)
+    shown = [e for e in measured if "unavailable" not in results[e]] + (["floor"] if "floor" in results else [])
     report = {
         "machine": machine(),
         "quick": args.quick,
@@ -430,7 +526,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{config['rounds']} interleaved rounds, medians{against}")
     print(table(results, config, shown))
     print("* tracemalloc sees Python's allocator only: for torch it misses the C++ tensors and autograd nodes")
+    print("floor: the CPython floor of the same graph, 2 multiply-adds per edge in straight-line code on floats")
     print()
+    for line in collector_report(results, config):
+        print(line)
     for line in limit_lines:
         print(line)
     print()

@@ -25,6 +25,9 @@ WORKLOADS = {
     "cnn_step": workloads.cnn_step,
     "limits": workloads.limits,
     "train_scaling": workloads.train_scaling,
+    "mlp_step_large": workloads.mlp_step_large,
+    "digits_epoch": workloads.digits_epoch,
+    "collector_scaling": workloads.collector_scaling,
 }
 
 

@@ -44,35 +44,81 @@ def _graph_size(root: Any) -> dict[str, int]:
     return {"nodes": len(ops), "edges": sum(len(v.parents) for v in ops)}
 
 
+def settled(call: Any, measure: int = 5, min_calls: int = 10, budget: float = 20.0) -> tuple[list[float], int]:
+    """``(timings of `measure` calls, warm-up calls made)`` once the timings of ``call()`` have settled.
+
+    Warm-up runs until at least ``min_calls`` calls (CPython 3.11 specialises a function's
+    bytecode after about 8 calls: a generated replay runs slower before) or ``budget``
+    seconds, whichever comes first (slow steps specialise within the first call), and then
+    until the median of the last 3 calls is within 5% of the median of the 3 before
+    (at most ``budget`` seconds more).
+    """
+    times: list[float] = []
+    start = time.perf_counter()
+
+    def timed() -> float:
+        t0 = time.perf_counter()
+        call()
+        return time.perf_counter() - t0
+
+    while True:
+        times.append(timed())
+        spent = time.perf_counter() - start
+        if len(times) < 2 or (len(times) < min_calls and spent < budget):
+            continue
+        if len(times) >= 6:
+            a, b = statistics.median(times[-3:]), statistics.median(times[-6:-3])
+            if abs(a - b) <= 0.05 * b:
+                break
+        if spent > 2 * budget or (len(times) < 6 and spent > budget):
+            break
+    runs = [timed() for _ in range(measure)]
+    end = time.perf_counter() + 0.5  # fast calls: more of them (a noisy machine scatters short timings)
+    while time.perf_counter() < end and len(runs) < 200:
+        runs.append(timed())
+    return runs, len(times)
+
+
+def spread(runs: list[float]) -> float:
+    """Interquartile range / median of repeated timings: how much they scatter (robust to a few outliers)."""
+    if len(runs) < 4:
+        return (max(runs) - min(runs)) / statistics.median(runs) if statistics.median(runs) else 0.0
+    q1, _, q3 = statistics.quantiles(runs, n=4)
+    m = statistics.median(runs)
+    return (q3 - q1) / m if m else 0.0
+
+
 def mlp_step(engine: Engine, points: int = 100, sizes: tuple[int, ...] = (16, 16, 1), steps: int = 5) -> dict[str, Any]:
     """micrograd's demo: MLP(2, sizes) on two moons, hinge loss + 1e-4 L2, forward + backward + SGD.
 
-    Seconds per step, median over ``steps`` after one warm-up step, first with
-    the cyclic garbage collector on (as users run), then with it off, to show
-    how much of a step is collector work. ``nodes``/``edges`` count the step's
-    graph as this project builds it (for the physical limit).
+    Seconds per step, median over ``steps`` after the timings settled (:func:`settled`),
+    first with the cyclic garbage collector on (as users run), then with it off, to show
+    how much of a step is collector work. ``nodes``/``edges`` count the step's graph as
+    this project builds it (for the physical limit and the CPython floor).
     """
     xs, ys = two_moons(points)
     model, params = engine.mlp(2, list(sizes), seed=1337)
     step_fn = engine.mlp_stepper(model, params, xs, ys, alpha=1e-4)
+    k = [0]
 
-    def step(k: int) -> float:
-        t0 = time.perf_counter()
-        step_fn(1.0 - 0.9 * k / 100)
-        return time.perf_counter() - t0
+    def step() -> None:
+        k[0] += 1
+        step_fn(1.0 - 0.9 * min(k[0], 100) / 100)
 
-    step(0)
-    with_gc = [step(k + 1) for k in range(steps)]
+    with_gc, warm = settled(step, steps)
     gc.collect()
     gc.disable()
     try:
-        without_gc = [step(k + 1 + steps) for k in range(steps)]
+        without_gc, _ = settled(step, steps, min_calls=3)
     finally:
         gc.enable()
         gc.collect()
     out = {
         "seconds": statistics.median(with_gc),
         "seconds_gc_off": statistics.median(without_gc),
+        "spread": spread(with_gc),
+        "spread_gc_off": spread(without_gc),
+        "warmup_calls": warm,
         "runs": with_gc,
         "runs_gc_off": without_gc,
         "points": points,
@@ -80,9 +126,71 @@ def mlp_step(engine: Engine, points: int = 100, sizes: tuple[int, ...] = (16, 16
     }
     if hasattr(engine, "record_seconds"):
         out["record_seconds"] = engine.record_seconds
-    if engine.name in ("ours", "compiled"):
-        out.update(_graph_size(engine.hinge_l2([model(x) for x in xs], ys, params, alpha=1e-4)))
+    if engine.name in ("ours", "compiled", "batched"):
+        import nn
+
+        m = nn.MLP(2, list(sizes), activation="relu", seed=1337)
+        out.update(_graph_size(engine.hinge_l2([m(x) for x in xs], ys, m.parameters(), alpha=1e-4)))
     return out
+
+
+def mlp_step_large(engine: Engine, points: int = 1000, steps: int = 5) -> dict[str, Any]:
+    """The demo step on ``points`` points (10x the demo's): where arrays pay off."""
+    return mlp_step(engine, points=points, steps=steps)
+
+
+def digits_epoch(engine: Engine, hidden: int = 32, batch_size: int = 32, n: int | None = None,
+                 repeats: int = 3) -> dict[str, Any]:
+    """One epoch of ``nn.train.fit`` on the 8x8 digits: ``MLP(64, [hidden, 10])`` (tanh), cross-entropy, Adam.
+
+    The notebooks' model on the digits, trained as a student trains it: ``fit`` on the
+    Value path (``ours``), with ``compiled=True`` (``batched``: one example replayed over
+    each batch), or with whole-batch compiled steps (``compiled``: ``CompiledStep``). Every
+    one-time cost (recording, the first batch's check) is inside the epoch's time. The median of
+    ``repeats`` epochs, each from a fresh model (and fresh recordings).
+    """
+    engine.check_workload("digits_epoch")
+    import nn.train as train
+    from nn import losses
+    from nn.module import MLP
+    from nn.optim import Adam
+
+    try:
+        from nn.data import digits
+
+        data = digits()
+        samples = [(x, train.one_hot(y, 10)) for x, y in zip(data.X, data.y)]
+    except ImportError:
+        rng = random.Random(0)
+        samples = [([rng.random() for _ in range(64)], train.one_hot(rng.randrange(10), 10)) for _ in range(1797)]
+    samples = samples[:n] if n else samples
+
+    def loss_fn(model: Any, batch: Any) -> Any:
+        return losses.mean(train.cross_entropy(model(x), y) for x, y in batch)
+
+    def epoch() -> tuple[float, float]:
+        model = MLP(64, [hidden, 10], seed=0)
+        opt = Adam(model.parameters(), 0.01)
+        gc.collect()
+        t0 = time.perf_counter()
+        if engine.name == "compiled":  # whole-batch compiled steps, one recording per batch shape
+            step = train.CompiledStep(model, loss_fn)
+            running = 0.0
+            for idx in train.batches(len(samples), batch_size, rng=random.Random(0)):
+                batch = [samples[i] for i in idx]
+                opt.zero_grad()
+                running += step(batch) * len(idx)
+                opt.step()
+            loss = running / len(samples)
+        else:
+            loss = train.fit(model, loss_fn, samples, opt, epochs=1, batch_size=batch_size, rng=random.Random(0),
+                             compiled=engine.name == "batched")[0]
+        return time.perf_counter() - t0, loss
+
+    runs = [epoch() for _ in range(repeats)]
+    seconds = [t for t, _ in runs]
+    return {"seconds": statistics.median(seconds), "spread": spread(seconds), "runs": seconds, "loss": runs[0][1],
+            "samples": len(samples), "batch_size": batch_size}
 
 
 def cnn_step(engine: Engine, batch_size: int = 16, steps: int = 5, channels: int = 6) -> dict[str, Any]:
@@ -335,4 +443,141 @@ def scaling(
         out["seconds_by_factor" + suffix] = seconds
         out["ratio_by_factor" + suffix] = {k: v / base for k, v in seconds.items()}
     out["seconds"] = out["seconds_by_factor"][str(factors[-1])]
+    return out
+
+
+# -- the cyclic collector and graph size ---------------------------------------------------------
+
+
+def _user_step(model: Any, params: list[Any], xs: list[list[float]], ys: list[float]) -> None:
+    """A user's own loop body: build the demo loss, zero the gradients, backward, update (no nn.train)."""
+    from autograd import total
+
+    scores = [model(x) for x in xs]
+    loss = total([(1.0 - y * s).relu() for y, s in zip(ys, scores)]) * (1.0 / len(xs)) + \
+        1e-4 * total([p * p for p in params])
+    for p in params:
+        p.grad = 0.0
+    loss.backward()
+    for p in params:
+        p.data -= 0.01 * p.grad
+
+
+def _large_sum(n: int) -> None:
+    """One large sum: ``total(a_i * b_i)`` over ``n`` products of fresh leaves, then ``backward()``."""
+    from autograd import Value, total
+
+    rng = random.Random(n)
+    a = [Value(rng.uniform(-1, 1)) for _ in range(n)]
+    b = [Value(rng.uniform(-1, 1)) for _ in range(n)]
+    total([x * y for x, y in zip(a, b)]).backward()
+
+
+def _scenario(kind: str, factor: int, base: dict[str, int]) -> Any:
+    """A callable running one unit of ``kind`` (a step, a sum) at ``factor`` times the base size."""
+    import nn
+
+    if kind == "sum":
+        n = base["sum"] * factor
+        return lambda: _large_sum(n)
+    xs, ys = two_moons(base["points"] * factor)
+    model = nn.MLP(2, [16, 16, 1], activation="relu", seed=1337)
+    params = model.parameters()
+    if kind == "loop":
+        return lambda: _user_step(model, params, xs, ys)
+    from autograd import total
+    from nn.optim import SGD
+    from nn.train import fit
+
+    samples = list(zip(xs, ys))
+    opt = SGD(params, lr=0.01)
+
+    def loss_fn(m: Any, batch: Any) -> Any:
+        return total([(1.0 - y * m(x)).relu() for x, y in batch]) * (1.0 / len(batch)) + \
+            1e-4 * total([p * p for p in params])
+
+    return lambda: fit(model, loss_fn, samples, opt, epochs=1, batch_size=len(samples), rng=random.Random(0))
+
+
+def _policy_run(call: Any, policy: str) -> float:
+    """Seconds for ``call()`` with the collector ``on`` (as users run it), paused by the documented context
+    manager around the call (``ctx``), or ``off`` for the whole measurement."""
+    from autograd import collector_paused
+
+    gc.collect()
+    t0 = time.perf_counter()
+    if policy == "ctx":
+        with collector_paused():
+            call()
+    else:
+        call()
+    return time.perf_counter() - t0
+
+
+def _collections(call: Any) -> dict[str, Any]:
+    """Which generations the collector ran during ``call()``, how often, for how long, over how many objects."""
+    stats = {str(g): {"count": 0, "seconds": 0.0, "objects": 0} for g in range(3)}
+    state: dict[str, Any] = {}
+
+    def callback(phase: str, info: dict[str, Any]) -> None:
+        g = info["generation"]
+        if phase == "start":
+            # the objects this collection examines: every generation up to g (counted outside the timing)
+            state["objects"] = sum(len(gc.get_objects(i)) for i in range(g + 1))
+            state["t0"] = time.perf_counter()
+        else:
+            rec = stats[str(g)]
+            rec["count"] += 1
+            rec["seconds"] += time.perf_counter() - state["t0"]
+            rec["objects"] += state["objects"]
+
+    gc.collect()
+    gc.callbacks.append(callback)
+    try:
+        call()
+    finally:
+        gc.callbacks.remove(callback)
+    return stats
+
+
+def collector_scaling(engine: Engine, factors: tuple[int, ...] = (1, 10, 100), points: int = 10,
+                      sum_size: int = 10_000, repeats: int = 3) -> dict[str, Any]:
+    """Time at 1x, 10x, 100x the nodes with the collector on (as users run), paused around each step by
+    ``autograd.collector_paused()`` (the documented way for a user's loop), and off; and what the collector
+    did at the largest size (``gc.callbacks``).
+
+    Three kinds of work: ``fit`` (one step over ``points * factor`` points of the demo MLP), a user's own
+    ``loop`` (build, backward, update, no ``nn.train``) and one large ``sum`` (``sum_size * factor``
+    products, backward). Repeats: more for the small sizes, whose timings are short.
+    """
+    engine.check_workload("collector_scaling")
+    base = {"points": points, "sum": sum_size}
+    out: dict[str, Any] = {"factors": list(factors), "points": points, "sum_size": sum_size}
+    for kind in ("fit", "loop", "sum"):
+        seconds: dict[str, dict[str, float]] = {}
+        for policy in ("on", "ctx", "off"):
+            if kind == "fit" and policy == "ctx":
+                continue  # fit pauses the collector around each step itself
+            per_factor = {}
+            for f in factors:
+                call = _scenario(kind, f, base)
+                call()  # warm: the model's first call, the heap's first growth
+                n = max(repeats, min(25, round(repeats * (factors[-1] / f) ** 0.5)))
+                if policy == "off":
+                    gc.disable()
+                try:
+                    runs = [_policy_run(call, policy) for _ in range(n)]
+                finally:
+                    gc.enable()
+                per_factor[str(f)] = statistics.median(runs)
+            seconds[policy] = per_factor
+        last, first = str(factors[-1]), str(factors[0])
+        out[kind] = {
+            "seconds": seconds,
+            "ratio": {p: v[last] / v[first] for p, v in seconds.items()},
+            "on_over_off": seconds["on"][last] / seconds["off"][last],
+            "ctx_over_off": seconds["ctx"][last] / seconds["off"][last] if "ctx" in seconds else None,
+            "collections": _collections(_scenario(kind, factors[-1], base)),
+        }
+    out["seconds"] = out["loop"]["seconds"]["on"][str(factors[-1])]
     return out

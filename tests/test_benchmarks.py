@@ -21,15 +21,20 @@ TINY = {
     "cnn_step": {"batch_size": 2, "steps": 1, "channels": 1},
     "limits": {"n": 2_000},
     "train_scaling": {"points": 2, "factor": 2, "steps": 1},
+    "mlp_step_large": {"points": 5, "steps": 1},
+    "digits_epoch": {"n": 20, "hidden": 3, "batch_size": 8, "repeats": 1},
+    "collector_scaling": {"factors": (1, 2), "points": 2, "sum_size": 20, "repeats": 1},
 }
+NEEDS = {"ours": "autograd", "compiled": "autograd", "batched": "numpy", "micrograd": "micrograd", "torch": "torch",
+         "torch_batched": "torch", "jax": "jax"}
 
 
 def _engine(name: str) -> engines.Engine:
-    pytest.importorskip({"ours": "autograd", "compiled": "autograd", "micrograd": "micrograd", "torch": "torch"}[name])
+    pytest.importorskip(NEEDS[name])
     return engines.make(name)
 
 
-@pytest.mark.parametrize("name", ["ours", "compiled", "micrograd", "torch"])
+@pytest.mark.parametrize("name", sorted(NEEDS))
 @pytest.mark.parametrize("workload", sorted(TINY))
 def test_each_workload_runs_at_tiny_size(name: str, workload: str) -> None:
     engine = _engine(name)
@@ -72,10 +77,11 @@ def test_mlp_step_learns_on_every_engine(name: str) -> None:
 
 
 def test_compiled_engine_trains_like_ours() -> None:
-    """The compiled demo step moves the parameters exactly as the Value path does."""
+    """The compiled demo step moves the parameters exactly as the Value path does; the batched one to 1e-12."""
+    pytest.importorskip("numpy")
     xs, ys = workloads.two_moons(12)
     runs = []
-    for name in ("ours", "compiled"):
+    for name in ("ours", "compiled", "batched"):
         engine = engines.make(name)
         model, params = engine.mlp(2, [6, 1], seed=3)
         step = engine.mlp_stepper(model, params, xs, ys, alpha=1e-4)
@@ -83,6 +89,29 @@ def test_compiled_engine_trains_like_ours() -> None:
             step(1.0 - 0.09 * k)
         runs.append([p.data for p in params])
     assert runs[0] == runs[1]
+    assert all(math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15) for a, b in zip(runs[0], runs[2]))
+
+
+def test_torch_batched_engine_trains_like_ours() -> None:
+    """PyTorch with tensors runs the same demo step: the same parameters after a few steps (to rounding)."""
+    torch = pytest.importorskip("torch")
+    xs, ys = workloads.two_moons(12)
+    ours = engines.make("ours")
+    model, params = ours.mlp(2, [6, 1], seed=3)
+    tb = engines.make("torch_batched")
+    layers, tparams = tb.mlp(2, [6, 1], seed=3)
+    with torch.no_grad():  # the same initial weights, neuron by neuron
+        for li, layer in enumerate(model.layers):
+            for j, neuron in enumerate(layer.neurons):
+                for i, w in enumerate(neuron.w):
+                    layers[li][0][i, j] = w.data
+                layers[li][1][j] = neuron.b.data
+    steps = [ours.mlp_stepper(model, params, xs, ys, alpha=1e-4), tb.mlp_stepper(layers, tparams, xs, ys, alpha=1e-4)]
+    for k in range(3):
+        for step in steps:
+            step(1.0 - 0.09 * k)
+    flat = [w for (wm, bm) in layers for w in torch.cat([wm.T, bm[:, None]], 1).flatten().tolist()]
+    assert all(math.isclose(a.data, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(params, flat))
 
 
 def test_rounds_interleave_engines_and_take_medians(monkeypatch) -> None:
@@ -147,6 +176,7 @@ def test_quick_run_end_to_end(tmp_path, capsys) -> None:
     ours = report["results"]["ours"]
     assert all(ours[w]["ok"] for w in ("mlp_step", "cnn_step", "wide_sum", "bytes_per_node", "scaling", "limits"))
     assert ours["deep_chain"]["largest_n"] == max(run.QUICK["deep_chain"])
+    assert all(ours[w]["ok"] for w in ("mlp_step_large", "digits_epoch", "collector_scaling"))
     assert report["results"]["compiled"]["mlp_step"]["ok"]
     printed = capsys.readouterr().out
     assert "mlp_step" in printed and "deep_chain largest n" in printed

@@ -128,49 +128,58 @@ def fused(prog: Program, fn_name: str = "replay", backward: bool = True) -> str:
 
 
 def readable(prog: Program, fn_name: str = "forward_backward") -> str:
-    """The program for people: one line per op, one line per chain-rule application, guards explained."""
+    """The program for people: one line per op, one line per chain-rule application, guards explained.
+
+    Every comment starts in one column (as far as the longest lines allow), helpers read as the math
+    they compute (``_f_tanh(z)`` -> ``tanh(z)``), and comments hold only cleaned text (no line breaks).
+    """
     ind = "    "
     args = ", ".join(prog.inputs)
-    lines = [f"def {fn_name}({args}):", f"{ind}# forward: one line per op"]
-    fwd: list[str] = []
+    lines = [f"{ind}# forward: one line per op"]
     for line in prog.forward:
-        fwd += _forward(line, ind, comments=True)
-    lines += _aligned(fwd)
+        lines += _forward(line, ind, comments=True)
     if prog.guards:
         lines.append(f"{ind}# guards: the recording holds while every answer below is the same")
         for g in prog.guards:
             lines.append(f"{ind}if {g.changed}: record_again()")
     lines.append(f"{ind}# backward: one line per chain-rule application (d_x is d {prog.output} / d x)")
-    bwd: list[str] = []
     if prog.root_grad is not None:
-        bwd.append(f"{ind}{prog.root_grad} = 1.0")
+        lines.append(f"{ind}{prog.root_grad} = 1.0")
     started = {prog.root_grad}
     for term in prog.terms:
         op = "+=" if term.target in started else "="
         started.add(term.target)
-        bwd.append(f"{ind}{term.target} {op} {term.expr}  # {term.comment}")
-    lines += _aligned(bwd)
+        lines.append(f"{ind}{term.target} {op} {term.expr}  # {term.comment}")
     lines.append(f"{ind}{_returns(prog)}")
     # helpers read as the math they compute: _f_tanh(z) -> tanh(z), _max(...) -> max(...)
-    return _HELPER_CALL.sub(r"\1(", "\n".join(lines)) + "\n"
+    lines = [_HELPER_CALL.sub(r"\1(", line) for line in lines]
+    return "\n".join([f"def {fn_name}({args}):", *aligned(lines)]) + "\n"
 
 
 # a call of a namespace helper (user names never start with "_", so nothing else matches)
 _HELPER_CALL = re.compile(r"\b(?:_f_|_)(\w+)\(")
 
 
-def _aligned(lines: list[str], width: int = 100) -> list[str]:
-    """Comments moved to one column (as far as the code allows), for reading."""
-    split = [line.split("  # ", 1) if "  # " in line else [line] for line in lines]
+def aligned(lines: list[str], width: int = 100) -> list[str]:
+    """Comments moved to one column (the longest code line's, up to ``width``), for reading.
+
+    Lines that are only a comment keep their place; a code line longer than ``width`` keeps its
+    comment two spaces after it.
+    """
+    split = [line.split("  # ", 1) if "  # " in line.lstrip() else [line] for line in lines]
     col = min(width, max((len(s[0]) for s in split if len(s) == 2), default=0))
     return [s[0] if len(s) == 1 else f"{s[0].ljust(col)}  # {s[1]}" for s in split]
 
 
-def build_function(source: str, fn_name: str, title: str) -> Callable[..., Any]:
-    """Compile generated ``source`` (our formulas, checked identifiers, float reprs) and return ``fn_name``."""
+def build_function(source: str, fn_name: str, title: str, ns: dict[str, Any] | None = None) -> Callable[..., Any]:
+    """Compile generated ``source`` (our formulas, checked identifiers, float reprs) and return ``fn_name``.
+
+    ``ns``: the globals of the code (default: :func:`namespace`, the scalar replay's).
+    """
     # named inside the package folder: frames there count as the engine's, and tracebacks show the line
     filename = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"<compiled {next(_counter)}: {title}>")
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    ns = namespace()
+    if ns is None:
+        ns = namespace()
     exec(compile(source, filename, "exec"), ns)
     return ns[fn_name]

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from autograd import ops
 from autograd.compiled.names import AUX, GRAD, NameTable, comment_text
+from autograd.compiled.tape import GuardSpec, Ref, Tape, TapeNode
 from autograd.compiled.watch import Answer
 from autograd.graph import reverse_topological_order
 from autograd.value import Value
@@ -63,6 +64,7 @@ class Guard:
 
     changed: str
     description: str
+    spec: GuardSpec | None = None  # the same question as data, for batched replay
 
 
 @dataclass
@@ -77,6 +79,7 @@ class Program:
     grads: dict[int, str] = field(default_factory=dict)  # input position -> gradient identifier
     nodes: int = 0  # ops computed on each replay
     edges: int = 0  # their inputs, counted with multiplicity
+    tape: Tape | None = None  # the same recording as data (for batched replay)
 
 
 class CompileError(TypeError):
@@ -153,11 +156,22 @@ def build(output: Value, inputs: Sequence[Value], wrt: Sequence[int], answers: S
     backward_order = reverse_topological_order(output)
     main = set(backward_order)
     asked = [a.node for a in answers] + [a.other for a in answers if isinstance(a.other, Value)]
-    # the output's graph first (closed under parents), then what only the guards need, parents first
-    order = backward_order[::-1] + _parents_first(asked, main)
+    # the output's graph first, then what only the guards need: each node after its parents, visited depth
+    # first from the output with the parents in order, which is the order the function built them in (a
+    # layer's neurons one after the other), so batched replay finds a layer's nodes in the order the next
+    # layer reads them
+    order = _parents_first([output], set()) + _parents_first(asked, main)
 
     def at(v: Value) -> str:
         return ref[v] if v in ref else literal(v.data)
+
+    tape = Tape(len(inputs))
+    slot: dict[Value, Ref] = {v: i for i, v in enumerate(inputs)}  # live nodes -> tape slot
+
+    def tape_ref(v: Value | float) -> Ref:
+        if isinstance(v, Value):
+            return slot[v] if v in slot else tape.constant(v.data)
+        return tape.constant(v)
 
     count = 0
     for node in order:
@@ -180,6 +194,9 @@ def build(output: Value, inputs: Sequence[Value], wrt: Sequence[int], answers: S
         if any(p in needs for p in node.parents):
             needs.add(node)
         prog.forward.append(_forward_line(node, op, name, at))
+        slot[node] = len(inputs) + len(tape.nodes)
+        tape.nodes.append(TapeNode(op, tuple(tape_ref(p) for p in node.parents), ops.constants(node), name,
+                                   node.label))
         prog.nodes += 1
         prog.edges += len(node.parents)
     for v in wanted:
@@ -205,13 +222,18 @@ def build(output: Value, inputs: Sequence[Value], wrt: Sequence[int], answers: S
     for i in wrt:
         if GRAD + prog.inputs[i] in reached:
             prog.grads[i] = GRAD + prog.inputs[i]
-    prog.guards = _guards(answers, ref, at)
+    prog.guards = _guards(answers, ref, at, tape_ref)
+    tape.output = tape_ref(output)
+    tape.guards = [g.spec for g in prog.guards if g.spec is not None]
+    tape.reach = {slot[v] for v in backward_order if v in slot}
+    prog.tape = tape
     return prog
 
 
 def _comment(node: Value, op: ops.Op) -> str:
-    label = comment_text(node.label)
-    return f"{op.key}  {label}" if label else op.key
+    """The op's key and the node's label, cleaned: neither can end the comment or add a line."""
+    key, label = comment_text(op.key, 24), comment_text(node.label)
+    return f"{key}  {label}" if label else key
 
 
 def _forward_line(node: Value, op: ops.Op, name: str, at) -> Line:  # noqa: ANN001 - at: Value -> str
@@ -272,7 +294,7 @@ def _term(node: Value, op: ops.Op, consts: tuple[float, ...], i: int, upstream: 
     raise CompileError(f"cannot compile {_describe(node)}: no code generation for the n-ary op {op.key!r}")
 
 
-def _guards(answers: Sequence[Answer], ref: dict[Value, str], at) -> list[Guard]:  # noqa: ANN001
+def _guards(answers: Sequence[Answer], ref: dict[Value, str], at, tape_ref) -> list[Guard]:  # noqa: ANN001
     out: list[Guard] = []
     seen: set[str] = set()
     for a in answers:
@@ -297,5 +319,16 @@ def _guards(answers: Sequence[Answer], ref: dict[Value, str], at) -> list[Guard]
             desc = f"{what} {a.kind} {other} was {a.result}"
         if changed not in seen:
             seen.add(changed)
-            out.append(Guard(changed, desc))
+            out.append(Guard(changed, desc, _spec(a, tape_ref, desc)))
     return out
+
+
+def _spec(a: Answer, tape_ref, description: str) -> GuardSpec:  # noqa: ANN001 - tape_ref: Value -> Ref
+    if a.kind in ("bool", "float"):
+        right = None
+    elif isinstance(a.other, Value):
+        right = tape_ref(a.other)
+    else:
+        right = tape_ref(float(a.other))
+    result = a.result if a.kind != "float" else float(a.result)
+    return GuardSpec(a.kind, tape_ref(a.node), right, result, description)

@@ -75,17 +75,20 @@ def test_max_and_logsumexp_helpers_match_the_reference(xs):
     assert all(same(s, r) for s, r in zip(soft, O.local_grads("logsumexp", xs, out)))
 
 
-@pytest.mark.parametrize("maker", ["total", "dot", "dot_mixed", "max", "logsumexp"])
+# one function of 4 Values per n-ary op (with numbers among the operands)
+NARY_MAKERS = {
+    "total": lambda v: total([v[0], v[1], 2.0, v[2], v[3]]),
+    "dot": lambda v: dot([v[0], v[1]], [v[2], v[3]], v[0]),
+    "dot_mixed": lambda v: dot([v[0], 3.0, v[1]], [v[2], v[3], -1.5]),
+    "max": lambda v: autograd.max([v[0], v[1], v[2], v[3]]),
+    "logsumexp": lambda v: autograd.logsumexp([v[0], v[1], v[2], v[3]]),
+}
+
+
+@pytest.mark.parametrize("maker", sorted(NARY_MAKERS))
 @given(xs=st.lists(near_kinks, min_size=4, max_size=4))
 def test_nary_ops_replay_exactly(maker, xs):
-    makers = {
-        "total": lambda v: total([v[0], v[1], 2.0, v[2], v[3]]),
-        "dot": lambda v: dot([v[0], v[1]], [v[2], v[3]], v[0]),
-        "dot_mixed": lambda v: dot([v[0], 3.0, v[1]], [v[2], v[3], -1.5]),
-        "max": lambda v: autograd.max([v[0], v[1], v[2], v[3]]),
-        "logsumexp": lambda v: autograd.logsumexp([v[0], v[1], v[2], v[3]]),
-    }
-    fn = makers[maker]
+    fn = NARY_MAKERS[maker]
     compiled = autograd.compile(fn, [Value(0.5) for _ in range(4)])
     value, grads = compiled(xs)
     ref_value, ref_grads = value_path(fn, xs)
@@ -281,12 +284,33 @@ def test_hooks_are_refused():
         autograd.compile(lambda v: v[0] * 2.0, [x])
 
 
-@pytest.mark.parametrize("inputs, error", [
-    ([1.0], TypeError), (Value(1.0), TypeError), ([], ValueError),
+@pytest.mark.parametrize("inputs, error, message", [
+    ("xy", TypeError, r"compile's inputs must be a Value, a number or a sequence of them, got str: 'xy'"),
+    ({"x": 1.0}, TypeError, "got dict"),
+    (None, TypeError, "got NoneType"),
+    ([1.0, "2"], TypeError, r"compile's input 1 must be a Value, a number or a 1-D array .*got str: '2'"),
+    ([Value(1.0), None], TypeError, "compile's input 1 must be"),
+    ([True], TypeError, "compile's input 0 must be"),
+    ([], ValueError, "at least one input"),
+    ([10 ** 400], ValueError, "compile's input 0 .* too large"),
 ])
-def test_bad_inputs(inputs, error):
-    with pytest.raises(error):
+def test_bad_inputs_name_the_argument(inputs, error, message):
+    with pytest.raises(error, match=message):
         autograd.compile(lambda v: v[0], inputs)
+
+
+@pytest.mark.parametrize("inputs", [2.0, 3, Value(2.0), [2.0], (2.0,), [Value(2.0)], [2, Value(2.0)]])
+def test_inputs_follow_the_rule_of_the_api(inputs):
+    """A Value, a number, or a sequence of either: numbers become fresh leaves labelled x<i>."""
+    c = autograd.compile(lambda v: v[0] * v[0] + v[-1], inputs)
+    n = len(c.inputs)
+    assert n == (1 if isinstance(inputs, (int, float, Value)) else len(inputs))
+    value, grads = c([3.0] * n)
+    assert value == (12.0 if n == 1 else 12.0)
+    assert grads == ([7.0] if n == 1 else [6.0, 1.0])
+    for i, leaf in enumerate(c.inputs):
+        item = inputs if n == 1 and not isinstance(inputs, (list, tuple)) else inputs[i]
+        assert leaf is item if isinstance(item, Value) else leaf.label == f"x{i}"
 
 
 def test_bad_inputs_non_leaf_and_duplicate():
@@ -363,3 +387,29 @@ def test_source_reads_as_backprop():
     assert "z = (x * y)" in src
     assert "d_x = y * d_z" in src and "d_y = x * d_z" in src
     assert "t2 = tanh(z)" in src and "d_z = (1.0 - (t2 * t2)) * d_t2" in src
+
+
+def test_source_comments_start_in_one_column():
+    x, w = Value(1.0, label="x"), Value(2.0, label="weight_of_the_first_layer_neuron")
+    src = autograd.compile(lambda v: (v[0] * v[1] + 1.0).tanh() * v[0], [x, w]).source()
+    code_lines = [line for line in src.splitlines() if "  # " in line.lstrip()]
+    assert len(code_lines) > 8 and len({line.index("  # ") for line in code_lines}) == 1, src
+
+
+def test_an_op_key_cannot_add_a_line_to_the_displayed_program():
+    from autograd.value import _make
+
+    evil = O.Op("mul\nimport os  # \u2028x", "*", 2, "a * b", ["b", "a"])
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = autograd.compile(lambda v: _make(v[0].data * v[1].data, evil, (v[0], v[1]), (v[1].data, v[0].data)),
+                         [a, b])
+    src = c.source()
+    assert "import os" not in src.split("# mul")[0]  # nothing of the key outside its comment
+    assert not any(line.lstrip().startswith("import") for line in src.splitlines())
+    assert len(src.splitlines()) == 8 and "\u2028" not in src, src
+    assert c([2.0, 3.0]) == (6.0, [3.0, 2.0])
+    np = pytest.importorskip("numpy")
+    batched = c.source(batched=True)
+    assert not any(line.lstrip().startswith("import") for line in batched.splitlines()) and "\u2028" not in batched
+    values, grads = c([np.array([2.0, 4.0]), 3.0])
+    assert list(values) == [6.0, 12.0] and list(grads[1]) == [2.0, 4.0]
