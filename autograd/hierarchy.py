@@ -73,7 +73,7 @@ class Box:
         kind: ``"graph"`` (the root box), ``"module"``, ``"scope"``, ``"example"``, ``"group"`` or ``"chunk"``.
         path: names from the top, excluding the root box's own name.
         parent: the enclosing box (None for the root box).
-        children: inner boxes, in the order of their first value in the topological order.
+        children: inner boxes, in the order the graph was made (see :func:`reading_order`).
         nodes: values directly in this box (not in a child), in topological order.
         module: the nn Module whose call made the box (or whose parameters it holds), else None.
         count: values in this box and all its descendants.
@@ -96,7 +96,7 @@ class Box:
         self.inputs: list[Value] = []
         self.outputs: list[Value] = []
         self._tree: _Tree | None = None
-        self._first = 0  # topological index of the first value inside
+        self._first = 0  # reading_order position of the first value inside
         self._key: Any = None  # what made the box (a frame, a group path...), while building
         if parent is not None:
             parent.children.append(self)
@@ -187,9 +187,10 @@ def hierarchy(root: Value, order: Sequence[Value] | None = None, group_by: Any =
     index = {node: k for k, node in enumerate(order)}
     if root not in index:
         raise ValueError(f"order does not hold the root {root!r}: pass autograd.topological_order(root)")
+    rank = reading_order(root)
     top = Box("graph", "graph")
     if group_by is None:
-        where = _Recorded(root, order, index, top).place()
+        where = _Recorded(root, order, rank, top).place()
     else:
         where = _from_paths(order, resolve_groups(order, group_by), top,
                             "scope" if _is_scopes(group_by) else "group")
@@ -199,9 +200,34 @@ def hierarchy(root: Value, order: Sequence[Value] | None = None, group_by: Any =
     if max_items is not None:
         names = node_names(root, list(order))
         for box in list(top.walk()):
-            _chunk(box, max_items, index, names)
-    _finish(top, root, order, index)
+            _chunk(box, max_items, rank, names)
+    _finish(top, root, order, index, rank)
     return top
+
+
+def reading_order(root: Value) -> dict[Value, int]:
+    """Each value's position in a depth-first walk that visits a node's inputs in order, inputs first.
+
+    A topological order that reads like the program: of two values made from
+    the same inputs, the one used first comes first (``topological_order``
+    lists siblings the other way round). Boxes are ordered by it, so neurons
+    read 0, 1, 2 and examples come in the order of the batch.
+    """
+    rank: dict[Value, int] = {}
+    entered = {root}
+    stack: list[tuple[Value, int]] = [(root, 0)]
+    while stack:
+        node, k = stack.pop()
+        parents = node.parents
+        while k < len(parents) and parents[k] in entered:
+            k += 1
+        if k < len(parents):
+            stack.append((node, k + 1))
+            entered.add(parents[k])
+            stack.append((parents[k], 0))
+        else:
+            rank[node] = len(rank)
+    return rank
 
 
 def box_derivatives(box: Box, output: Value | None = None) -> dict[Value, float]:
@@ -345,10 +371,10 @@ _MIXED = object()  # depends on several examples
 class _Recorded:
     """Places every value of one graph in a frame (see the module docstring), then makes the boxes."""
 
-    def __init__(self, root: Value, order: Sequence[Value], index: dict[Value, int], top: Box) -> None:
+    def __init__(self, root: Value, order: Sequence[Value], rank: dict[Value, int], top: Box) -> None:
         self.root = root
         self.order = order
-        self.index = index
+        self.rank = rank  # reading_order
         self.top = top
         self.up: dict[Frame, Frame | None] = {}  # canonical parent of every frame met
         self.canon: dict[Frame, Frame] = {}  # a frame -> the frame it stands for
@@ -472,9 +498,17 @@ class _Recorded:
                     ctx_calls[p] = lca(ctx_calls[p], c) if p in ctx_calls else c
         return self._boxes(frame_of, owner)
 
+    def _ancestors(self, frame: Frame) -> Iterator[Frame]:
+        f = self.up[frame]
+        while f is not None:
+            yield f
+            f = self.up[f]
+
     def _lift(self, where: Frame | None, p: Value, tagged: bool, parameter: bool) -> Frame | None:
         """The frame ``p`` is seen in from a user in ``where``: outside every call it was passed into and,
         unless marked or a parameter, outside every scope (it would carry the scope's mark)."""
+        if where is None:
+            return None
         cut = None
         f = where
         up = self.up
@@ -519,7 +553,9 @@ class _Recorded:
             return frame.name
         module = frame.module  # type: ignore[attr-defined]
         parent = self.up[frame]
-        holder = getattr(parent, "module", None) if isinstance(parent, (Call, Part)) else None
+        while isinstance(parent, ScopeFrame):  # a scope inside a module's call: the module still holds it
+            parent = self.up[parent]
+        holder = getattr(parent, "module", None)
         if holder is not None:
             name = _child_name(holder, module)
             if name is not None:
@@ -541,13 +577,13 @@ class _Recorded:
         if not by_module or by_module.most_common(1)[0][1] < 2:
             return
         chosen = by_module.most_common(1)[0][0]
-        first = {}
+        first: dict[Box, int] = {}  # a top-level box -> the reading position of its first value
         for node in self.order:
             b = where[node]
             while b.parent is not None and b.parent is not top:
                 b = b.parent
-            if b is not top and b not in first:
-                first[b] = self.index[node]
+            if b is not top and node.parents:
+                first[b] = min(first.get(b, self.rank[node]), self.rank[node])
         repeated = sorted((b for b in calls if id(b.module) == chosen and b in first), key=first.__getitem__)
         example_of: dict[Box, int] = {}
         examples = []
@@ -614,14 +650,15 @@ class _Recorded:
         strays = [n for n in self.order if where[n] is top and n in owner]
         if not strays:
             return
-        # the module tree from the top-level recorded modules down
-        tops = []
-        for b in top.walk():
-            if b.kind == "module" and isinstance(b._key, Call):
-                m = b.module
-                if all(m is not t for t in tops) and not any(_holds(t, m) for t in tops):
-                    tops = [t for t in tops if not _holds(m, t)] + [m]
+        # the module tree from the outermost recorded modules down
+        outermost: dict[int, Any] = {}
+        for frame in self.canon:
+            if isinstance(frame, Call) and not any(isinstance(f, Call) for f in self._ancestors(frame)):
+                outermost.setdefault(id(frame.module), frame.module)
+        inner = {id(m) for t in outermost.values() for _, m in _module_depths([t]) if m is not t}
+        tops = [m for i, m in outermost.items() if i not in inner]
         path_of: dict[int, list[tuple[str, Any]]] = {}
+        preorder: dict[int, int] = {}  # the boxes keep the modules' order, not the order of use
         for t in tops:
             stack: list[tuple[Any, list[tuple[str, Any]]]] = [(t, [] if len(tops) == 1 else [(_box_name(t), t)])]
             while stack:
@@ -629,8 +666,9 @@ class _Recorded:
                 if id(m) in path_of:
                     continue
                 path_of[id(m)] = path
-                stack.extend((child, [*path, (_child_name(m, child) or _box_name(child), child)])
-                             for _, child in _children(m))
+                preorder[id(m)] = len(preorder)
+                stack.extend(reversed([(child, [*path, (_child_name(m, child) or _box_name(child), child)])
+                                       for _, child in _children(m)]))
         holder = Box("parameters", "module", top, tops[0] if len(tops) == 1 else None)
         boxes: dict[tuple[int, ...], Box] = {(): holder}
         for p in strays:
@@ -644,6 +682,7 @@ class _Recorded:
                 nxt = boxes.get(key)
                 if nxt is None:
                     nxt = boxes[key] = Box(name, "module", box, m)
+                    nxt._key = ("module order", preorder[id(m)])
                 box = nxt
             where[p] = box
 
@@ -695,10 +734,6 @@ def _module_depths(tops: Iterable[Any]) -> list[tuple[int, Any]]:
     return out
 
 
-def _holds(outer: Any, inner: Any) -> bool:
-    return any(m is inner for _, m in _module_depths([outer]) if m is not outer)
-
-
 def _box_name(module: Any) -> str:
     name = getattr(type(module), "box_name", None)
     return name if isinstance(name, str) and name else type(module).__name__
@@ -738,15 +773,16 @@ def _prune(top: Box) -> None:
             stack.extend((c, False) for c in box.children)
 
 
-def _chunk(box: Box, max_items: int, index: dict[Value, int], names: dict[Value, str]) -> None:
+def _chunk(box: Box, max_items: int, rank: dict[Value, int], names: dict[Value, str]) -> None:
     """Split ``box``'s direct items into nested chunks of consecutive items while there are too many."""
     if len(box.nodes) + len(box.children) <= max_items:
         return
-    first: dict[Value | Box, int] = {c: min(index[n] for b in c.walk() for n in b.nodes) for c in box.children}
+    first: dict[Value | Box, int] = {c: _place_of([n for b in c.walk() for n in b.nodes], rank)
+                                     for c in box.children}
     ends: dict[Box, tuple[str, str]] = {}  # a chunk's first and last item names
 
     def position(item: Value | Box) -> int:
-        return first[item] if isinstance(item, Box) else index[item]
+        return first[item] if isinstance(item, Box) else rank[item]
 
     def end_names(item: Value | Box) -> tuple[str, str]:
         if isinstance(item, Value):
@@ -780,19 +816,24 @@ def _chunk(box: Box, max_items: int, index: dict[Value, int], names: dict[Value,
     # topological order), the largest group first, until the box holds few enough.
     # The box's last value (its output, often: a neuron's activation, the loss) stays outside the chunks.
     items = sorted([*box.nodes, *box.children], key=position)
-    last = max(box.nodes, key=index.__getitem__) if box.nodes else None
+    last = max(box.nodes, key=rank.__getitem__) if box.nodes else None
     by_kind: dict[str, list[Value | Box]] = {}
     for it in items:
         if it is not last:
             by_kind.setdefault("" if isinstance(it, Value) else it.kind, []).append(it)
     groups = list(by_kind.values())
+    of_values = [kind == "" for kind in by_kind]  # values are chunked before boxes (examples stay in sight)
     if last is not None:
         groups.append([last])
+        of_values.append(False)
     while sum(len(g) for g in groups) > max_items:
-        k = max(range(len(groups)), key=lambda j: len(groups[j]))
-        if len(groups[k]) <= 1:
-            groups = [[it for g in groups for it in g]]  # many kinds of one item each: chunk them all
+        candidates = [j for j in range(len(groups)) if of_values[j] and len(groups[j]) > 1]
+        if not candidates:
+            candidates = [j for j in range(len(groups)) if len(groups[j]) > 1]
+        if not candidates:  # many kinds of one item each: chunk them all together
+            groups, of_values = [[it for g in groups for it in g]], [False]
             continue
+        k = max(candidates, key=lambda j: len(groups[j]))
         groups[k] = chunked(groups[k])
     level = sorted((it for g in groups for it in g), key=position)
     box.nodes = [it for it in level if isinstance(it, Value)]
@@ -803,7 +844,7 @@ def _chunk(box: Box, max_items: int, index: dict[Value, int], names: dict[Value,
             box.children.append(it)
 
 
-def _finish(top: Box, root: Value, order: Sequence[Value], index: dict[Value, int]) -> None:
+def _finish(top: Box, root: Value, order: Sequence[Value], index: dict[Value, int], rank: dict[Value, int]) -> None:
     """Paths, topological order inside each box, counts, the shared index, inputs and outputs."""
     tree = _Tree(index, root)
     boxes = list(top.walk())
@@ -815,30 +856,34 @@ def _finish(top: Box, root: Value, order: Sequence[Value], index: dict[Value, in
             tree.box_of[n] = box
         box.inputs = []
         box.outputs = []
+    inf = len(order)
+    first_op: dict[Box, int] = {}
+    first_any: dict[Box, int] = {}
     for box in reversed(boxes):  # children before parents
-        first = [index[box.nodes[0]]] if box.nodes else []
-        first.extend(c._first for c in box.children)
-        box._first = min(first) if first else len(order)
-        box.children.sort(key=lambda c: c._first)
+        ops = [rank[n] for n in box.nodes if n.parents]
+        first_op[box] = min([*ops, *(first_op[c] for c in box.children)], default=inf)
+        first_any[box] = min([*(rank[n] for n in box.nodes), *(first_any[c] for c in box.children)], default=inf)
+        box._first = first_op[box] if first_op[box] < inf else first_any[box]  # as _place_of
+        box.children.sort(key=_sibling_order)
         box.count = len(box.nodes) + sum(c.count for c in box.children)
     box_of = tree.box_of
     ins: dict[Box, dict[Value, None]] = defaultdict(dict)
     outs: dict[Box, set[Value]] = defaultdict(set)
+    crossing: dict[tuple[Box, Box], tuple[list[Box], list[Box]]] = {}  # the boxes an edge leaves and enters
     for child in order:
         bc = box_of[child]
         for p in child.parents:
             bp = box_of[p]
             if bp is bc:
                 continue
-            common = _common(bc, bp)
-            b = bc
-            while b is not common:
+            walls = crossing.get((bc, bp))
+            if walls is None:
+                common = _common(bc, bp)
+                walls = crossing[(bc, bp)] = (_up_to(bc, common), _up_to(bp, common))
+            for b in walls[0]:
                 ins[b].setdefault(p, None)
-                b = b.parent
-            b = bp
-            while b is not common:
+            for b in walls[1]:
                 outs[b].add(p)
-                b = b.parent
     b = box_of[root]
     while b is not top:
         outs[b].add(root)
@@ -847,6 +892,29 @@ def _finish(top: Box, root: Value, order: Sequence[Value], index: dict[Value, in
         box.inputs = list(found)
     for box, found in outs.items():
         box.outputs = sorted(found, key=index.__getitem__)
+
+
+def _sibling_order(box: Box) -> int:
+    key = box._key
+    if isinstance(key, tuple) and key and key[0] == "module order":  # a parameters box: as the model lists it
+        return key[1]
+    return box._first
+
+
+def _place_of(values: Sequence[Value], rank: dict[Value, int]) -> int:
+    """Where a box comes among its siblings: its first op result in reading order (its first value if it has
+    none). Leaves do not count, since a layer's weights are read before the layer before it is computed."""
+    ops = [rank[n] for n in values if n.parents]
+    return min(ops) if ops else min(rank[n] for n in values)
+
+
+def _up_to(box: Box, stop: Box) -> list[Box]:
+    """``box`` and its ancestors below ``stop``."""
+    out = []
+    while box is not stop:
+        out.append(box)
+        box = box.parent  # type: ignore[assignment]
+    return out
 
 
 def _common(a: Box, b: Box) -> Box:
