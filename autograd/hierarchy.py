@@ -48,12 +48,13 @@ of the tree); nothing is recorded per node while the graph is built.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from autograd.graph import check_value, topological_order
+from autograd.graph import check_value, collector_paused, topological_order
 from autograd.scopes import Call, Frame, GroupPath, Part, Scope, ScopeFrame, values_in
 from autograd.trace import node_names
 from autograd.value import Value
@@ -81,7 +82,7 @@ class Box:
         outputs: values inside the box used outside it (and the root if inside), in topological order.
     """
 
-    __slots__ = ("name", "kind", "path", "parent", "children", "nodes", "module", "count", "inputs", "outputs",
+    __slots__ = ("name", "kind", "path", "parent", "children", "nodes", "module", "count", "_inputs", "_outputs",
                  "_tree", "_first", "_key")
 
     def __init__(self, name: str, kind: str, parent: Box | None = None, module: Any = None) -> None:
@@ -93,13 +94,27 @@ class Box:
         self.nodes: list[Value] = []
         self.path: tuple[str, ...] = ()
         self.count = 0
-        self.inputs: list[Value] = []
-        self.outputs: list[Value] = []
+        self._inputs: list[Value] | None = None  # computed on first use: a drawing reads few boxes
+        self._outputs: list[Value] | None = None
         self._tree: _Tree | None = None
         self._first = 0  # reading_order position of the first value inside
         self._key: Any = None  # what made the box (a frame, a group path...), while building
         if parent is not None:
             parent.children.append(self)
+
+    @property
+    def inputs(self) -> list[Value]:
+        """Values outside the box that feed a value inside it, in order of first use (topological order)."""
+        if self._inputs is None:
+            self._inputs, self._outputs = self._tree.crossings(self) if self._tree is not None else ([], [])
+        return self._inputs
+
+    @property
+    def outputs(self) -> list[Value]:
+        """Values inside the box used outside it (and the root if inside), in topological order."""
+        if self._outputs is None:
+            self._inputs, self._outputs = self._tree.crossings(self) if self._tree is not None else ([], [])
+        return self._outputs
 
     def walk(self) -> Iterator[Box]:
         """This box and every descendant, preorder (a box before its children, children in order)."""
@@ -155,12 +170,38 @@ class Box:
 class _Tree:
     """What every box of one tree shares: the topological index and the innermost box of every value."""
 
-    __slots__ = ("index", "box_of", "root")
+    __slots__ = ("index", "box_of", "root", "_users")
 
     def __init__(self, index: dict[Value, int], root: Value) -> None:
         self.index = index
         self.box_of: dict[Value, Box] = {}
         self.root = root
+        self._users: dict[Value, list[Value]] | None = None
+
+    def users(self) -> dict[Value, list[Value]]:
+        """Every value -> the values that take it as an input (once each)."""
+        if self._users is None:
+            users: dict[Value, list[Value]] = defaultdict(list)
+            for node in self.index:
+                for p in dict.fromkeys(node.parents):
+                    users[p].append(node)
+            self._users = users
+        return self._users
+
+    def crossings(self, box: Box) -> tuple[list[Value], list[Value]]:
+        """``box``'s inputs and outputs (the root box has none)."""
+        if box.parent is None:
+            return [], []
+        members = box.members()
+        inside = set(members)
+        inputs: dict[Value, None] = {}
+        for n in members:
+            for p in n.parents:
+                if p not in inside:
+                    inputs.setdefault(p, None)
+        users = self.users()
+        outputs = [n for n in members if n is self.root or any(u not in inside for u in users.get(n, ()))]
+        return list(inputs), outputs
 
 
 # -- the entry point ------------------------------------------------------------------------------
@@ -182,6 +223,11 @@ def hierarchy(root: Value, order: Sequence[Value] | None = None, group_by: Any =
     check_value(root, "hierarchy")
     if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 2):
         raise ValueError(f"max_items must be an int >= 2 or None, got {max_items!r}")
+    with collector_paused():  # many small objects while the graph is alive: full collections would scan it all
+        return _hierarchy(root, order, group_by, max_items)
+
+
+def _hierarchy(root: Value, order: Sequence[Value] | None, group_by: Any, max_items: int | None) -> Box:
     if order is None:
         order = topological_order(root)
     index = {node: k for k, node in enumerate(order)}
@@ -379,9 +425,10 @@ class _Recorded:
         self.up: dict[Frame, Frame | None] = {}  # canonical parent of every frame met
         self.canon: dict[Frame, Frame] = {}  # a frame -> the frame it stands for
         self.inputs_of: dict[Frame, set[Value]] = {}
-        self.parts: dict[Frame, dict[Value, Part]] = {}
+        self.parts: dict[Call, list[Part]] = {}
         self.depth: dict[Frame | None, int] = {None: 0}
         self.boxes: dict[Frame, Box] = {}
+        self.chains: dict[Frame, tuple[list[tuple[Call, set[Value]]], Frame | None]] = {}
 
     # frames ----------------------------------------------------------------------------------------
 
@@ -405,20 +452,27 @@ class _Recorded:
                 self.depth[f] = self.depth[parent] + 1
         return self.canon[frame]
 
-    def _parts_of(self, call: Call) -> dict[Value, Part]:
+    def _parts_of(self, call: Call) -> list[Part]:
+        """The call's parts, from its module's ``recorded_parts`` (consecutive runs of its outputs)."""
         parts = self.parts.get(call)
         if parts is None:
-            parts = self.parts[call] = {}
+            parts = self.parts[call] = []
             recorded = getattr(call.module, "recorded_parts", None)
-            named = recorded(call.outputs) if callable(recorded) and call.outputs is not None else ()
-            for name, module, outputs in named:
-                part = Part(str(name), module, outputs, call)
+            named = recorded(call.n_outputs, call.args, call.kwargs) if callable(recorded) else ()
+            start = 0
+            for name, module, count in named:
+                part = Part(str(name), module, start, start + int(count), call)
+                start = part.stop
                 self.up[part] = call
                 self.canon[part] = part
                 self.depth[part] = self.depth[call] + 1
-                for v in values_in(outputs):
-                    parts.setdefault(v, part)
+                parts.append(part)
         return parts
+
+    def _part_at(self, call: Call, k: int) -> Part | None:
+        parts = self._parts_of(call)
+        j = bisect.bisect_right([p.start for p in parts], k) - 1 if parts else -1
+        return parts[j] if j >= 0 and k < parts[j].stop else None
 
     def _inputs(self, frame: Frame) -> set[Value]:
         found = self.inputs_of.get(frame)
@@ -444,18 +498,22 @@ class _Recorded:
 
     def _tag(self, node: Value) -> Frame | None:
         """The frame a value's mark names, once checked: None for an argument a call passed through."""
-        frame = getattr(node, "_box", None)
-        if frame is None or not isinstance(frame, Frame):
+        mark = node._box
+        position = None
+        if type(mark) is tuple:  # (call, position) from a module with parts
+            mark, position = mark
+        if not isinstance(mark, Frame):
             return None
-        frame = self._canonical(frame)
+        frame = self._canonical(mark)
         if isinstance(frame, Call):
             if node in self._inputs(frame):
                 # marked on the way out but made outside: the innermost call that made it marked it first,
                 # so this value was made by no call (or by a scope, which would have marked it)
                 return None
-            part = self._parts_of(frame).get(node)
-            if part is not None:
-                return part
+            if position is not None and frame is mark:
+                part = self._part_at(frame, position)
+                if part is not None:
+                    return part
         return frame
 
     # placing values ---------------------------------------------------------------------------------
@@ -468,6 +526,8 @@ class _Recorded:
             if t is not None:
                 tags[node] = t
         owner = self._parameters()
+        # values whose mark alone places them (a part's or a scope's): their users' frames do not matter
+        settled = {n for n, t in tags.items() if not isinstance(t, Call)}
         ctx_all: dict[Value, Frame | None] = {root: None}  # LCA of the (lifted) frames of a value's users
         ctx_calls: dict[Value, Frame | None] = {}  # the same over users inside some frame (for leaves)
         frame_of: dict[Value, Frame | None] = {}
@@ -489,6 +549,8 @@ class _Recorded:
                     where = seen
             frame_of[node] = where
             for p in node.parents:
+                if p in settled:
+                    continue
                 c = lift(where, p, p in tags, p in owner)
                 if p in ctx_all:
                     ctx_all[p] = lca(ctx_all[p], c)
@@ -509,17 +571,31 @@ class _Recorded:
         unless marked or a parameter, outside every scope (it would carry the scope's mark)."""
         if where is None:
             return None
+        chain = self.chains.get(where)
+        if chain is None:
+            chain = self.chains[where] = self._chain(where)
+        calls, outermost_scope = chain
         cut = None
-        f = where
-        up = self.up
+        for f, args in calls:  # innermost first: the last hit is the outermost
+            if p in args:
+                cut = f
+        if outermost_scope is not None and not tagged and not parameter:
+            if cut is None or self.depth[outermost_scope] < self.depth[cut]:
+                cut = outermost_scope
+        return where if cut is None else self.up[cut]
+
+    def _chain(self, where: Frame) -> tuple[list[tuple[Call, set[Value]]], Frame | None]:
+        """The calls from ``where`` up, with their arguments, and the outermost scope among them."""
+        calls = []
+        outermost = None
+        f: Frame | None = where
         while f is not None:
             if isinstance(f, Call):
-                if p in self._inputs(f):
-                    cut = f
-            elif isinstance(f, ScopeFrame) and not tagged and not parameter:
-                cut = f
-            f = up[f]
-        return where if cut is None else up[cut]
+                calls.append((f, self._inputs(f)))
+            elif isinstance(f, ScopeFrame):
+                outermost = f
+            f = self.up[f]
+        return calls, outermost
 
     def _parameters(self) -> dict[Value, Any]:
         """Every parameter of a recorded module -> the module that holds it itself (not through a child)."""
@@ -577,55 +653,57 @@ class _Recorded:
         if not by_module or by_module.most_common(1)[0][1] < 2:
             return
         chosen = by_module.most_common(1)[0][0]
-        first: dict[Box, int] = {}  # a top-level box -> the reading position of its first value
+        item_of_box: dict[Box, Box | None] = {top: None}  # a box -> its top-level ancestor (None for top)
+
+        def item_of(box: Box) -> Box | None:
+            found = item_of_box.get(box, top)
+            if found is top:
+                found = item_of_box[box] = box if box.parent is top else item_of(box.parent)  # type: ignore[arg-type]
+            return found
+
+        first: dict[Box, int] = {}  # a top-level box -> the reading position of its first op result
         for node in self.order:
-            b = where[node]
-            while b.parent is not None and b.parent is not top:
-                b = b.parent
-            if b is not top and node.parents:
-                first[b] = min(first.get(b, self.rank[node]), self.rank[node])
+            item = item_of(where[node])
+            if item is not None and node.parents:
+                r = self.rank[node]
+                if r < first.get(item, r + 1):
+                    first[item] = r
         repeated = sorted((b for b in calls if id(b.module) == chosen and b in first), key=first.__getitem__)
-        example_of: dict[Box, int] = {}
         examples = []
+        example_of: dict[Box, int] = {}  # a top-level item (a call) -> its example
         for k, call_box in enumerate(repeated):
             ex = Box(f"example {k}", "example")
             ex.parent = top
-            top.children.append(ex)
-            top.children.remove(call_box)
             call_box.parent = ex
             ex.children.append(call_box)
-            example_of[ex] = k
+            example_of[call_box] = k
             examples.append(ex)
-
-        def item_of(node: Value) -> Box | None:
-            b = where[node]
-            if b is top:
-                return None
-            while b.parent is not top:
-                b = b.parent
-            return b
-
         # which example each value depends on: k, None (none), or _MIXED
         dep: dict[Value, Any] = {}
         item_dep: dict[Box, Any] = {}
         for node in self.order:
-            item = item_of(node)
+            item = item_of(where[node])
             if item is not None and item in example_of:
                 dep[node] = example_of[item]
                 continue
             d = None
             for p in node.parents:
-                d = _combine(d, dep[p])
-                if d is _MIXED:
+                e = dep[p]
+                if e is None or e is d:
+                    continue
+                if d is None:
+                    d = e
+                else:
+                    d = _MIXED
                     break
             dep[node] = d
             if item is not None:
                 item_dep[item] = _combine(item_dep.get(item), d)
-        for item, d in item_dep.items():
-            if d is not None and d is not _MIXED:
-                item.parent.children.remove(item)  # type: ignore[union-attr]
-                item.parent = examples[d]
-                examples[d].children.append(item)
+        joining = {item: d for item, d in item_dep.items() if d is not None and d is not _MIXED}
+        for item, d in joining.items():  # another call whose inputs come from one example only
+            item.parent = examples[d]
+            examples[d].children.append(item)
+        top.children = [c for c in top.children if c not in example_of and c not in joining] + examples
         for node in self.order:
             if where[node] is top and node.parents:
                 d = dep[node]
@@ -633,12 +711,13 @@ class _Recorded:
                     where[node] = examples[d]
         # leaves at the top (inputs, targets): into the example that all their users are in
         users: dict[Value, Any] = {}
+        loose = {n for n in self.order if not n.parents and where[n] is top}
         for node in self.order:
             for p in node.parents:
-                if where[p] is top and not p.parents:
+                if p in loose:
                     b = where[node]
                     while b is not top and b.kind != "example":
-                        b = b.parent
+                        b = b.parent  # type: ignore[assignment]
                     users[p] = _combine(users.get(p), b if b is not top else _MIXED)
         for leaf, b in users.items():
             if isinstance(b, Box):
@@ -845,7 +924,7 @@ def _chunk(box: Box, max_items: int, rank: dict[Value, int], names: dict[Value, 
 
 
 def _finish(top: Box, root: Value, order: Sequence[Value], index: dict[Value, int], rank: dict[Value, int]) -> None:
-    """Paths, topological order inside each box, counts, the shared index, inputs and outputs."""
+    """Paths, topological order inside each box, sibling order, counts, the shared index."""
     tree = _Tree(index, root)
     boxes = list(top.walk())
     for box in boxes:
@@ -854,8 +933,6 @@ def _finish(top: Box, root: Value, order: Sequence[Value], index: dict[Value, in
         box.nodes.sort(key=index.__getitem__)
         for n in box.nodes:
             tree.box_of[n] = box
-        box.inputs = []
-        box.outputs = []
     inf = len(order)
     first_op: dict[Box, int] = {}
     first_any: dict[Box, int] = {}
@@ -863,66 +940,22 @@ def _finish(top: Box, root: Value, order: Sequence[Value], index: dict[Value, in
         ops = [rank[n] for n in box.nodes if n.parents]
         first_op[box] = min([*ops, *(first_op[c] for c in box.children)], default=inf)
         first_any[box] = min([*(rank[n] for n in box.nodes), *(first_any[c] for c in box.children)], default=inf)
-        box._first = first_op[box] if first_op[box] < inf else first_any[box]  # as _place_of
+        box._first = first_op[box] if first_op[box] < inf else first_any[box]  # see _sibling_order
         box.children.sort(key=_sibling_order)
         box.count = len(box.nodes) + sum(c.count for c in box.children)
-    box_of = tree.box_of
-    ins: dict[Box, dict[Value, None]] = defaultdict(dict)
-    outs: dict[Box, set[Value]] = defaultdict(set)
-    crossing: dict[tuple[Box, Box], tuple[list[Box], list[Box]]] = {}  # the boxes an edge leaves and enters
-    for child in order:
-        bc = box_of[child]
-        for p in child.parents:
-            bp = box_of[p]
-            if bp is bc:
-                continue
-            walls = crossing.get((bc, bp))
-            if walls is None:
-                common = _common(bc, bp)
-                walls = crossing[(bc, bp)] = (_up_to(bc, common), _up_to(bp, common))
-            for b in walls[0]:
-                ins[b].setdefault(p, None)
-            for b in walls[1]:
-                outs[b].add(p)
-    b = box_of[root]
-    while b is not top:
-        outs[b].add(root)
-        b = b.parent
-    for box, found in ins.items():
-        box.inputs = list(found)
-    for box, found in outs.items():
-        box.outputs = sorted(found, key=index.__getitem__)
 
 
 def _sibling_order(box: Box) -> int:
+    """Where a box comes among its siblings: at its first op result in reading order (its first value if it
+    holds no op result: leaves do not count, since a layer's weights are read before the layer before it is
+    computed); a parameters box as the model lists its modules."""
     key = box._key
-    if isinstance(key, tuple) and key and key[0] == "module order":  # a parameters box: as the model lists it
+    if isinstance(key, tuple) and key and key[0] == "module order":
         return key[1]
     return box._first
 
 
 def _place_of(values: Sequence[Value], rank: dict[Value, int]) -> int:
-    """Where a box comes among its siblings: its first op result in reading order (its first value if it has
-    none). Leaves do not count, since a layer's weights are read before the layer before it is computed."""
+    """The first op result among ``values`` in reading order (the first value when none is an op result)."""
     ops = [rank[n] for n in values if n.parents]
     return min(ops) if ops else min(rank[n] for n in values)
-
-
-def _up_to(box: Box, stop: Box) -> list[Box]:
-    """``box`` and its ancestors below ``stop``."""
-    out = []
-    while box is not stop:
-        out.append(box)
-        box = box.parent  # type: ignore[assignment]
-    return out
-
-
-def _common(a: Box, b: Box) -> Box:
-    da, db = len(a.path) if a.parent else 0, len(b.path) if b.parent else 0
-    while da > db:
-        a, da = a.parent, da - 1  # type: ignore[assignment]
-    while db > da:
-        b, db = b.parent, db - 1  # type: ignore[assignment]
-    while a is not b:
-        a, b = a.parent, b.parent  # type: ignore[assignment]
-    return a

@@ -11,18 +11,20 @@ built, and read back by :mod:`autograd.hierarchy`:
   ``draw(root, group_by=s)``).
 * A call of an ``nn`` module (any subclass of ``nn.Module``: nn wraps each
   ``__call__`` with :func:`record_calls`) pushes a :class:`Call` and, when it
-  returns, marks the Values it returns that carry no mark yet. That is all it
-  does per call: a few operations and one small object, nothing per node.
+  returns, marks the op results it returns that carry no mark yet. That is all
+  it does per call: a few operations and one small object, nothing per node.
   Which nodes a call made is worked out later, only when someone looks
   (:func:`autograd.hierarchy.hierarchy`): the nodes its outputs depend on,
   stopping at its arguments.
 
-A node's mark is its ``_box`` slot (unset on most nodes). A frame holds its
+A node's mark is its ``_box`` slot (None on most nodes): a frame, or
+``(call, position)`` for the outputs of a module with parts. A frame holds its
 name, its parent frame (the frame that was innermost when it was entered) and,
-for a call, the module, the arguments and the result; never a list of nodes, so
-a mark keeps nothing alive that the graph does not hold already (the module
-and its arguments). Frames are per thread, like every mode: a scope records
-only the nodes its own thread makes.
+for a call, the module and the arguments; never the nodes it made, so a mark
+keeps alive only what the graph holds already (the arguments, which come
+before it) plus the module, and no graph becomes a reference cycle. Frames are
+per thread, like every mode: a scope records only the nodes its own thread
+makes.
 """
 
 from __future__ import annotations
@@ -64,96 +66,117 @@ class ScopeFrame(Frame):
 
 
 class Call(Frame):
-    """One call of a module: ``module(*args, **kwargs)`` returned ``outputs``."""
+    """One call of a module: ``module(*args, **kwargs)``, which returned ``n_outputs`` Values.
 
-    __slots__ = ("module", "args", "kwargs", "outputs")
+    It holds no reference to what the call returned: the returned Values point
+    to it (their mark), and a reference back would make every graph a
+    reference cycle, freed only by the cyclic collector.
+    """
+
+    __slots__ = ("module", "args", "kwargs", "n_outputs", "positions")
     kind = "module"
 
-    def __init__(self, module: Any, args: tuple, kwargs: dict, parent: Frame | None) -> None:
+    def __init__(self, module: Any, args: tuple, kwargs: dict, parent: Frame | None, positions: bool) -> None:
         self.parent = parent
         self.module = module
         self.args = args
         self.kwargs = kwargs
-        self.outputs: Any = None
+        self.n_outputs = 0
+        self.positions = positions  # outputs are marked (call, position), for the module's parts
 
     def __repr__(self) -> str:
         return f"<call of {type(self.module).__name__}>"
 
 
 class Part(Frame):
-    """A named piece of a call, told by its module after the fact (a layer's neuron, an RNN's step)."""
+    """A named piece of a call (a layer's neuron, an RNN's step): the call's outputs ``start`` to ``stop - 1``.
 
-    __slots__ = ("name", "module", "outputs")
+    Made only when a graph is looked at, from the module's ``recorded_parts``.
+    """
+
+    __slots__ = ("name", "module", "start", "stop")
     kind = "part"
 
-    def __init__(self, name: str, module: Any, outputs: Any, parent: Call) -> None:
+    def __init__(self, name: str, module: Any, start: int, stop: int, parent: Call) -> None:
         super().__init__(parent)
         self.name = name
         self.module = module
-        self.outputs = outputs
+        self.start = start
+        self.stop = stop
 
     def __repr__(self) -> str:
         return f"<part {self.name!r} of {self.parent!r}>"
 
 
 def values_in(obj: Any) -> list[Value]:
-    """Every Value in ``obj``: a Value, or nested lists, tuples and dict values holding them (iteratively)."""
+    """Every Value in ``obj`` (a Value, or nested lists, tuples and dict values holding them), in order."""
     out: list[Value] = []
-    stack = [obj]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Value):
-            out.append(item)
-        elif isinstance(item, (list, tuple)):
-            stack.extend(reversed(item))
-        elif isinstance(item, dict):
-            stack.extend(reversed(list(item.values())))
+    stack = [iter((obj,))]
+    while stack:  # depth first, in order, without recursion
+        for item in stack[-1]:
+            if isinstance(item, Value):
+                out.append(item)
+            elif isinstance(item, (list, tuple)):
+                stack.append(iter(item))
+                break
+            elif isinstance(item, dict):
+                stack.append(iter(list(item.values())))
+                break
+        else:
+            stack.pop()
     return out
 
 
-def mark_outputs(out: Any, frame: Frame) -> None:
-    """Mark every Value in ``out`` (a Value, or nested lists/tuples of them) that has no mark yet with ``frame``.
+def mark_outputs(out: Any, frame: Call) -> None:
+    """Mark the op results among the Values in ``out`` that carry no mark yet; count the Values.
 
     Inner calls return first, so a Value keeps the innermost call that returned
-    it; a Value the call did not make (an argument passed through) may be marked
-    too, and :mod:`autograd.hierarchy` knows it from the call's arguments.
+    it. A leaf is never marked (a leaf a call returns was made outside it, or is
+    a constant, placed by its use). An op result passed through unchanged would
+    be marked by the call it passed through; :mod:`autograd.hierarchy` knows it
+    from the call's arguments. With ``frame.positions`` the mark is
+    ``(frame, k)``, ``k`` counting the Values of ``out`` in order, so that the
+    module can tell later which of its parts made each.
     """
+    # (inside a scope every node is marked with the innermost frame when made: a module with parts
+    # upgrades the marks of its own outputs to (frame, k))
     if type(out) is Value:
-        try:
-            out._box  # noqa: B018 (a read: an unset slot raises)
-        except AttributeError:
-            out._box = frame
+        if (out._box is None or out._box is frame) and out.parents:
+            out._box = (frame, 0) if frame.positions else frame
+        frame.n_outputs = 1
         return
-    if type(out) is not list and type(out) is not tuple:
-        if isinstance(out, (Value, list, tuple, dict)):
-            for v in values_in(out):
-                mark_outputs(v, frame)
-        return
-    stack = [out]
-    while stack:
-        for item in stack.pop():
-            t = type(item)
-            if t is Value:
-                try:
-                    item._box  # noqa: B018
-                except AttributeError:
-                    item._box = frame
-            elif t is list or t is tuple:
-                stack.append(item)
-            elif isinstance(item, (Value, list, tuple, dict)):
-                mark_outputs(item, frame)
+    k = 0
+    positions = frame.positions
+    if type(out) is list or type(out) is tuple:
+        for item in out:  # the usual case, a flat list of Values (a layer's outputs)
+            if type(item) is not Value:
+                break
+            if (item._box is None or item._box is frame) and item.parents:
+                item._box = (frame, k) if positions else frame
+            k += 1
+        else:
+            frame.n_outputs = k
+            return
+    k = 0
+    for item in values_in(out):
+        if (item._box is None or item._box is frame) and item.parents:
+            item._box = (frame, k) if positions else frame
+        k += 1
+    frame.n_outputs = k
 
 
-def record_calls(call: Callable[..., Any]) -> Callable[..., Any]:
+def record_calls(call: Callable[..., Any], positions: bool = False) -> Callable[..., Any]:
     """Wrap a module's ``__call__`` so each call is a frame (``nn.Module`` does this for every subclass).
 
     Per call: one :class:`Call` object pushed on the thread's frames and popped
     when the call ends (also on an exception), and the returned Values marked.
+    ``positions``: mark each output with its position too (for a module with
+    ``recorded_parts``).
     """
 
     def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
         frames = _thread.modes.frames
-        frame = Call(self, args, kwargs, frames[-1] if frames else None)
+        frame = Call(self, args, kwargs, frames[-1] if frames else None, positions)
         frames.append(frame)
         try:
             out = call(self, *args, **kwargs)
@@ -165,7 +188,6 @@ def record_calls(call: Callable[..., Any]) -> Callable[..., Any]:
                     if frames[k] is frame:
                         del frames[k]
                         break
-        frame.outputs = out
         mark_outputs(out, frame)
         return out
 

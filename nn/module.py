@@ -170,16 +170,21 @@ class Module:
             cls.box_name = cls.__name__
         call = cls.__dict__.get("__call__")
         if call is not None and not getattr(call, "_records_calls", False):
-            cls.__call__ = record_calls(call)  # every call of this class is a frame of the hierarchy
+            has_parts = cls.recorded_parts is not Module.recorded_parts
+            cls.__call__ = record_calls(call, has_parts)  # every call of this class is a frame of the hierarchy
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __call__")
 
-    def recorded_parts(self, output: Any) -> list[tuple[str, Module | None, Any]]:
-        """The named parts of one call's ``output``: ``(name, module or None, the part's outputs)``.
+    def recorded_parts(self, n_outputs: int, args: tuple, kwargs: dict) -> list[tuple[str, Module | None, int]]:
+        """The named parts of one call that returned ``n_outputs`` Values (flattened, in order).
 
-        Read only when a graph is drawn (never during the call). The default has
-        none; :class:`Layer` returns one part per neuron, ``RNN`` one per step.
+        ``(name, module or None, count)`` for consecutive runs of the outputs:
+        the first part made the first ``count`` of them, and so on. Read only
+        when a graph is drawn, never during the call; ``args`` and ``kwargs``
+        are the call's. The default has none; :class:`Layer` returns one part
+        per neuron, ``Conv2d`` and ``MaxPool2d`` one per channel, ``RNN`` one
+        per step.
         """
         return []
 
@@ -365,9 +370,9 @@ class Layer(Module):
         _check_inputs(f"Layer {self.label}" if self.label else "Layer", self.nin, x)
         return [n._forward(x) for n in self.neurons]
 
-    def recorded_parts(self, output: Any) -> list[tuple[str, Module | None, Any]]:
-        """One part per neuron: ``neuron j`` made ``output[j]`` (the neurons are not called one by one)."""
-        return [(f"{n.box_name} {j}", n, out) for j, (n, out) in enumerate(zip(self.neurons, output))]
+    def recorded_parts(self, n_outputs: int, args: tuple, kwargs: dict) -> list[tuple[str, Module | None, int]]:
+        """One part per neuron: ``neuron j`` made output ``j`` (the neurons are not called one by one)."""
+        return [(f"{n.box_name} {j}", n, 1) for j, n in enumerate(self.neurons)]
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}

@@ -245,3 +245,24 @@ def test_box_derivatives_of_a_collapsed_neuron_and_layer() -> None:
     with pytest.raises(ValueError, match="has 2 outputs"):
         box_derivatives(layer)
     assert box_derivatives(layer, neuron.outputs[0]) == d
+
+
+def test_recorded_graphs_are_freed_without_the_cyclic_collector() -> None:
+    """Marks point from values to frames, never back: a dropped graph is freed by reference counting."""
+    import gc
+    import weakref
+
+    model = digits_cnn(0, channels=2)
+    rnn = Counter(hidden_size=2, seed=0)
+    gc.collect()
+    gc.disable()
+    try:
+        x = _image([0.5] * 64)
+        with scope("loss"):
+            loss = losses.cross_entropy(model(x), 3) + (rnn([1.0, 0.0]) - 1.0) ** 2
+        loss.backward()
+        refs = [weakref.ref(n) for n in (loss, *loss.parents)]
+        del loss
+        assert all(r() is None for r in refs)
+    finally:
+        gc.enable()
