@@ -168,12 +168,13 @@ class Box:
 
 
 class _Tree:
-    """What every box of one tree shares: the topological index and the innermost box of every value."""
+    """What every box of one tree shares: the topological index, the reading order and each value's box."""
 
-    __slots__ = ("index", "box_of", "root", "_users")
+    __slots__ = ("index", "rank", "box_of", "root", "_users")
 
-    def __init__(self, index: dict[Value, int], root: Value) -> None:
+    def __init__(self, index: dict[Value, int], rank: dict[Value, int], root: Value) -> None:
         self.index = index
+        self.rank = rank  # reading_order
         self.box_of: dict[Value, Box] = {}
         self.root = root
         self._users: dict[Value, list[Value]] | None = None
@@ -223,23 +224,30 @@ def hierarchy(root: Value, order: Sequence[Value] | None = None, group_by: Any =
     check_value(root, "hierarchy")
     if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 2):
         raise ValueError(f"max_items must be an int >= 2 or None, got {max_items!r}")
-    with collector_paused():  # many small objects while the graph is alive: full collections would scan it all
-        return _hierarchy(root, order, group_by, max_items)
-
-
-def _hierarchy(root: Value, order: Sequence[Value] | None, group_by: Any, max_items: int | None) -> Box:
     if order is None:
         order = topological_order(root)
+    paths = None if group_by is None else resolve_groups(order, group_by)
+    with collector_paused():  # many small objects while the graph is alive: full collections would scan it all
+        return _build(root, order, paths, group_kind(group_by), max_items)
+
+
+def tree_of_groups(root: Value, order: Sequence[Value], groups: dict[Value, GroupPath], kind: str = "group") -> Box:
+    """The tree of boxes of a ``node -> path`` mapping (as :func:`resolve_groups` gives), never chunked."""
+    with collector_paused():
+        return _build(root, order, groups, kind, None)
+
+
+def _build(root: Value, order: Sequence[Value], paths: dict[Value, GroupPath] | None, kind: str,
+           max_items: int | None) -> Box:
     index = {node: k for k, node in enumerate(order)}
     if root not in index:
         raise ValueError(f"order does not hold the root {root!r}: pass autograd.topological_order(root)")
     rank = reading_order(root)
     top = Box("graph", "graph")
-    if group_by is None:
+    if paths is None:
         where = _Recorded(root, order, rank, top).place()
     else:
-        where = _from_paths(order, resolve_groups(order, group_by), top,
-                            "scope" if _is_scopes(group_by) else "group")
+        where = _from_paths(order, paths, top, kind)
     for node in order:
         where[node].nodes.append(node)
     _prune(top)
@@ -345,9 +353,11 @@ def label_groups(order: Sequence[Value]) -> dict[Value, GroupPath]:
     return paths
 
 
-def _is_scopes(group_by: Any) -> bool:
-    return isinstance(group_by, Scope) or (isinstance(group_by, (list, tuple)) and bool(group_by)
-                                           and all(isinstance(s, Scope) for s in group_by))
+def group_kind(group_by: Any) -> str:
+    """The kind of the boxes ``group_by`` makes: ``"scope"`` for scopes, ``"group"`` otherwise."""
+    scopes = isinstance(group_by, Scope) or (isinstance(group_by, (list, tuple)) and bool(group_by)
+                                             and all(isinstance(s, Scope) for s in group_by))
+    return "scope" if scopes else "group"
 
 
 def resolve_groups(order: Sequence[Value], group_by: Any) -> dict[Value, GroupPath]:
@@ -925,7 +935,7 @@ def _chunk(box: Box, max_items: int, rank: dict[Value, int], names: dict[Value, 
 
 def _finish(top: Box, root: Value, order: Sequence[Value], index: dict[Value, int], rank: dict[Value, int]) -> None:
     """Paths, topological order inside each box, sibling order, counts, the shared index."""
-    tree = _Tree(index, root)
+    tree = _Tree(index, rank, root)
     boxes = list(top.walk())
     for box in boxes:
         box._tree = tree

@@ -4,8 +4,8 @@
 of the hierarchy (:mod:`autograd.scopes`). This measures a training step with
 the wrapping (as users run) against the same step with every class's original
 ``__call__`` put back, in one process, the two interleaved round by round
-(``--rounds`` rounds of ``--steps`` steps each, engines alternating which goes
-first), on
+(``--rounds`` rounds of ``--steps`` steps each, the two alternating which goes
+first; CPU time of the process, median), on
 
 * the Value-path demo step: ``MLP(2, [16, 16, 1])`` (ReLU) on 100 two-moons
   points, hinge loss + 1e-4 L2, forward + backward + SGD (``benchmarks/``'s
@@ -92,7 +92,11 @@ def cnn_step() -> Callable[[], None]:
 
 
 def interleaved(make: Callable[[], Callable[[], None]], rounds: int, steps: int) -> dict[str, float]:
-    """Median seconds per step with and without recording, the two alternating round by round."""
+    """Median CPU seconds per step with and without recording, alternating every ``steps`` steps.
+
+    CPU time of this process (``time.process_time``), so that other processes
+    on a shared machine weigh less than in wall time.
+    """
     step = make()
     step()
     with recording_off():
@@ -102,9 +106,9 @@ def interleaved(make: Callable[[], Callable[[], None]], rounds: int, steps: int)
         for mode in (("on", "off") if r % 2 == 0 else ("off", "on")):
             with recording_off() if mode == "off" else _nothing():
                 for _ in range(steps):
-                    t0 = time.perf_counter()
+                    t0 = time.process_time()
                     step()
-                    times[mode].append(time.perf_counter() - t0)
+                    times[mode].append(time.process_time() - t0)
     on, off = statistics.median(times["on"]), statistics.median(times["off"])
     return {"on": on, "off": off, "ratio": on / off}
 
@@ -191,12 +195,12 @@ def _timed(fn: Callable[[], object]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.hierarchy", description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--steps", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="2 rounds of 1 step, no tree timings")
     args = parser.parse_args(argv)
     rounds, steps = (2, 1) if args.quick else (args.rounds, args.steps)
-    print(f"recording the hierarchy: {rounds} interleaved rounds of {steps} steps, median seconds per step")
+    print(f"recording the hierarchy: {rounds} interleaved rounds of {steps} step(s), median CPU time per step")
     for name, make in (("demo step (Value path)", demo_step), ("digits CNN step", cnn_step)):
         r = interleaved(make, rounds, steps)
         print(f"  {name:24s} recording {r['on'] * 1e3:8.2f} ms   not {r['off'] * 1e3:8.2f} ms   "

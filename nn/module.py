@@ -54,6 +54,7 @@ A module that makes several outputs in one call may name their parts with
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Callable, Iterator, Sequence
@@ -61,6 +62,7 @@ from os import PathLike
 from typing import Any, Union
 
 from autograd import Value, dot
+from autograd.roles import mark
 from autograd.scopes import record_calls
 
 Seed = Union[int, random.Random, None]
@@ -157,6 +159,21 @@ def _check_inputs(who: str, expected: int, x: object) -> None:
     raise ValueError(f"{who} expects {expected} inputs, got {len(x)}")  # type: ignore[arg-type]
 
 
+def _marking_parameters(init: Callable[..., None]) -> Callable[..., None]:
+    """``init``, then every parameter of the new module marked ``"parameter"`` (what it is, not its label)."""
+
+    @functools.wraps(init)
+    def __init__(self: Module, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        try:
+            mark(self.parameters(), "parameter")
+        except (TypeError, ValueError):  # attributes the walk refuses: parameters() will say so when asked
+            pass
+
+    __init__._marks_parameters = True  # type: ignore[attr-defined]
+    return __init__
+
+
 class Module:
     """Base class of everything with parameters; see the module docstring for the contract."""
 
@@ -168,6 +185,9 @@ class Module:
         super().__init_subclass__(**kwargs)
         if "box_name" not in cls.__dict__:
             cls.box_name = cls.__name__
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "_marks_parameters", False):
+            cls.__init__ = _marking_parameters(init)  # drawings colour them as parameters (autograd.roles)
         call = cls.__dict__.get("__call__")
         if call is not None and not getattr(call, "_records_calls", False):
             has_parts = cls.recorded_parts is not Module.recorded_parts

@@ -38,7 +38,8 @@ def stepper_graph() -> tuple[Value, Value, Value]:
 
 def neuron() -> tuple[Value, dict[str, Value]]:
     x1, x2 = Value(2.0, label="x1"), Value(-1.0, label="x2")
-    w1, w2, b = Value(-0.5, label="w1"), Value(0.75, label="w2"), Value(0.25, label="b")
+    w1, w2, b = (autograd.parameter(-0.5, label="w1"), autograd.parameter(0.75, label="w2"),
+                 autograd.parameter(0.25, label="b"))  # roles come from what a value is, not its label
     o = (x1 * w1 + x2 * w2 + b).tanh()
     o.label = "o"
     return o, {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "b": b}
@@ -143,7 +144,7 @@ def test_large_graphs_are_refused_with_draws_advice() -> None:
     y = x
     for _ in range(400):
         y = y + 1.0
-    with pytest.raises(GraphTooLargeError, match="group_by='labels'"):
+    with pytest.raises(GraphTooLargeError, match="801 nodes to draw.*max_nodes=801.*collapsed"):
         explore(y)
     with pytest.raises(TypeError, match="collapse"):
         explore(y, collapse=True)
