@@ -138,3 +138,30 @@ def test_captions_wrap_so_path_products_fit() -> None:
     assert len(draw(y, highlight=x, caption_width=40).source) > len(source)  # narrower: more lines
     with pytest.raises(ValueError, match="caption_width"):
         draw(y, caption_width=5)
+
+
+def readme_mlp_loss(points: int = 4) -> Value:
+    """The README's network: MLP(2, [16, 16, 1]) with a hinge loss on a few points, after backward()."""
+    import random
+
+    nn = pytest.importorskip("nn")
+    rng = random.Random(0)
+    X = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(points)]
+    Y = [1.0 if a * b > 0 else -1.0 for a, b in X]
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    loss = nn.losses.mean([nn.losses.hinge(model(x), y) for x, y in zip(X, Y)])
+    loss.backward()
+    return loss
+
+
+@pytest.mark.parametrize("points", [2, 4, 8])
+def test_the_readme_mlp_fits_2000_px_with_legible_text(points) -> None:
+    """#19 item 7: drawn with no argument, the picture is at most 2,000 px on its long side, unscaled."""
+    svg = render_svg(draw(readme_mlp_loss(points)))
+    root = ET.fromstring(svg)
+    width, height = (float(root.get(k).removesuffix("pt")) * 96 / 72 for k in ("width", "height"))
+    assert max(width, height) <= 2000, (width, height)
+    assert re.search(r'transform="scale\(1 1\)', svg)  # drawn at its natural size, not shrunk to fit
+    sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', svg)]
+    assert sizes and min(sizes) >= 9.0  # the legend's 9 pt; values and boxes 11 pt, edge labels 10 pt
+    assert svg.count("example ") >= points  # one box per example, each with its loss term's value
