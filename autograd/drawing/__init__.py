@@ -3,9 +3,11 @@
 The package in layers:
 
 * building the DOT picture: :mod:`~autograd.drawing.style` (colours, roles),
-  :mod:`~autograd.drawing.scopes` and :mod:`~autograd.drawing.grouping` (boxes),
-  :mod:`~autograd.drawing.highlight` (paths), :mod:`~autograd.drawing.text`
-  (user strings as plain text), :mod:`~autograd.drawing.build` (``draw``);
+  the boxes of :mod:`autograd.hierarchy` (``grouping`` and ``scopes`` here keep
+  the old import paths), :mod:`~autograd.drawing.expansion` (which boxes a
+  picture opens), :mod:`~autograd.drawing.highlight` (paths),
+  :mod:`~autograd.drawing.text` (user strings as plain text),
+  :mod:`~autograd.drawing.build` (``draw``);
 * rendering: :mod:`~autograd.drawing.render` (system ``dot`` or WebAssembly,
   with a time bound), :mod:`~autograd.drawing.drawn` (the graphviz-like object
   ``draw`` returns), :mod:`~autograd.drawing.output` (``render_svg``, ``save_graph``);

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from autograd import Value, ops, scope, topological_order, total
 from autograd import value as value_module
 from autograd.hierarchy import DEFAULT_MAX_ITEMS, Box, box_derivatives, hierarchy, reading_order
+from tests.autograd.test_modes import run_threads
 from tests.strategies import build, checked_programs, numeric_grad
 
 SMOOTH_OPS = ["neg", "exp", "log", "sqrt", "tanh", "sigmoid", "sin", "cos", "pow_int", "cadd", "cmul",
@@ -126,26 +127,17 @@ def test_a_scope_entered_twice_is_one_box_and_hostile_names_stay_as_written() ->
 def test_scopes_are_per_thread() -> None:
     ready = threading.Barrier(2)
     results: dict[str, Value] = {}
-    errors: list[BaseException] = []
 
     def work(name: str) -> None:
-        try:
-            x = Value(1.0, label=f"x_{name}")
-            with scope(name):
-                ready.wait(timeout=30)  # both threads are inside their own scope now
-                y = x
-                for _ in range(50):
-                    y = (y * 1.01).tanh()
-            results[name] = y + 1.0
-        except BaseException as err:  # noqa: BLE001 - handed to the test thread
-            errors.append(err)
+        x = Value(1.0, label=f"x_{name}")
+        with scope(name):
+            ready.wait(timeout=30)  # both threads are inside their own scope now
+            y = x
+            for _ in range(50):
+                y = (y * 1.01).tanh()
+        results[name] = y + 1.0
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in ("a", "b")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors
+    run_threads(lambda: work("a"), lambda: work("b"))
     for name, y in results.items():
         top = hierarchy(y, max_items=None)
         assert [c.name for c in top.children] == [name]

@@ -14,6 +14,7 @@ from autograd.hierarchy import box_derivatives, hierarchy
 from nn import losses
 from nn.examples import Counter, _image, digits_cnn
 from tests.autograd.test_hierarchy import assert_box_derivatives_match_differences, check_tree
+from tests.autograd.test_modes import run_threads
 
 
 def names(box) -> list[str]:
@@ -195,22 +196,13 @@ def test_module_frames_are_per_thread() -> None:
     model = nn.MLP(2, [3, 1], seed=6)
     barrier = threading.Barrier(2)
     outs: dict[int, Value] = {}
-    errors: list[BaseException] = []
 
     def work(k: int) -> None:
-        try:
-            with scope(f"thread {k}"):
-                barrier.wait(timeout=30)
-                outs[k] = model([Value(0.1 * k), Value(-0.2)])
-        except BaseException as err:  # noqa: BLE001 - handed to the test thread
-            errors.append(err)
+        with scope(f"thread {k}"):
+            barrier.wait(timeout=30)
+            outs[k] = model([Value(0.1 * k), Value(-0.2)])
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors
+    run_threads(lambda: work(0), lambda: work(1))
     for k, out in outs.items():
         top = hierarchy(out)
         assert names(top) == [f"thread {k}"] and names(top.find(f"thread {k}/MLP")) == ["layer 0", "layer 1"]
