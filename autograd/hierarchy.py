@@ -508,7 +508,7 @@ class _Recorded:
 
     def _tag(self, node: Value) -> Frame | None:
         """The frame a value's mark names, once checked: None for an argument a call passed through."""
-        mark = node._box
+        mark = getattr(node, "_box", None)  # (a Value subclass whose __init__ skipped Value's has none)
         position = None
         if type(mark) is tuple:  # (call, position) from a module with parts
             mark, position = mark

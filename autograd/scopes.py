@@ -136,18 +136,18 @@ def mark_outputs(out: Any, frame: Call) -> None:
     be marked by the call it passed through; :mod:`autograd.hierarchy` knows it
     from the call's arguments. With ``frame.positions`` the mark is
     ``(frame, k)``, ``k`` counting the Values of ``out`` in order, so that the
-    module can tell later which of its parts made each.
+    module can tell later which of its parts made each. (Inside a scope every
+    node is marked with the innermost frame when made: a module with parts
+    upgrades the marks of its own outputs to ``(frame, k)``.)
     """
-    # (inside a scope every node is marked with the innermost frame when made: a module with parts
-    # upgrades the marks of its own outputs to (frame, k))
+    positions = frame.positions
     if type(out) is Value:
         if (out._box is None or out._box is frame) and out.parents:
-            out._box = (frame, 0) if frame.positions else frame
+            out._box = (frame, 0) if positions else frame
         frame.n_outputs = 1
         return
-    k = 0
-    positions = frame.positions
     if type(out) is list or type(out) is tuple:
+        k = 0
         for item in out:  # the usual case, a flat list of Values (a layer's outputs)
             if type(item) is not Value:
                 break
@@ -158,8 +158,9 @@ def mark_outputs(out: Any, frame: Call) -> None:
             frame.n_outputs = k
             return
     k = 0
-    for item in values_in(out):
-        if (item._box is None or item._box is frame) and item.parents:
+    for item in values_in(out):  # nested lists, tuples, dicts, Value subclasses
+        mark = getattr(item, "_box", None)
+        if (mark is None or mark is frame) and item.parents:
             item._box = (frame, k) if positions else frame
         k += 1
     frame.n_outputs = k

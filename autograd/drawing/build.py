@@ -147,15 +147,19 @@ def build(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Op
     boxes = set(tree.walk())
     open_boxes = {b for b in boxes if not b.nodes} | {tree} if opts.collapse else boxes
     return build_tree(root, order, names, opts, tree, open_boxes, grads=grads, highlight=highlight, done=done,
-                      current=current, caption=caption, legend_marks=legend_marks)
+                      current=current, caption=caption, legend_marks=legend_marks, list_outputs=True)
 
 
 def build_tree(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Options, tree: Box,
                open_boxes: set[Box], *, grads: dict[Value, float] | None = None,
                highlight: Highlight | None = None, done: frozenset = frozenset(),
                current: Edge | None = None, caption: Sequence[str] = (),
-               legend_marks: Sequence[tuple[str, str]] | None = None) -> DrawnGraph:
-    """The DOT picture of ``root``'s graph with the boxes of ``tree`` in ``open_boxes`` open, the others closed."""
+               legend_marks: Sequence[tuple[str, str]] | None = None, list_outputs: bool = False) -> DrawnGraph:
+    """The DOT picture of ``root``'s graph with the boxes of ``tree`` in ``open_boxes`` open, the others closed.
+
+    ``list_outputs``: a closed box with several outputs lists each (as ``group_by``'s boxes do), instead of
+    saying how many.
+    """
     boxes = list(tree.walk())
     box_index = {b: j for j, b in enumerate(boxes)}
     closed = closed_map(tree, open_boxes)  # b -> the closed box b's values are drawn in; None: b is open
@@ -211,7 +215,7 @@ def build_tree(root: Value, order: Sequence[Value], names: dict[Value, str], opt
     for box in drawn_boxes:
         kind = "output" if closed[tree.box_of(root)] is box else ("chunk" if box.kind == "chunk" else "group")
         roles_seen.add("box" if kind == "group" else kind)
-        attrs = {"label": _box_label(box, root, opts, grads), "shape": "record",
+        attrs = {"label": _box_label(box, root, names, opts, grads, list_outputs), "shape": "record",
                  "style": "rounded,dashed,filled" if box.kind == "chunk" else "rounded,filled",
                  "fillcolor": COLORS[kind], "id": box_ids[box]}
         if box in highlighted_boxes:
@@ -297,8 +301,10 @@ def _through(box: Box) -> dict[Value, float] | None:
     return derivatives_inside(members, box.outputs[0], set(members))
 
 
-def _box_label(box: Box, root: Value, opts: Options, grads: dict[Value, float] | None) -> str:
-    """``{ name | data | grad | n values }``: the output of a box with one; how many of several."""
+def _box_label(box: Box, root: Value, names: dict[Value, str], opts: Options, grads: dict[Value, float] | None,
+               list_outputs: bool) -> str:
+    """``{ name | data | grad | n values }`` for a box with one output. With several, each output's name,
+    data and gradient when ``list_outputs`` (``group_by``'s boxes), else how many."""
     f = functools.partial(fmt, precision=opts.precision)
     fields = [text.record_text(box.name)]
     outs = box.outputs
@@ -306,12 +312,16 @@ def _box_label(box: Box, root: Value, opts: Options, grads: dict[Value, float] |
         fields.append(f"data {f(outs[0].data)}")
         if opts.show_grad:
             fields.append(_grad_text(outs[0], opts, grads))
+    elif list_outputs:
+        for o in outs:
+            grad = f"  {_grad_text(o, opts, grads)}" if opts.show_grad else ""
+            fields.append(f"{text.record_text(names[o])}: data {f(o.data)}{grad}")
     members = box.members()
     if all(role(n, root, opts) == "parameter" for n in members):
         fields.append(f"{box.count:,} parameter{'' if box.count == 1 else 's'}")
     else:
         size = f"{box.count:,} value{'' if box.count == 1 else 's'}"
-        fields.append(f"{len(outs):,} outputs, {size}" if len(outs) > 1 else size)
+        fields.append(f"{len(outs):,} outputs, {size}" if len(outs) > 1 and not list_outputs else size)
     return text.record(fields)
 
 
@@ -444,4 +454,4 @@ def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local
         if not hasattr(highlight, "nodes"):
             raise TypeError(f"highlight must be a Value or a path with .nodes (from paths()), got {highlight!r}")
         hl = highlight_path(highlight, order, names, precision)
-    return build_tree(root, order, names, opts, tree, open_boxes, highlight=hl)
+    return build_tree(root, order, names, opts, tree, open_boxes, highlight=hl, list_outputs=group_by is not None)
