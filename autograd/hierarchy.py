@@ -436,6 +436,7 @@ class _Recorded:
         self.canon: dict[Frame, Frame] = {}  # a frame -> the frame it stands for
         self.inputs_of: dict[Frame, set[Value]] = {}
         self.parts: dict[Call, list[Part]] = {}
+        self.param_parts: dict[Call, dict[Value, Part]] = {}
         self.depth: dict[Frame | None, int] = {None: 0}
         self.boxes: dict[Frame, Box] = {}
         self.chains: dict[Frame, tuple[list[tuple[Call, set[Value]]], Frame | None]] = {}
@@ -468,7 +469,7 @@ class _Recorded:
         if parts is None:
             parts = self.parts[call] = []
             recorded = getattr(call.module, "recorded_parts", None)
-            named = recorded(call.n_outputs, call.args, call.kwargs) if callable(recorded) else ()
+            named = recorded(call.n_outputs, call.args, call.kwargs or {}) if callable(recorded) else ()
             start = 0
             for name, module, count in named:
                 part = Part(str(name), module, start, start + int(count), call)
@@ -520,11 +521,35 @@ class _Recorded:
                 # marked on the way out but made outside: the innermost call that made it marked it first,
                 # so this value was made by no call (or by a scope, which would have marked it)
                 return None
-            if position is not None and frame is mark:
-                part = self._part_at(frame, position)
+            if frame is mark:
+                part = (self._part_at(frame, position) if position is not None
+                        else self._part_by_parameters(frame, node) if frame.module is not None else None)
                 if part is not None:
                     return part
         return frame
+
+    def _part_by_parameters(self, call: Call, node: Value) -> Part | None:
+        """The part of ``call`` that made ``node``, told by the part's parameters among what ``node`` depends
+        on inside the call (a layer's neuron by its weights: no position to record per output)."""
+        by_param = self.param_parts.get(call)
+        if by_param is None:
+            by_param = self.param_parts[call] = {p: part for part in self._parts_of(call) if part.module is not None
+                                                 for p in _params(part.module)}
+        if not by_param:
+            return None
+        inputs = self._inputs(call)
+        stack, seen = [node], {node}
+        while stack:
+            for p in stack.pop().parents:
+                part = by_param.get(p)
+                if part is not None:
+                    return part
+                mark = getattr(p, "_box", None)
+                if p in seen or p in inputs or not p.parents or (mark is not None and mark is not call):
+                    continue
+                seen.add(p)
+                stack.append(p)
+        return None
 
     # placing values ---------------------------------------------------------------------------------
 

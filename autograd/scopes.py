@@ -43,7 +43,7 @@ _thread = modes._local  # the per-thread modes; read directly on the hot path of
 class Frame:
     """A place where nodes are made: a scope block, a module call, or a named part of a call."""
 
-    __slots__ = ("parent", "__weakref__")
+    __slots__ = ("parent",)
     kind = "frame"
 
     def __init__(self, parent: Frame | None) -> None:
@@ -76,11 +76,11 @@ class Call(Frame):
     __slots__ = ("module", "args", "kwargs", "n_outputs", "positions")
     kind = "module"
 
-    def __init__(self, module: Any, args: tuple, kwargs: dict, parent: Frame | None, positions: bool) -> None:
+    def __init__(self, module: Any, args: tuple, kwargs: dict | None, parent: Frame | None, positions: bool) -> None:
         self.parent = parent
         self.module = module
         self.args = args
-        self.kwargs = kwargs
+        self.kwargs = kwargs or None  # (most calls have none: no empty dict kept per call)
         self.n_outputs = 0
         self.positions = positions  # outputs are marked (call, position), for the module's parts
 

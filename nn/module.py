@@ -180,6 +180,10 @@ class Module:
     #: The name of this module's box in drawings, followed by its index when it sits in a list of its parent
     #: (``"neuron"`` gives ``neuron 3``). Defaults to the class name.
     box_name: str = "Module"
+    #: Whether ``recorded_parts`` needs each output's position, marked when the call returns (56 bytes an
+    #: output). A module whose parts are modules with parameters (a layer's neurons) sets False: a part is
+    #: then known by its parameters when the graph is drawn.
+    parts_by_position: bool = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -190,8 +194,8 @@ class Module:
             cls.__init__ = _marking_parameters(init)  # drawings colour them as parameters (autograd.roles)
         call = cls.__dict__.get("__call__")
         if call is not None and not getattr(call, "_records_calls", False):
-            has_parts = cls.recorded_parts is not Module.recorded_parts
-            cls.__call__ = record_calls(call, has_parts)  # every call of this class is a frame of the hierarchy
+            positions = cls.recorded_parts is not Module.recorded_parts and cls.parts_by_position
+            cls.__call__ = record_calls(call, positions)  # every call of this class is a frame of the hierarchy
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __call__")
@@ -374,6 +378,7 @@ class Layer(Module):
     """``nout`` neurons reading the same ``nin`` inputs; a call returns a list of ``nout`` Values."""
 
     box_name = "layer"
+    parts_by_position = False  # its parts are its neurons, known by their weights
 
     def __init__(self, nin: int, nout: int, activation: str = "tanh", seed: Seed = None, label: str = "") -> None:
         super().__init__()
