@@ -48,14 +48,13 @@ of the tree); nothing is recorded per node while the graph is built.
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from autograd.graph import check_value, collector_paused, topological_order
-from autograd.scopes import Call, Frame, GroupPath, Part, Scope, ScopeFrame, values_in
+from autograd.scopes import Call, Frame, GroupPath, Part, Scope, ScopeFrame, parts_of, values_in
 from autograd.trace import node_names
 from autograd.value import Value
 
@@ -464,26 +463,17 @@ class _Recorded:
         return self.canon[frame]
 
     def _parts_of(self, call: Call) -> list[Part]:
-        """The call's parts, from its module's ``recorded_parts`` (consecutive runs of its outputs)."""
+        """The parts of a call whose module tells them apart by their parameters (``recorded_parts``)."""
         parts = self.parts.get(call)
         if parts is None:
-            parts = self.parts[call] = []
             recorded = getattr(call.module, "recorded_parts", None)
             named = recorded(call.n_outputs, call.args, call.kwargs or {}) if callable(recorded) else ()
-            start = 0
-            for name, module, count in named:
-                part = Part(str(name), module, start, start + int(count), call)
-                start = part.stop
+            parts = self.parts[call] = parts_of(call, named)
+            for part in parts:
                 self.up[part] = call
                 self.canon[part] = part
                 self.depth[part] = self.depth[call] + 1
-                parts.append(part)
         return parts
-
-    def _part_at(self, call: Call, k: int) -> Part | None:
-        parts = self._parts_of(call)
-        j = bisect.bisect_right([p.start for p in parts], k) - 1 if parts else -1
-        return parts[j] if j >= 0 and k < parts[j].stop else None
 
     def _inputs(self, frame: Frame) -> set[Value]:
         found = self.inputs_of.get(frame)
@@ -510,22 +500,18 @@ class _Recorded:
     def _tag(self, node: Value) -> Frame | None:
         """The frame a value's mark names, once checked: None for an argument a call passed through."""
         mark = getattr(node, "_box", None)  # (a Value subclass whose __init__ skipped Value's has none)
-        position = None
-        if type(mark) is tuple:  # (call, position) from a module with parts
-            mark, position = mark
         if not isinstance(mark, Frame):
             return None
         frame = self._canonical(mark)
-        if isinstance(frame, Call):
-            if node in self._inputs(frame):
-                # marked on the way out but made outside: the innermost call that made it marked it first,
-                # so this value was made by no call (or by a scope, which would have marked it)
-                return None
-            if frame is mark:
-                part = (self._part_at(frame, position) if position is not None
-                        else self._part_by_parameters(frame, node) if frame.module is not None else None)
-                if part is not None:
-                    return part
+        call = frame.parent if isinstance(frame, Part) else frame
+        if isinstance(call, Call) and node in self._inputs(call):
+            # marked on the way out but made outside: the innermost call that made it marked it first,
+            # so this value was made by no call (or by a scope, which would have marked it)
+            return None
+        if frame is mark and isinstance(frame, Call) and frame.module is not None:
+            part = self._part_by_parameters(frame, node)
+            if part is not None:
+                return part
         return frame
 
     def _part_by_parameters(self, call: Call, node: Value) -> Part | None:

@@ -17,8 +17,8 @@ built, and read back by :mod:`autograd.hierarchy`:
   (:func:`autograd.hierarchy.hierarchy`): the nodes its outputs depend on,
   stopping at its arguments.
 
-A node's mark is its ``_box`` slot (None on most nodes): a frame, or
-``(call, position)`` for the outputs of a module with parts. A frame holds its
+A node's mark is its ``_box`` slot (None on most nodes): a frame (a scope, a
+call, or a part of a call). A frame holds its
 name, its parent frame (the frame that was innermost when it was entered) and,
 for a call, the module and the arguments; never the nodes it made, so a mark
 keeps alive only what the graph holds already (the arguments, which come
@@ -29,6 +29,7 @@ makes.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +39,7 @@ from autograd.value import Value
 GroupPath = tuple[str, ...]
 
 _thread = modes._local  # the per-thread modes; read directly on the hot path of a module call
+_new = object.__new__
 
 
 class Frame:
@@ -73,16 +75,15 @@ class Call(Frame):
     reference cycle, freed only by the cyclic collector.
     """
 
-    __slots__ = ("module", "args", "kwargs", "n_outputs", "positions")
+    __slots__ = ("module", "args", "kwargs", "n_outputs")
     kind = "module"
 
-    def __init__(self, module: Any, args: tuple, kwargs: dict | None, parent: Frame | None, positions: bool) -> None:
+    def __init__(self, module: Any, args: tuple, kwargs: dict | None, parent: Frame | None) -> None:
         self.parent = parent
         self.module = module
         self.args = args
         self.kwargs = kwargs or None  # (most calls have none: no empty dict kept per call)
         self.n_outputs = 0
-        self.positions = positions  # outputs are marked (call, position), for the module's parts
 
     def __repr__(self) -> str:
         return f"<call of {type(self.module).__name__}>"
@@ -91,7 +92,9 @@ class Call(Frame):
 class Part(Frame):
     """A named piece of a call (a layer's neuron, an RNN's step): the call's outputs ``start`` to ``stop - 1``.
 
-    Made only when a graph is looked at, from the module's ``recorded_parts``.
+    From the module's ``recorded_parts``: made when the call returns for a
+    module whose parts are told by position (its outputs are marked with their
+    part), else when the graph is looked at.
     """
 
     __slots__ = ("name", "module", "start", "stop")
@@ -106,6 +109,17 @@ class Part(Frame):
 
     def __repr__(self) -> str:
         return f"<part {self.name!r} of {self.parent!r}>"
+
+
+def parts_of(call: Call, named: Any) -> list[Part]:
+    """Parts from ``recorded_parts``' answer: ``(name, module or None, count)`` for consecutive outputs."""
+    parts = []
+    start = 0
+    for name, module, count in named:
+        part = Part(str(name), module, start, start + int(count), call)
+        start = part.stop
+        parts.append(part)
+    return parts
 
 
 def values_in(obj: Any) -> list[Value]:
@@ -127,43 +141,104 @@ def values_in(obj: Any) -> list[Value]:
     return out
 
 
-def mark_outputs(out: Any, frame: Call) -> None:
+def _flat(out: Any) -> list[Value]:
+    """``values_in`` for what modules return, fast: a flat list, or lists of lists ([C][H][W], [T][H])."""
+    if type(out) is not list and type(out) is not tuple:
+        return values_in(out)
+    flat: list[Value] = []
+    append = flat.append
+    for item in out:
+        t = type(item)
+        if t is Value:
+            append(item)
+        elif t is list or t is tuple:
+            for inner in item:
+                t = type(inner)
+                if t is Value:
+                    append(inner)
+                elif t is list:
+                    for v in inner:
+                        if type(v) is Value:
+                            append(v)
+                        elif not isinstance(v, (int, float)):
+                            return values_in(out)
+                elif not isinstance(inner, (int, float)):
+                    return values_in(out)
+        elif not isinstance(item, (int, float)):
+            return values_in(out)
+    return flat
+
+
+def mark_outputs(out: Any, frame: Call, parts: Callable[[int], Any] | None = None) -> None:
     """Mark the op results among the Values in ``out`` that carry no mark yet; count the Values.
 
     Inner calls return first, so a Value keeps the innermost call that returned
     it. A leaf is never marked (a leaf a call returns was made outside it, or is
     a constant, placed by its use). An op result passed through unchanged would
     be marked by the call it passed through; :mod:`autograd.hierarchy` knows it
-    from the call's arguments. With ``frame.positions`` the mark is
-    ``(frame, k)``, ``k`` counting the Values of ``out`` in order, so that the
-    module can tell later which of its parts made each. (Inside a scope every
-    node is marked with the innermost frame when made: a module with parts
-    upgrades the marks of its own outputs to ``(frame, k)``.)
+    from the call's arguments. ``parts(n)``, for a module whose parts are told
+    by position, gives ``recorded_parts``' answer for ``n`` outputs: each output
+    is then marked with its :class:`Part` (a few objects per call, none per
+    output). Inside a scope every node is marked with the innermost frame when
+    made; the call's own outputs are marked again here.
     """
-    positions = frame.positions
-    if type(out) is Value:
-        if (out._box is None or out._box is frame) and out.parents:
-            out._box = (frame, 0) if positions else frame
-        frame.n_outputs = 1
-        return
-    if type(out) is list or type(out) is tuple:
-        k = 0
-        for item in out:  # the usual case, a flat list of Values (a layer's outputs)
-            if type(item) is not Value:
-                break
-            if (item._box is None or item._box is frame) and item.parents:
-                item._box = (frame, k) if positions else frame
-            k += 1
-        else:
-            frame.n_outputs = k
+    if parts is None:
+        if type(out) is Value:
+            if (out._box is None or out._box is frame) and out.parents:
+                out._box = frame
+            frame.n_outputs = 1
             return
-    k = 0
-    for item in values_in(out):  # nested lists, tuples, dicts, Value subclasses
-        mark = getattr(item, "_box", None)
-        if (mark is None or mark is frame) and item.parents:
-            item._box = (frame, k) if positions else frame
-        k += 1
-    frame.n_outputs = k
+        if type(out) is list:  # the usual case, a layer's flat list of fresh outputs: one pass
+            k = 0
+            for item in out:
+                if type(item) is not Value:
+                    break
+                mark = item._box
+                if (mark is None or mark is frame) and item.parents:
+                    item._box = frame
+                k += 1
+            else:
+                frame.n_outputs = k
+                return
+    values = [out] if type(out) is Value else _flat(out)
+    frame.n_outputs = len(values)
+    try:
+        if parts is None:
+            for item in values:
+                mark = item._box
+                if (mark is None or mark is frame) and item.parents:
+                    item._box = frame
+            return
+        marks: list[Frame] = []
+        for part in parts_of(frame, parts(len(values))):
+            marks.extend([part] * (part.stop - part.start))
+        marks.extend([frame] * (len(values) - len(marks)))
+        for item, new in zip(values, marks):
+            mark = item._box
+            if (mark is None or mark is frame) and item.parents:
+                item._box = new
+    except AttributeError:  # a Value subclass whose __init__ skipped Value's has no mark yet
+        for item in values:
+            if getattr(item, "_box", None) is None and item.parents:
+                item._box = frame
+
+
+def _drop(frames: list, frame: Frame) -> None:
+    """Remove ``frame`` from the thread's frames: a scope entered inside the call was never left."""
+    for k in range(len(frames) - 1, -1, -1):
+        if frames[k] is frame:
+            del frames[k]
+            break
+
+
+def _one_argument(fn: Callable[..., Any]) -> bool:
+    """True for ``def __call__(self, x)``: one positional parameter besides ``self``, no defaults, no more."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    plain = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return len(params) == 2 and all(p.kind in plain and p.default is p.empty for p in params)
 
 
 def record_calls(call: Callable[..., Any], positions: bool = False) -> Callable[..., Any]:
@@ -171,27 +246,53 @@ def record_calls(call: Callable[..., Any], positions: bool = False) -> Callable[
 
     Per call: one :class:`Call` object pushed on the thread's frames and popped
     when the call ends (also on an exception), and the returned Values marked.
-    ``positions``: mark each output with its position too (for a module with
-    ``recorded_parts``).
+    ``positions``: the module's parts are told by position (``recorded_parts``
+    is asked when the call returns, and each output is marked with its part).
     """
 
     def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
         frames = _thread.modes.frames
-        frame = Call(self, args, kwargs, frames[-1] if frames else None, positions)
+        frame = _new(Call)  # Call's fields set here: no __init__ frame, the cost of a call is in this one
+        frame.parent = frames[-1] if frames else None
+        frame.module = self
+        frame.args = args
+        frame.kwargs = kwargs or None
+        frame.n_outputs = 0
         frames.append(frame)
         try:
             out = call(self, *args, **kwargs)
         finally:
             if frames and frames[-1] is frame:
                 frames.pop()
-            else:  # a scope entered inside the call and never left: drop this frame all the same
-                for k in range(len(frames) - 1, -1, -1):
-                    if frames[k] is frame:
-                        del frames[k]
-                        break
+            else:
+                _drop(frames, frame)
+        if positions:
+            mark_outputs(out, frame, lambda n: self.recorded_parts(n, args, kwargs))
+        else:
+            mark_outputs(out, frame)
+        return out
+
+    def __call__one(self: Any, x: Any) -> Any:  # the same for a call of one argument, without packing it
+        frames = _thread.modes.frames
+        frame = _new(Call)
+        frame.parent = frames[-1] if frames else None
+        frame.module = self
+        frame.args = (x,)
+        frame.kwargs = None
+        frame.n_outputs = 0
+        frames.append(frame)
+        try:
+            out = call(self, x)
+        finally:
+            if frames and frames[-1] is frame:
+                frames.pop()
+            else:
+                _drop(frames, frame)
         mark_outputs(out, frame)
         return out
 
+    if not positions and _one_argument(call):
+        __call__ = __call__one  # noqa: F811
     __call__.__wrapped__ = call  # type: ignore[attr-defined]
     __call__.__name__ = getattr(call, "__name__", "__call__")
     __call__.__qualname__ = getattr(call, "__qualname__", "__call__")

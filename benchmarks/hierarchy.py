@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import sys
 import time
@@ -110,7 +111,9 @@ def interleaved(make: Callable[[], Callable[[], None]], rounds: int, steps: int)
                     step()
                     times[mode].append(time.process_time() - t0)
     on, off = statistics.median(times["on"]), statistics.median(times["off"])
-    return {"on": on, "off": off, "ratio": on / off}
+    # the fastest step of each: what the code costs when nothing else on the machine gets in the way
+    best = min(times["on"]) / min(times["off"])
+    return {"on": on, "off": off, "ratio": on / off, "best_ratio": best}
 
 
 @contextmanager
@@ -193,18 +196,39 @@ def _timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - t0
 
 
+def run_steps(workload: str, recording: bool, steps: int) -> None:
+    """Build one workload's step, take one warm-up step, then ``steps`` more: for instruction counts.
+
+    ``valgrind --tool=callgrind python -m benchmarks.hierarchy --only demo on 1`` and the same with 5
+    steps: the difference of the two counts over 4 is one step's instructions, with the set-up taken out,
+    whatever else runs on the machine.
+    """
+    step = (demo_step if workload == "demo" else cnn_step)()
+    if os.environ.get("BENCH_GC_OFF"):  # to tell the collector's share apart
+        gc.disable()
+    with _nothing() if recording else recording_off():
+        for _ in range(steps + 1):
+            step()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.hierarchy", description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--steps", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="2 rounds of 1 step, no tree timings")
+    parser.add_argument("--only", nargs=3, metavar=("WORKLOAD", "RECORDING", "STEPS"),
+                        help="run only STEPS steps of demo|cnn with recording on|off (for callgrind)")
     args = parser.parse_args(argv)
+    if args.only:
+        workload, recording, steps = args.only
+        run_steps(workload, recording == "on", int(steps))
+        return 0
     rounds, steps = (2, 1) if args.quick else (args.rounds, args.steps)
     print(f"recording the hierarchy: {rounds} interleaved rounds of {steps} step(s), median CPU time per step")
     for name, make in (("demo step (Value path)", demo_step), ("digits CNN step", cnn_step)):
         r = interleaved(make, rounds, steps)
         print(f"  {name:24s} recording {r['on'] * 1e3:8.2f} ms   not {r['off'] * 1e3:8.2f} ms   "
-              f"ratio {r['ratio']:.3f}")
+              f"ratio {r['ratio']:.3f} (of the fastest steps {r['best_ratio']:.3f})")
     print(f"memory: {bytes_per_node():.0f} bytes per node of a chain; "
           f"{bytes_per_call():.0f} bytes more per recorded call of a one-neuron layer")
     if not args.quick:
