@@ -10,8 +10,10 @@ Where a value goes (the rules, and why)
 ---------------------------------------
 * **Made inside a scope**: in the innermost frame (scope or module call) that
   was active when it was made; a scope marks every node made inside it.
-* **Returned by a module call**: in the innermost call that returned it (a
-  neuron's output is in that neuron, a layer's outputs in their neurons).
+* **Returned by a module call**: in the innermost call that returned it, in
+  the part of the call that made it when the module names its parts
+  (``Module.recorded_parts``: a layer's neurons, told apart by their weights; a
+  convolution's or pooling's channels and an RNN's steps, by position).
 * **Any other op result**: in the innermost box holding every value that uses
   it, after leaving each call the value was passed into as an argument (a
   value passed to a call was made outside it) and each scope (a value made
@@ -33,8 +35,14 @@ Where a value goes (the rules, and why)
   joins it.
 * **Chunks**: a box with more than ``max_items`` direct items (values and
   boxes) is split into nested ``chunk`` boxes of consecutive items (boxes of
-  one kind together, values by topological position), so no level of the
-  tree is large: a chain of 10,000 values becomes three levels of chunks.
+  one kind together, values in reading order; the box's last value, often its
+  output, stays out), so no level of the tree is large: a chain of 10,000
+  values becomes top > chunk > chunk > values.
+
+Order: ``nodes``, ``outputs`` and ``inputs`` follow ``order`` (the topological
+order). ``children`` read like the program: by their first op result in
+:func:`reading_order` (neuron 0, 1, 2; example 0, 1, 2), a parameters box in
+the order its model lists its modules.
 
 Names read like the model: ``MLP``, ``layer 1``, ``neuron 3`` (Python's
 indices: ``model.layers[1].neurons[3]``, labelled ``L1.N3.*``), ``conv 0`` /
