@@ -125,9 +125,12 @@ def named(tree: Box, expand: Any) -> set[Box]:
     opened_boxes = {tree}
     for item in items:
         if isinstance(item, Box):
-            if item._tree is not tree._tree:
+            if item._tree is tree._tree:
+                box = item
+            elif item._tree is not None and tree._tree is not None and item._tree.root is tree._tree.root:
+                box = tree.find(item.path)  # a box of a hierarchy made apart from this picture's, same graph
+            else:
                 raise ValueError(f"expand={item!r} is a box of another graph's hierarchy")
-            box = item
         elif isinstance(item, (str, tuple)) and item:
             box = tree.find(item)
         else:
