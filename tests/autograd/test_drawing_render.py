@@ -113,13 +113,19 @@ def test_a_float_subclass_assigned_after_construction_puts_no_text_into_dot_or_s
 
 
 def test_huge_integers_and_non_numbers_as_data() -> None:
+    """Whatever ``.data`` holds (where the engine lets it be assigned), the picture shows a number or refuses."""
     x = Value(2.0, label="x")
     y = x * 2.0
-    x.data = 10**400
-    assert "data inf" in draw(y).source
-    x.data = -(10**400)
-    assert "data -inf" in draw(y).source
-    x.data = "two"
+    for data, shown in ((10**400, "data inf"), (-(10**400), "data -inf")):
+        try:
+            x.data = data
+        except ValueError:  # the engine refuses it at assignment: nothing can reach the picture
+            continue
+        assert shown in draw(y).source
+    try:
+        x.data = "two"
+    except TypeError:
+        return
     with pytest.raises(TypeError, match="a number to draw must be a float or an int, got str"):
         draw(y)
 
