@@ -10,8 +10,10 @@ Where a value goes (the rules, and why)
 ---------------------------------------
 * **Made inside a scope**: in the innermost frame (scope or module call) that
   was active when it was made; a scope marks every node made inside it.
-* **Returned by a module call**: in the innermost call that returned it (a
-  neuron's output is in that neuron, a layer's outputs in their neurons).
+* **Returned by a module call**: in the innermost call that returned it, in
+  the part of the call that made it when the module names its parts
+  (``Module.recorded_parts``: a layer's neurons, told apart by their weights; a
+  convolution's or pooling's channels and an RNN's steps, by position).
 * **Any other op result**: in the innermost box holding every value that uses
   it, after leaving each call the value was passed into as an argument (a
   value passed to a call was made outside it) and each scope (a value made
@@ -33,8 +35,14 @@ Where a value goes (the rules, and why)
   joins it.
 * **Chunks**: a box with more than ``max_items`` direct items (values and
   boxes) is split into nested ``chunk`` boxes of consecutive items (boxes of
-  one kind together, values by topological position), so no level of the
-  tree is large: a chain of 10,000 values becomes three levels of chunks.
+  one kind together, values in reading order; the box's last value, often its
+  output, stays out), so no level of the tree is large: a chain of 10,000
+  values becomes top > chunk > chunk > values.
+
+Order: ``nodes``, ``outputs`` and ``inputs`` follow ``order`` (the topological
+order). ``children`` read like the program: by their first op result in
+:func:`reading_order` (neuron 0, 1, 2; example 0, 1, 2), a parameters box in
+the order its model lists its modules.
 
 Names read like the model: ``MLP``, ``layer 1``, ``neuron 3`` (Python's
 indices: ``model.layers[1].neurons[3]``, labelled ``L1.N3.*``), ``conv 0`` /
@@ -53,8 +61,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from autograd.graph import check_value, topological_order
-from autograd.scopes import Call, Frame, GroupPath, Part, Scope, ScopeFrame, values_in
+from autograd.graph import check_value, collector_paused, topological_order
+from autograd.scopes import Call, Frame, GroupPath, Part, Scope, ScopeFrame, parts_of, values_in
 from autograd.trace import node_names
 from autograd.value import Value
 
@@ -73,7 +81,7 @@ class Box:
         kind: ``"graph"`` (the root box), ``"module"``, ``"scope"``, ``"example"``, ``"group"`` or ``"chunk"``.
         path: names from the top, excluding the root box's own name.
         parent: the enclosing box (None for the root box).
-        children: inner boxes, in the order of their first value in the topological order.
+        children: inner boxes, in the order the graph was made (see :func:`reading_order`).
         nodes: values directly in this box (not in a child), in topological order.
         module: the nn Module whose call made the box (or whose parameters it holds), else None.
         count: values in this box and all its descendants.
@@ -81,7 +89,7 @@ class Box:
         outputs: values inside the box used outside it (and the root if inside), in topological order.
     """
 
-    __slots__ = ("name", "kind", "path", "parent", "children", "nodes", "module", "count", "inputs", "outputs",
+    __slots__ = ("name", "kind", "path", "parent", "children", "nodes", "module", "count", "_inputs", "_outputs",
                  "_tree", "_first", "_key")
 
     def __init__(self, name: str, kind: str, parent: Box | None = None, module: Any = None) -> None:
@@ -93,13 +101,27 @@ class Box:
         self.nodes: list[Value] = []
         self.path: tuple[str, ...] = ()
         self.count = 0
-        self.inputs: list[Value] = []
-        self.outputs: list[Value] = []
+        self._inputs: list[Value] | None = None  # computed on first use: a drawing reads few boxes
+        self._outputs: list[Value] | None = None
         self._tree: _Tree | None = None
-        self._first = 0  # topological index of the first value inside
+        self._first = 0  # reading_order position of the first value inside
         self._key: Any = None  # what made the box (a frame, a group path...), while building
         if parent is not None:
             parent.children.append(self)
+
+    @property
+    def inputs(self) -> list[Value]:
+        """Values outside the box that feed a value inside it, in order of first use (topological order)."""
+        if self._inputs is None:
+            self._inputs, self._outputs = self._tree.crossings(self) if self._tree is not None else ([], [])
+        return self._inputs
+
+    @property
+    def outputs(self) -> list[Value]:
+        """Values inside the box used outside it (and the root if inside), in topological order."""
+        if self._outputs is None:
+            self._inputs, self._outputs = self._tree.crossings(self) if self._tree is not None else ([], [])
+        return self._outputs
 
     def walk(self) -> Iterator[Box]:
         """This box and every descendant, preorder (a box before its children, children in order)."""
@@ -153,14 +175,41 @@ class Box:
 
 
 class _Tree:
-    """What every box of one tree shares: the topological index and the innermost box of every value."""
+    """What every box of one tree shares: the topological index, the reading order and each value's box."""
 
-    __slots__ = ("index", "box_of", "root")
+    __slots__ = ("index", "rank", "box_of", "root", "_users")
 
-    def __init__(self, index: dict[Value, int], root: Value) -> None:
+    def __init__(self, index: dict[Value, int], rank: dict[Value, int], root: Value) -> None:
         self.index = index
+        self.rank = rank  # reading_order
         self.box_of: dict[Value, Box] = {}
         self.root = root
+        self._users: dict[Value, list[Value]] | None = None
+
+    def users(self) -> dict[Value, list[Value]]:
+        """Every value -> the values that take it as an input (once each)."""
+        if self._users is None:
+            users: dict[Value, list[Value]] = defaultdict(list)
+            for node in self.index:
+                for p in dict.fromkeys(node.parents):
+                    users[p].append(node)
+            self._users = users
+        return self._users
+
+    def crossings(self, box: Box) -> tuple[list[Value], list[Value]]:
+        """``box``'s inputs and outputs (the root box has none)."""
+        if box.parent is None:
+            return [], []
+        members = box.members()
+        inside = set(members)
+        inputs: dict[Value, None] = {}
+        for n in members:
+            for p in n.parents:
+                if p not in inside:
+                    inputs.setdefault(p, None)
+        users = self.users()
+        outputs = [n for n in members if n is self.root or any(u not in inside for u in users.get(n, ()))]
+        return list(inputs), outputs
 
 
 # -- the entry point ------------------------------------------------------------------------------
@@ -184,24 +233,62 @@ def hierarchy(root: Value, order: Sequence[Value] | None = None, group_by: Any =
         raise ValueError(f"max_items must be an int >= 2 or None, got {max_items!r}")
     if order is None:
         order = topological_order(root)
+    paths = None if group_by is None else resolve_groups(order, group_by)
+    with collector_paused():  # many small objects while the graph is alive: full collections would scan it all
+        return _build(root, order, paths, group_kind(group_by), max_items)
+
+
+def tree_of_groups(root: Value, order: Sequence[Value], groups: dict[Value, GroupPath], kind: str = "group") -> Box:
+    """The tree of boxes of a ``node -> path`` mapping (as :func:`resolve_groups` gives), never chunked."""
+    with collector_paused():
+        return _build(root, order, groups, kind, None)
+
+
+def _build(root: Value, order: Sequence[Value], paths: dict[Value, GroupPath] | None, kind: str,
+           max_items: int | None) -> Box:
     index = {node: k for k, node in enumerate(order)}
     if root not in index:
         raise ValueError(f"order does not hold the root {root!r}: pass autograd.topological_order(root)")
+    rank = reading_order(root)
     top = Box("graph", "graph")
-    if group_by is None:
-        where = _Recorded(root, order, index, top).place()
+    if paths is None:
+        where = _Recorded(root, order, rank, top).place()
     else:
-        where = _from_paths(order, resolve_groups(order, group_by), top,
-                            "scope" if _is_scopes(group_by) else "group")
+        where = _from_paths(order, paths, top, kind)
     for node in order:
         where[node].nodes.append(node)
     _prune(top)
     if max_items is not None:
         names = node_names(root, list(order))
         for box in list(top.walk()):
-            _chunk(box, max_items, index, names)
-    _finish(top, root, order, index)
+            _chunk(box, max_items, rank, names)
+    _finish(top, root, order, index, rank)
     return top
+
+
+def reading_order(root: Value) -> dict[Value, int]:
+    """Each value's position in a depth-first walk that visits a node's inputs in order, inputs first.
+
+    A topological order that reads like the program: of two values made from
+    the same inputs, the one used first comes first (``topological_order``
+    lists siblings the other way round). Boxes are ordered by it, so neurons
+    read 0, 1, 2 and examples come in the order of the batch.
+    """
+    rank: dict[Value, int] = {}
+    entered = {root}
+    stack: list[tuple[Value, int]] = [(root, 0)]
+    while stack:
+        node, k = stack.pop()
+        parents = node.parents
+        while k < len(parents) and parents[k] in entered:
+            k += 1
+        if k < len(parents):
+            stack.append((node, k + 1))
+            entered.add(parents[k])
+            stack.append((parents[k], 0))
+        else:
+            rank[node] = len(rank)
+    return rank
 
 
 def box_derivatives(box: Box, output: Value | None = None) -> dict[Value, float]:
@@ -273,9 +360,11 @@ def label_groups(order: Sequence[Value]) -> dict[Value, GroupPath]:
     return paths
 
 
-def _is_scopes(group_by: Any) -> bool:
-    return isinstance(group_by, Scope) or (isinstance(group_by, (list, tuple)) and bool(group_by)
-                                           and all(isinstance(s, Scope) for s in group_by))
+def group_kind(group_by: Any) -> str:
+    """The kind of the boxes ``group_by`` makes: ``"scope"`` for scopes, ``"group"`` otherwise."""
+    scopes = isinstance(group_by, Scope) or (isinstance(group_by, (list, tuple)) and bool(group_by)
+                                             and all(isinstance(s, Scope) for s in group_by))
+    return "scope" if scopes else "group"
 
 
 def resolve_groups(order: Sequence[Value], group_by: Any) -> dict[Value, GroupPath]:
@@ -345,17 +434,19 @@ _MIXED = object()  # depends on several examples
 class _Recorded:
     """Places every value of one graph in a frame (see the module docstring), then makes the boxes."""
 
-    def __init__(self, root: Value, order: Sequence[Value], index: dict[Value, int], top: Box) -> None:
+    def __init__(self, root: Value, order: Sequence[Value], rank: dict[Value, int], top: Box) -> None:
         self.root = root
         self.order = order
-        self.index = index
+        self.rank = rank  # reading_order
         self.top = top
         self.up: dict[Frame, Frame | None] = {}  # canonical parent of every frame met
         self.canon: dict[Frame, Frame] = {}  # a frame -> the frame it stands for
         self.inputs_of: dict[Frame, set[Value]] = {}
-        self.parts: dict[Frame, dict[Value, Part]] = {}
+        self.parts: dict[Call, list[Part]] = {}
+        self.param_parts: dict[Call, dict[Value, Part]] = {}
         self.depth: dict[Frame | None, int] = {None: 0}
         self.boxes: dict[Frame, Box] = {}
+        self.chains: dict[Frame, tuple[list[tuple[Call, set[Value]]], Frame | None]] = {}
 
     # frames ----------------------------------------------------------------------------------------
 
@@ -379,19 +470,17 @@ class _Recorded:
                 self.depth[f] = self.depth[parent] + 1
         return self.canon[frame]
 
-    def _parts_of(self, call: Call) -> dict[Value, Part]:
+    def _parts_of(self, call: Call) -> list[Part]:
+        """The parts of a call whose module tells them apart by their parameters (``recorded_parts``)."""
         parts = self.parts.get(call)
         if parts is None:
-            parts = self.parts[call] = {}
             recorded = getattr(call.module, "recorded_parts", None)
-            named = recorded(call.outputs) if callable(recorded) and call.outputs is not None else ()
-            for name, module, outputs in named:
-                part = Part(str(name), module, outputs, call)
+            named = recorded(call.n_outputs, call.args, call.kwargs or {}) if callable(recorded) else ()
+            parts = self.parts[call] = parts_of(call, named)
+            for part in parts:
                 self.up[part] = call
                 self.canon[part] = part
                 self.depth[part] = self.depth[call] + 1
-                for v in values_in(outputs):
-                    parts.setdefault(v, part)
         return parts
 
     def _inputs(self, frame: Frame) -> set[Value]:
@@ -418,19 +507,43 @@ class _Recorded:
 
     def _tag(self, node: Value) -> Frame | None:
         """The frame a value's mark names, once checked: None for an argument a call passed through."""
-        frame = getattr(node, "_box", None)
-        if frame is None or not isinstance(frame, Frame):
+        mark = getattr(node, "_box", None)  # (a Value subclass whose __init__ skipped Value's has none)
+        if not isinstance(mark, Frame):
             return None
-        frame = self._canonical(frame)
-        if isinstance(frame, Call):
-            if node in self._inputs(frame):
-                # marked on the way out but made outside: the innermost call that made it marked it first,
-                # so this value was made by no call (or by a scope, which would have marked it)
-                return None
-            part = self._parts_of(frame).get(node)
+        frame = self._canonical(mark)
+        call = frame.parent if isinstance(frame, Part) else frame
+        if isinstance(call, Call) and node in self._inputs(call):
+            # marked on the way out but made outside: the innermost call that made it marked it first,
+            # so this value was made by no call (or by a scope, which would have marked it)
+            return None
+        if frame is mark and isinstance(frame, Call) and frame.module is not None:
+            part = self._part_by_parameters(frame, node)
             if part is not None:
                 return part
         return frame
+
+    def _part_by_parameters(self, call: Call, node: Value) -> Part | None:
+        """The part of ``call`` that made ``node``, told by the part's parameters among what ``node`` depends
+        on inside the call (a layer's neuron by its weights: no position to record per output)."""
+        by_param = self.param_parts.get(call)
+        if by_param is None:
+            by_param = self.param_parts[call] = {p: part for part in self._parts_of(call) if part.module is not None
+                                                 for p in _params(part.module)}
+        if not by_param:
+            return None
+        inputs = self._inputs(call)
+        stack, seen = [node], {node}
+        while stack:
+            for p in stack.pop().parents:
+                part = by_param.get(p)
+                if part is not None:
+                    return part
+                mark = getattr(p, "_box", None)
+                if p in seen or p in inputs or not p.parents or (mark is not None and mark is not call):
+                    continue
+                seen.add(p)
+                stack.append(p)
+        return None
 
     # placing values ---------------------------------------------------------------------------------
 
@@ -442,6 +555,8 @@ class _Recorded:
             if t is not None:
                 tags[node] = t
         owner = self._parameters()
+        # values whose mark alone places them (a part's or a scope's): their users' frames do not matter
+        settled = {n for n, t in tags.items() if not isinstance(t, Call)}
         ctx_all: dict[Value, Frame | None] = {root: None}  # LCA of the (lifted) frames of a value's users
         ctx_calls: dict[Value, Frame | None] = {}  # the same over users inside some frame (for leaves)
         frame_of: dict[Value, Frame | None] = {}
@@ -463,6 +578,8 @@ class _Recorded:
                     where = seen
             frame_of[node] = where
             for p in node.parents:
+                if p in settled:
+                    continue
                 c = lift(where, p, p in tags, p in owner)
                 if p in ctx_all:
                     ctx_all[p] = lca(ctx_all[p], c)
@@ -472,20 +589,42 @@ class _Recorded:
                     ctx_calls[p] = lca(ctx_calls[p], c) if p in ctx_calls else c
         return self._boxes(frame_of, owner)
 
+    def _ancestors(self, frame: Frame) -> Iterator[Frame]:
+        f = self.up[frame]
+        while f is not None:
+            yield f
+            f = self.up[f]
+
     def _lift(self, where: Frame | None, p: Value, tagged: bool, parameter: bool) -> Frame | None:
         """The frame ``p`` is seen in from a user in ``where``: outside every call it was passed into and,
         unless marked or a parameter, outside every scope (it would carry the scope's mark)."""
+        if where is None:
+            return None
+        chain = self.chains.get(where)
+        if chain is None:
+            chain = self.chains[where] = self._chain(where)
+        calls, outermost_scope = chain
         cut = None
-        f = where
-        up = self.up
+        for f, args in calls:  # innermost first: the last hit is the outermost
+            if p in args:
+                cut = f
+        if outermost_scope is not None and not tagged and not parameter:
+            if cut is None or self.depth[outermost_scope] < self.depth[cut]:
+                cut = outermost_scope
+        return where if cut is None else self.up[cut]
+
+    def _chain(self, where: Frame) -> tuple[list[tuple[Call, set[Value]]], Frame | None]:
+        """The calls from ``where`` up, with their arguments, and the outermost scope among them."""
+        calls = []
+        outermost = None
+        f: Frame | None = where
         while f is not None:
             if isinstance(f, Call):
-                if p in self._inputs(f):
-                    cut = f
-            elif isinstance(f, ScopeFrame) and not tagged and not parameter:
-                cut = f
-            f = up[f]
-        return where if cut is None else up[cut]
+                calls.append((f, self._inputs(f)))
+            elif isinstance(f, ScopeFrame):
+                outermost = f
+            f = self.up[f]
+        return calls, outermost
 
     def _parameters(self) -> dict[Value, Any]:
         """Every parameter of a recorded module -> the module that holds it itself (not through a child)."""
@@ -519,7 +658,9 @@ class _Recorded:
             return frame.name
         module = frame.module  # type: ignore[attr-defined]
         parent = self.up[frame]
-        holder = getattr(parent, "module", None) if isinstance(parent, (Call, Part)) else None
+        while isinstance(parent, ScopeFrame):  # a scope inside a module's call: the module still holds it
+            parent = self.up[parent]
+        holder = getattr(parent, "module", None)
         if holder is not None:
             name = _child_name(holder, module)
             if name is not None:
@@ -541,55 +682,57 @@ class _Recorded:
         if not by_module or by_module.most_common(1)[0][1] < 2:
             return
         chosen = by_module.most_common(1)[0][0]
-        first = {}
+        item_of_box: dict[Box, Box | None] = {top: None}  # a box -> its top-level ancestor (None for top)
+
+        def item_of(box: Box) -> Box | None:
+            found = item_of_box.get(box, top)
+            if found is top:
+                found = item_of_box[box] = box if box.parent is top else item_of(box.parent)  # type: ignore[arg-type]
+            return found
+
+        first: dict[Box, int] = {}  # a top-level box -> the reading position of its first op result
         for node in self.order:
-            b = where[node]
-            while b.parent is not None and b.parent is not top:
-                b = b.parent
-            if b is not top and b not in first:
-                first[b] = self.index[node]
+            item = item_of(where[node])
+            if item is not None and node.parents:
+                r = self.rank[node]
+                if r < first.get(item, r + 1):
+                    first[item] = r
         repeated = sorted((b for b in calls if id(b.module) == chosen and b in first), key=first.__getitem__)
-        example_of: dict[Box, int] = {}
         examples = []
+        example_of: dict[Box, int] = {}  # a top-level item (a call) -> its example
         for k, call_box in enumerate(repeated):
             ex = Box(f"example {k}", "example")
             ex.parent = top
-            top.children.append(ex)
-            top.children.remove(call_box)
             call_box.parent = ex
             ex.children.append(call_box)
-            example_of[ex] = k
+            example_of[call_box] = k
             examples.append(ex)
-
-        def item_of(node: Value) -> Box | None:
-            b = where[node]
-            if b is top:
-                return None
-            while b.parent is not top:
-                b = b.parent
-            return b
-
         # which example each value depends on: k, None (none), or _MIXED
         dep: dict[Value, Any] = {}
         item_dep: dict[Box, Any] = {}
         for node in self.order:
-            item = item_of(node)
+            item = item_of(where[node])
             if item is not None and item in example_of:
                 dep[node] = example_of[item]
                 continue
             d = None
             for p in node.parents:
-                d = _combine(d, dep[p])
-                if d is _MIXED:
+                e = dep[p]
+                if e is None or e is d:
+                    continue
+                if d is None:
+                    d = e
+                else:
+                    d = _MIXED
                     break
             dep[node] = d
             if item is not None:
                 item_dep[item] = _combine(item_dep.get(item), d)
-        for item, d in item_dep.items():
-            if d is not None and d is not _MIXED:
-                item.parent.children.remove(item)  # type: ignore[union-attr]
-                item.parent = examples[d]
-                examples[d].children.append(item)
+        joining = {item: d for item, d in item_dep.items() if d is not None and d is not _MIXED}
+        for item, d in joining.items():  # another call whose inputs come from one example only
+            item.parent = examples[d]
+            examples[d].children.append(item)
+        top.children = [c for c in top.children if c not in example_of and c not in joining] + examples
         for node in self.order:
             if where[node] is top and node.parents:
                 d = dep[node]
@@ -597,12 +740,13 @@ class _Recorded:
                     where[node] = examples[d]
         # leaves at the top (inputs, targets): into the example that all their users are in
         users: dict[Value, Any] = {}
+        loose = {n for n in self.order if not n.parents and where[n] is top}
         for node in self.order:
             for p in node.parents:
-                if where[p] is top and not p.parents:
+                if p in loose:
                     b = where[node]
                     while b is not top and b.kind != "example":
-                        b = b.parent
+                        b = b.parent  # type: ignore[assignment]
                     users[p] = _combine(users.get(p), b if b is not top else _MIXED)
         for leaf, b in users.items():
             if isinstance(b, Box):
@@ -614,14 +758,15 @@ class _Recorded:
         strays = [n for n in self.order if where[n] is top and n in owner]
         if not strays:
             return
-        # the module tree from the top-level recorded modules down
-        tops = []
-        for b in top.walk():
-            if b.kind == "module" and isinstance(b._key, Call):
-                m = b.module
-                if all(m is not t for t in tops) and not any(_holds(t, m) for t in tops):
-                    tops = [t for t in tops if not _holds(m, t)] + [m]
+        # the module tree from the outermost recorded modules down
+        outermost: dict[int, Any] = {}
+        for frame in self.canon:
+            if isinstance(frame, Call) and not any(isinstance(f, Call) for f in self._ancestors(frame)):
+                outermost.setdefault(id(frame.module), frame.module)
+        inner = {id(m) for t in outermost.values() for _, m in _module_depths([t]) if m is not t}
+        tops = [m for i, m in outermost.items() if i not in inner]
         path_of: dict[int, list[tuple[str, Any]]] = {}
+        preorder: dict[int, int] = {}  # the boxes keep the modules' order, not the order of use
         for t in tops:
             stack: list[tuple[Any, list[tuple[str, Any]]]] = [(t, [] if len(tops) == 1 else [(_box_name(t), t)])]
             while stack:
@@ -629,8 +774,9 @@ class _Recorded:
                 if id(m) in path_of:
                     continue
                 path_of[id(m)] = path
-                stack.extend((child, [*path, (_child_name(m, child) or _box_name(child), child)])
-                             for _, child in _children(m))
+                preorder[id(m)] = len(preorder)
+                stack.extend(reversed([(child, [*path, (_child_name(m, child) or _box_name(child), child)])
+                                       for _, child in _children(m)]))
         holder = Box("parameters", "module", top, tops[0] if len(tops) == 1 else None)
         boxes: dict[tuple[int, ...], Box] = {(): holder}
         for p in strays:
@@ -644,6 +790,7 @@ class _Recorded:
                 nxt = boxes.get(key)
                 if nxt is None:
                     nxt = boxes[key] = Box(name, "module", box, m)
+                    nxt._key = ("module order", preorder[id(m)])
                 box = nxt
             where[p] = box
 
@@ -695,10 +842,6 @@ def _module_depths(tops: Iterable[Any]) -> list[tuple[int, Any]]:
     return out
 
 
-def _holds(outer: Any, inner: Any) -> bool:
-    return any(m is inner for _, m in _module_depths([outer]) if m is not outer)
-
-
 def _box_name(module: Any) -> str:
     name = getattr(type(module), "box_name", None)
     return name if isinstance(name, str) and name else type(module).__name__
@@ -738,15 +881,16 @@ def _prune(top: Box) -> None:
             stack.extend((c, False) for c in box.children)
 
 
-def _chunk(box: Box, max_items: int, index: dict[Value, int], names: dict[Value, str]) -> None:
+def _chunk(box: Box, max_items: int, rank: dict[Value, int], names: dict[Value, str]) -> None:
     """Split ``box``'s direct items into nested chunks of consecutive items while there are too many."""
     if len(box.nodes) + len(box.children) <= max_items:
         return
-    first: dict[Value | Box, int] = {c: min(index[n] for b in c.walk() for n in b.nodes) for c in box.children}
+    first: dict[Value | Box, int] = {c: _place_of([n for b in c.walk() for n in b.nodes], rank)
+                                     for c in box.children}
     ends: dict[Box, tuple[str, str]] = {}  # a chunk's first and last item names
 
     def position(item: Value | Box) -> int:
-        return first[item] if isinstance(item, Box) else index[item]
+        return first[item] if isinstance(item, Box) else rank[item]
 
     def end_names(item: Value | Box) -> tuple[str, str]:
         if isinstance(item, Value):
@@ -780,19 +924,24 @@ def _chunk(box: Box, max_items: int, index: dict[Value, int], names: dict[Value,
     # topological order), the largest group first, until the box holds few enough.
     # The box's last value (its output, often: a neuron's activation, the loss) stays outside the chunks.
     items = sorted([*box.nodes, *box.children], key=position)
-    last = max(box.nodes, key=index.__getitem__) if box.nodes else None
+    last = max(box.nodes, key=rank.__getitem__) if box.nodes else None
     by_kind: dict[str, list[Value | Box]] = {}
     for it in items:
         if it is not last:
             by_kind.setdefault("" if isinstance(it, Value) else it.kind, []).append(it)
     groups = list(by_kind.values())
+    of_values = [kind == "" for kind in by_kind]  # values are chunked before boxes (examples stay in sight)
     if last is not None:
         groups.append([last])
+        of_values.append(False)
     while sum(len(g) for g in groups) > max_items:
-        k = max(range(len(groups)), key=lambda j: len(groups[j]))
-        if len(groups[k]) <= 1:
-            groups = [[it for g in groups for it in g]]  # many kinds of one item each: chunk them all
+        candidates = [j for j in range(len(groups)) if of_values[j] and len(groups[j]) > 1]
+        if not candidates:
+            candidates = [j for j in range(len(groups)) if len(groups[j]) > 1]
+        if not candidates:  # many kinds of one item each: chunk them all together
+            groups, of_values = [[it for g in groups for it in g]], [False]
             continue
+        k = max(candidates, key=lambda j: len(groups[j]))
         groups[k] = chunked(groups[k])
     level = sorted((it for g in groups for it in g), key=position)
     box.nodes = [it for it in level if isinstance(it, Value)]
@@ -803,9 +952,9 @@ def _chunk(box: Box, max_items: int, index: dict[Value, int], names: dict[Value,
             box.children.append(it)
 
 
-def _finish(top: Box, root: Value, order: Sequence[Value], index: dict[Value, int]) -> None:
-    """Paths, topological order inside each box, counts, the shared index, inputs and outputs."""
-    tree = _Tree(index, root)
+def _finish(top: Box, root: Value, order: Sequence[Value], index: dict[Value, int], rank: dict[Value, int]) -> None:
+    """Paths, topological order inside each box, sibling order, counts, the shared index."""
+    tree = _Tree(index, rank, root)
     boxes = list(top.walk())
     for box in boxes:
         box._tree = tree
@@ -813,48 +962,29 @@ def _finish(top: Box, root: Value, order: Sequence[Value], index: dict[Value, in
         box.nodes.sort(key=index.__getitem__)
         for n in box.nodes:
             tree.box_of[n] = box
-        box.inputs = []
-        box.outputs = []
+    inf = len(order)
+    first_op: dict[Box, int] = {}
+    first_any: dict[Box, int] = {}
     for box in reversed(boxes):  # children before parents
-        first = [index[box.nodes[0]]] if box.nodes else []
-        first.extend(c._first for c in box.children)
-        box._first = min(first) if first else len(order)
-        box.children.sort(key=lambda c: c._first)
+        ops = [rank[n] for n in box.nodes if n.parents]
+        first_op[box] = min([*ops, *(first_op[c] for c in box.children)], default=inf)
+        first_any[box] = min([*(rank[n] for n in box.nodes), *(first_any[c] for c in box.children)], default=inf)
+        box._first = first_op[box] if first_op[box] < inf else first_any[box]  # see _sibling_order
+        box.children.sort(key=_sibling_order)
         box.count = len(box.nodes) + sum(c.count for c in box.children)
-    box_of = tree.box_of
-    ins: dict[Box, dict[Value, None]] = defaultdict(dict)
-    outs: dict[Box, set[Value]] = defaultdict(set)
-    for child in order:
-        bc = box_of[child]
-        for p in child.parents:
-            bp = box_of[p]
-            if bp is bc:
-                continue
-            common = _common(bc, bp)
-            b = bc
-            while b is not common:
-                ins[b].setdefault(p, None)
-                b = b.parent
-            b = bp
-            while b is not common:
-                outs[b].add(p)
-                b = b.parent
-    b = box_of[root]
-    while b is not top:
-        outs[b].add(root)
-        b = b.parent
-    for box, found in ins.items():
-        box.inputs = list(found)
-    for box, found in outs.items():
-        box.outputs = sorted(found, key=index.__getitem__)
 
 
-def _common(a: Box, b: Box) -> Box:
-    da, db = len(a.path) if a.parent else 0, len(b.path) if b.parent else 0
-    while da > db:
-        a, da = a.parent, da - 1  # type: ignore[assignment]
-    while db > da:
-        b, db = b.parent, db - 1  # type: ignore[assignment]
-    while a is not b:
-        a, b = a.parent, b.parent  # type: ignore[assignment]
-    return a
+def _sibling_order(box: Box) -> int:
+    """Where a box comes among its siblings: at its first op result in reading order (its first value if it
+    holds no op result: leaves do not count, since a layer's weights are read before the layer before it is
+    computed); a parameters box as the model lists its modules."""
+    key = box._key
+    if isinstance(key, tuple) and key and key[0] == "module order":
+        return key[1]
+    return box._first
+
+
+def _place_of(values: Sequence[Value], rank: dict[Value, int]) -> int:
+    """The first op result among ``values`` in reading order (the first value when none is an op result)."""
+    ops = [rank[n] for n in values if n.parents]
+    return min(ops) if ops else min(rank[n] for n in values)

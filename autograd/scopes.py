@@ -11,22 +11,25 @@ built, and read back by :mod:`autograd.hierarchy`:
   ``draw(root, group_by=s)``).
 * A call of an ``nn`` module (any subclass of ``nn.Module``: nn wraps each
   ``__call__`` with :func:`record_calls`) pushes a :class:`Call` and, when it
-  returns, marks the Values it returns that carry no mark yet. That is all it
-  does per call: a few operations and one small object, nothing per node.
+  returns, marks the op results it returns that carry no mark yet. That is all
+  it does per call: a few operations and one small object, nothing per node.
   Which nodes a call made is worked out later, only when someone looks
   (:func:`autograd.hierarchy.hierarchy`): the nodes its outputs depend on,
   stopping at its arguments.
 
-A node's mark is its ``_box`` slot (unset on most nodes). A frame holds its
+A node's mark is its ``_box`` slot (None on most nodes): a frame (a scope, a
+call, or a part of a call). A frame holds its
 name, its parent frame (the frame that was innermost when it was entered) and,
-for a call, the module, the arguments and the result; never a list of nodes, so
-a mark keeps nothing alive that the graph does not hold already (the module
-and its arguments). Frames are per thread, like every mode: a scope records
-only the nodes its own thread makes.
+for a call, the module and the arguments; never the nodes it made, so a mark
+keeps alive only what the graph holds already (the arguments, which come
+before it) plus the module, and no graph becomes a reference cycle. Frames are
+per thread, like every mode: a scope records only the nodes its own thread
+makes.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -36,12 +39,13 @@ from autograd.value import Value
 GroupPath = tuple[str, ...]
 
 _thread = modes._local  # the per-thread modes; read directly on the hot path of a module call
+_new = object.__new__
 
 
 class Frame:
     """A place where nodes are made: a scope block, a module call, or a named part of a call."""
 
-    __slots__ = ("parent", "__weakref__")
+    __slots__ = ("parent",)
     kind = "frame"
 
     def __init__(self, parent: Frame | None) -> None:
@@ -64,111 +68,231 @@ class ScopeFrame(Frame):
 
 
 class Call(Frame):
-    """One call of a module: ``module(*args, **kwargs)`` returned ``outputs``."""
+    """One call of a module: ``module(*args, **kwargs)``, which returned ``n_outputs`` Values.
 
-    __slots__ = ("module", "args", "kwargs", "outputs")
+    It holds no reference to what the call returned: the returned Values point
+    to it (their mark), and a reference back would make every graph a
+    reference cycle, freed only by the cyclic collector.
+    """
+
+    __slots__ = ("module", "args", "kwargs", "n_outputs")
     kind = "module"
 
-    def __init__(self, module: Any, args: tuple, kwargs: dict, parent: Frame | None) -> None:
+    def __init__(self, module: Any, args: tuple, kwargs: dict | None, parent: Frame | None) -> None:
         self.parent = parent
         self.module = module
         self.args = args
-        self.kwargs = kwargs
-        self.outputs: Any = None
+        self.kwargs = kwargs or None  # (most calls have none: no empty dict kept per call)
+        self.n_outputs = 0
 
     def __repr__(self) -> str:
         return f"<call of {type(self.module).__name__}>"
 
 
 class Part(Frame):
-    """A named piece of a call, told by its module after the fact (a layer's neuron, an RNN's step)."""
+    """A named piece of a call (a layer's neuron, an RNN's step): the call's outputs ``start`` to ``stop - 1``.
 
-    __slots__ = ("name", "module", "outputs")
+    From the module's ``recorded_parts``: made when the call returns for a
+    module whose parts are told by position (its outputs are marked with their
+    part), else when the graph is looked at.
+    """
+
+    __slots__ = ("name", "module", "start", "stop")
     kind = "part"
 
-    def __init__(self, name: str, module: Any, outputs: Any, parent: Call) -> None:
+    def __init__(self, name: str, module: Any, start: int, stop: int, parent: Call) -> None:
         super().__init__(parent)
         self.name = name
         self.module = module
-        self.outputs = outputs
+        self.start = start
+        self.stop = stop
 
     def __repr__(self) -> str:
         return f"<part {self.name!r} of {self.parent!r}>"
 
 
+def parts_of(call: Call, named: Any) -> list[Part]:
+    """Parts from ``recorded_parts``' answer: ``(name, module or None, count)`` for consecutive outputs."""
+    parts = []
+    start = 0
+    for name, module, count in named:
+        part = Part(str(name), module, start, start + int(count), call)
+        start = part.stop
+        parts.append(part)
+    return parts
+
+
 def values_in(obj: Any) -> list[Value]:
-    """Every Value in ``obj``: a Value, or nested lists, tuples and dict values holding them (iteratively)."""
+    """Every Value in ``obj`` (a Value, or nested lists, tuples and dict values holding them), in order."""
     out: list[Value] = []
-    stack = [obj]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Value):
-            out.append(item)
-        elif isinstance(item, (list, tuple)):
-            stack.extend(reversed(item))
-        elif isinstance(item, dict):
-            stack.extend(reversed(list(item.values())))
+    stack = [iter((obj,))]
+    while stack:  # depth first, in order, without recursion
+        for item in stack[-1]:
+            if isinstance(item, Value):
+                out.append(item)
+            elif isinstance(item, (list, tuple)):
+                stack.append(iter(item))
+                break
+            elif isinstance(item, dict):
+                stack.append(iter(list(item.values())))
+                break
+        else:
+            stack.pop()
     return out
 
 
-def mark_outputs(out: Any, frame: Frame) -> None:
-    """Mark every Value in ``out`` (a Value, or nested lists/tuples of them) that has no mark yet with ``frame``.
+def _flat(out: Any) -> list[Value]:
+    """``values_in`` for what modules return, fast: a flat list, or lists of lists ([C][H][W], [T][H])."""
+    if type(out) is not list and type(out) is not tuple:
+        return values_in(out)
+    flat: list[Value] = []
+    append = flat.append
+    for item in out:
+        t = type(item)
+        if t is Value:
+            append(item)
+        elif t is list or t is tuple:
+            for inner in item:
+                t = type(inner)
+                if t is Value:
+                    append(inner)
+                elif t is list:
+                    for v in inner:
+                        if type(v) is Value:
+                            append(v)
+                        elif not isinstance(v, (int, float)):
+                            return values_in(out)
+                elif not isinstance(inner, (int, float)):
+                    return values_in(out)
+        elif not isinstance(item, (int, float)):
+            return values_in(out)
+    return flat
+
+
+def mark_outputs(out: Any, frame: Call, parts: Callable[[int], Any] | None = None) -> None:
+    """Mark the op results among the Values in ``out`` that carry no mark yet; count the Values.
 
     Inner calls return first, so a Value keeps the innermost call that returned
-    it; a Value the call did not make (an argument passed through) may be marked
-    too, and :mod:`autograd.hierarchy` knows it from the call's arguments.
+    it. A leaf is never marked (a leaf a call returns was made outside it, or is
+    a constant, placed by its use). An op result passed through unchanged would
+    be marked by the call it passed through; :mod:`autograd.hierarchy` knows it
+    from the call's arguments. ``parts(n)``, for a module whose parts are told
+    by position, gives ``recorded_parts``' answer for ``n`` outputs: each output
+    is then marked with its :class:`Part` (a few objects per call, none per
+    output). Inside a scope every node is marked with the innermost frame when
+    made; the call's own outputs are marked again here.
     """
-    if type(out) is Value:
-        try:
-            out._box  # noqa: B018 (a read: an unset slot raises)
-        except AttributeError:
-            out._box = frame
-        return
-    if type(out) is not list and type(out) is not tuple:
-        if isinstance(out, (Value, list, tuple, dict)):
-            for v in values_in(out):
-                mark_outputs(v, frame)
-        return
-    stack = [out]
-    while stack:
-        for item in stack.pop():
-            t = type(item)
-            if t is Value:
-                try:
-                    item._box  # noqa: B018
-                except AttributeError:
+    if parts is None:
+        if type(out) is Value:
+            if (out._box is None or out._box is frame) and out.parents:
+                out._box = frame
+            frame.n_outputs = 1
+            return
+        if type(out) is list:  # the usual case, a layer's flat list of fresh outputs: one pass
+            k = 0
+            for item in out:
+                if type(item) is not Value:
+                    break
+                mark = item._box
+                if (mark is None or mark is frame) and item.parents:
                     item._box = frame
-            elif t is list or t is tuple:
-                stack.append(item)
-            elif isinstance(item, (Value, list, tuple, dict)):
-                mark_outputs(item, frame)
+                k += 1
+            else:
+                frame.n_outputs = k
+                return
+    values = [out] if type(out) is Value else _flat(out)
+    frame.n_outputs = len(values)
+    try:
+        if parts is None:
+            for item in values:
+                mark = item._box
+                if (mark is None or mark is frame) and item.parents:
+                    item._box = frame
+            return
+        marks: list[Frame] = []
+        for part in parts_of(frame, parts(len(values))):
+            marks.extend([part] * (part.stop - part.start))
+        marks.extend([frame] * (len(values) - len(marks)))
+        for item, new in zip(values, marks):
+            mark = item._box
+            if (mark is None or mark is frame) and item.parents:
+                item._box = new
+    except AttributeError:  # a Value subclass whose __init__ skipped Value's has no mark yet
+        for item in values:
+            if getattr(item, "_box", None) is None and item.parents:
+                item._box = frame
 
 
-def record_calls(call: Callable[..., Any]) -> Callable[..., Any]:
+def _drop(frames: list, frame: Frame) -> None:
+    """Remove ``frame`` from the thread's frames: a scope entered inside the call was never left."""
+    for k in range(len(frames) - 1, -1, -1):
+        if frames[k] is frame:
+            del frames[k]
+            break
+
+
+def _one_argument(fn: Callable[..., Any]) -> bool:
+    """True for ``def __call__(self, x)``: one positional parameter besides ``self``, no defaults, no more."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    plain = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return len(params) == 2 and all(p.kind in plain and p.default is p.empty for p in params)
+
+
+def record_calls(call: Callable[..., Any], positions: bool = False) -> Callable[..., Any]:
     """Wrap a module's ``__call__`` so each call is a frame (``nn.Module`` does this for every subclass).
 
     Per call: one :class:`Call` object pushed on the thread's frames and popped
     when the call ends (also on an exception), and the returned Values marked.
+    ``positions``: the module's parts are told by position (``recorded_parts``
+    is asked when the call returns, and each output is marked with its part).
     """
 
     def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
         frames = _thread.modes.frames
-        frame = Call(self, args, kwargs, frames[-1] if frames else None)
+        frame = _new(Call)  # Call's fields set here: no __init__ frame, the cost of a call is in this one
+        frame.parent = frames[-1] if frames else None
+        frame.module = self
+        frame.args = args
+        frame.kwargs = kwargs or None
+        frame.n_outputs = 0
         frames.append(frame)
         try:
             out = call(self, *args, **kwargs)
         finally:
             if frames and frames[-1] is frame:
                 frames.pop()
-            else:  # a scope entered inside the call and never left: drop this frame all the same
-                for k in range(len(frames) - 1, -1, -1):
-                    if frames[k] is frame:
-                        del frames[k]
-                        break
-        frame.outputs = out
+            else:
+                _drop(frames, frame)
+        if positions:
+            mark_outputs(out, frame, lambda n: self.recorded_parts(n, args, kwargs))
+        else:
+            mark_outputs(out, frame)
+        return out
+
+    def __call__one(self: Any, x: Any) -> Any:  # the same for a call of one argument, without packing it
+        frames = _thread.modes.frames
+        frame = _new(Call)
+        frame.parent = frames[-1] if frames else None
+        frame.module = self
+        frame.args = (x,)
+        frame.kwargs = None
+        frame.n_outputs = 0
+        frames.append(frame)
+        try:
+            out = call(self, x)
+        finally:
+            if frames and frames[-1] is frame:
+                frames.pop()
+            else:
+                _drop(frames, frame)
         mark_outputs(out, frame)
         return out
 
+    if not positions and _one_argument(call):
+        __call__ = __call__one  # noqa: F811
     __call__.__wrapped__ = call  # type: ignore[attr-defined]
     __call__.__name__ = getattr(call, "__name__", "__call__")
     __call__.__qualname__ = getattr(call, "__qualname__", "__call__")

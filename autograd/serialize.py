@@ -14,10 +14,12 @@ What a node keeps: every slot the class declares (``data``, ``grad``,
 ``label``, ``op``, ``parents``, ``local_grads`` and whatever later versions
 add), found generically from ``__slots__``. What it loses: hooks are not
 pickled (they are arbitrary callables, often lambdas, which pickle cannot
-write), nor the anomaly-mode creation site, nor sort scratch counts; a loaded
-node has no hooks. ``copy.deepcopy`` copies the graph with the same walk and
-keeps hooks (the copy gets its own list holding the same callables), as
-``copy.copy`` does for one node (a shallow copy shares the original's parents).
+write), nor the anomaly-mode creation site, nor sort scratch counts, nor the
+frame that made it (the module call or scope of :mod:`autograd.hierarchy`,
+which would drag the module along); a loaded node has no hooks.
+``copy.deepcopy`` copies the graph with the same walk and keeps hooks (the
+copy gets its own list holding the same callables), as ``copy.copy`` does for
+one node (a shallow copy shares the original's parents).
 
 Cost: each entry walks the nodes it depends on once. Pickling a root and its
 parameters is linear; pickling a list of every node of one graph makes each of

@@ -120,9 +120,9 @@ class Value:
     # dot, a tuple for sum; a bare number is not tracked by the cyclic collector) is read through
     # ops.constants(). ``__weakref__`` lets caches and explorers hold nodes weakly: 8 bytes a node
     # (224 -> 232 bytes per node of a chain, measured with tracemalloc), no measurable change in
-    # creation time. ``_box`` (left unset by the ops, so it costs no store) is the frame that made the
-    # node, set only on the outputs of an ``nn`` module call and on nodes made inside ``autograd.scope``:
-    # autograd.hierarchy reads it. 8 bytes a node (232 -> 240).
+    # creation time. ``_box`` is the frame that made the node (None for most nodes), set only on the
+    # outputs of an ``nn`` module call and on nodes made inside ``autograd.scope``: autograd.hierarchy
+    # reads it. 8 bytes a node (232 -> 240) and one store, no measurable change in creation time.
     # ``_data`` holds ``.data``: the engine reads the slot, users go through the ``data`` property,
     # whose setter checks what is assigned (see below).
     __slots__ = ("_data", "grad", "label", "op", "parents", "local_grads", "_hooks", "_site", "_pending",
@@ -159,6 +159,7 @@ class Value:
         self._hooks: list[Callable[[float], float | None]] | None = None
         self._site: str | None = None
         self._pending = 0
+        self._box: object = None
         if _MODES_ACTIVE:  # no_grad(), detect_anomaly() or a drawing scope is on: see modes.py
             _on_create(self)
 
@@ -302,6 +303,7 @@ def _make(data: float, op: _ops.Op, parents: tuple[Value, ...], local_grads: tup
     v._hooks = None
     v._site = None
     v._pending = 0
+    v._box = None
     if _MODES_ACTIVE:
         _on_create(v)
     return v

@@ -3,9 +3,15 @@
 ``graph.svg``: one neuron ``o = tanh(x1*w1 + x2*w2 + b)`` after ``o.backward()``,
 with every path from ``x1`` to ``o`` highlighted and its product written below.
 
-``mlp_neurons.svg``: ``nn.MLP(2, [3, 3, 1])`` drawn at neuron level
-(``group_by="labels"``): one box per neuron, each edge labelled with the
-derivative of the neuron's output with respect to that input.
+``mlp_neurons.svg``: ``nn.MLP(2, [3, 3, 1])`` drawn at neuron level (its
+layers open, each neuron a closed box, as nn recorded them): each edge into a
+neuron labelled with the derivative of the neuron's output with respect to
+that input.
+
+``mlp_collapsed.svg`` and ``mlp_layer.svg``: the README's ``MLP(2, [16, 16, 1])``
+with a hinge loss on four points, drawn as ``draw(loss)`` draws it (collapsed:
+the parameters, one box per example, the mean) and with one layer of one
+example opened (``expand="example 0/MLP/layer 1"``).
 ``explorer.html`` and ``explorer.png``: the explorer page of the same neuron
 (``draw_backward_steps``) and a screenshot of it taken in headless Chromium,
 opened at step 6 with ``w1`` selected: its path to the output, the product
@@ -29,7 +35,7 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS.parent))  # this repository's autograd, not an installed namesake
 
-from autograd import Value, draw, draw_backward_steps, save_graph, total  # noqa: E402
+from autograd import Value, draw, draw_backward_steps, parameter, save_graph, total  # noqa: E402
 
 EXPLORER_VIEW = "#step=6&node=w1"  # the moment the screenshot shows
 WINDOW = "1400,640"
@@ -38,7 +44,7 @@ WINDOW = "1400,640"
 def neuron() -> tuple[Value, Value]:
     """A neuron with two inputs, every value labelled; returns (output, x1)."""
     x1, x2 = Value(2.0, label="x1"), Value(-1.0, label="x2")
-    w1, w2, b = Value(-0.5, label="w1"), Value(0.75, label="w2"), Value(0.25, label="b")
+    w1, w2, b = parameter(-0.5, label="w1"), parameter(0.75, label="w2"), parameter(0.25, label="b")
     x1w1 = x1 * w1
     x1w1.label = "x1*w1"
     x2w2 = x2 * w2
@@ -61,6 +67,21 @@ def mlp() -> Value:
     return out
 
 
+def mlp_loss() -> Value:
+    """The README's network: MLP(2, [16, 16, 1]), hinge loss on four points, after backward()."""
+    import random
+
+    from nn import MLP, losses
+
+    rng = random.Random(0)
+    X = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(4)]
+    Y = [1.0 if a * b > 0 else -1.0 for a, b in X]
+    model = MLP(2, [16, 16, 1], seed=0)
+    loss = losses.mean([losses.hinge(model(x), y) for x, y in zip(X, Y)])
+    loss.backward()
+    return loss
+
+
 def screenshot(page: Path, png: Path) -> Path | None:
     """A PNG of ``page`` (opened at :data:`EXPLORER_VIEW`) taken by headless Chromium, or None without it."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -78,8 +99,11 @@ def screenshot(page: Path, png: Path) -> Path | None:
 
 def main() -> None:
     o, x1 = neuron()
+    loss = mlp_loss()
     written = [save_graph(draw(o, highlight=x1), DOCS / "graph.svg"),
-               save_graph(draw(mlp(), group_by="labels"), DOCS / "mlp_neurons.svg")]
+               save_graph(draw(mlp(), expand=[f"MLP/layer {i}" for i in range(3)]), DOCS / "mlp_neurons.svg"),
+               save_graph(draw(loss), DOCS / "mlp_collapsed.svg"),
+               save_graph(draw(loss, expand="example 0/MLP/layer 1"), DOCS / "mlp_layer.svg")]
     page = DOCS / "explorer.html"
     draw_backward_steps(o, page, title="One neuron, o = tanh(x1·w1 + x2·w2 + b): the backward pass")
     written.append(page)

@@ -148,9 +148,9 @@ class Conv2d(Module):
             out.append(plane)
         return out
 
-    def recorded_parts(self, output: Any) -> list[tuple[str, Module | None, Any]]:
+    def recorded_parts(self, n_outputs: int, args: tuple, kwargs: dict) -> list[tuple[str, Module | None, int]]:
         """One part per output channel (the outputs of one filter)."""
-        return _channels(output)
+        return _channels(self.out_channels, n_outputs)
 
     def config(self) -> dict[str, Any]:
         return {
@@ -192,19 +192,19 @@ class MaxPool2d(Module):
             for ch in x
         ]
 
-    def recorded_parts(self, output: Any) -> list[tuple[str, Module | None, Any]]:
+    def recorded_parts(self, n_outputs: int, args: tuple, kwargs: dict) -> list[tuple[str, Module | None, int]]:
         """One part per channel."""
-        return _channels(output)
+        return _channels(len(args[0]) if args else 1, n_outputs)
 
     def config(self) -> dict[str, Any]:
         return {"kernel_size": self.kernel_size, "stride": self.stride}
 
 
-def _channels(output: Any) -> list[tuple[str, Module | None, Any]]:
+def _channels(channels: int, n_outputs: int) -> list[tuple[str, Module | None, int]]:
     """``channel c`` for each ``[H][W]`` plane of a ``[C][H][W]`` output (none for a single channel)."""
-    if not isinstance(output, list) or len(output) < 2:
+    if channels < 2 or n_outputs % channels:
         return []
-    return [(f"channel {c}", None, plane) for c, plane in enumerate(output)]
+    return [(f"channel {c}", None, n_outputs // channels) for c in range(channels)]
 
 
 def flatten(x: Any) -> list[Any]:

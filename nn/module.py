@@ -54,6 +54,7 @@ A module that makes several outputs in one call may name their parts with
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Callable, Iterator, Sequence
@@ -61,6 +62,7 @@ from os import PathLike
 from typing import Any, Union
 
 from autograd import Value, dot
+from autograd.roles import mark
 from autograd.scopes import record_calls
 from nn import checkpoint, checks
 
@@ -157,29 +159,56 @@ def _check_inputs(who: str, expected: int, x: object) -> None:
     raise ValueError(f"{who} expects {expected} inputs, got {len(x)}")  # type: ignore[arg-type]
 
 
+def _marking_parameters(init: Callable[..., None]) -> Callable[..., None]:
+    """``init``, then every parameter of the new module marked ``"parameter"`` (what it is, not its label)."""
+
+    @functools.wraps(init)
+    def __init__(self: Module, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        try:
+            mark(self.parameters(), "parameter")
+        except (TypeError, ValueError):  # attributes the walk refuses: parameters() will say so when asked
+            pass
+
+    __init__._marks_parameters = True  # type: ignore[attr-defined]
+    return __init__
+
+
 class Module:
     """Base class of everything with parameters; see the module docstring for the contract."""
 
     #: The name of this module's box in drawings, followed by its index when it sits in a list of its parent
     #: (``"neuron"`` gives ``neuron 3``). Defaults to the class name.
     box_name: str = "Module"
+    #: Whether ``recorded_parts`` needs each output's position, marked when the call returns (56 bytes an
+    #: output). A module whose parts are modules with parameters (a layer's neurons) sets False: a part is
+    #: then known by its parameters when the graph is drawn.
+    parts_by_position: bool = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "box_name" not in cls.__dict__:
             cls.box_name = cls.__name__
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "_marks_parameters", False):
+            cls.__init__ = _marking_parameters(init)  # drawings colour them as parameters (autograd.roles)
         call = cls.__dict__.get("__call__")
         if call is not None and not getattr(call, "_records_calls", False):
-            cls.__call__ = record_calls(call)  # every call of this class is a frame of the hierarchy
+            positions = cls.recorded_parts is not Module.recorded_parts and cls.parts_by_position
+            cls.__call__ = record_calls(call, positions)  # every call of this class is a frame of the hierarchy
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __call__")
 
-    def recorded_parts(self, output: Any) -> list[tuple[str, Module | None, Any]]:
-        """The named parts of one call's ``output``: ``(name, module or None, the part's outputs)``.
+    def recorded_parts(self, n_outputs: int, args: tuple, kwargs: dict) -> list[tuple[str, Module | None, int]]:
+        """The named parts of one call that returned ``n_outputs`` Values (flattened, in order).
 
-        Read only when a graph is drawn (never during the call). The default has
-        none; :class:`Layer` returns one part per neuron, ``RNN`` one per step.
+        ``(name, module or None, count)`` for consecutive runs of the outputs:
+        the first part made the first ``count`` of them, and so on. Read only
+        when a graph is drawn, never during the call; ``args`` and ``kwargs``
+        are the call's. The default has none; :class:`Layer` returns one part
+        per neuron, ``Conv2d`` and ``MaxPool2d`` one per channel, ``RNN`` one
+        per step.
         """
         return []
 
@@ -343,6 +372,7 @@ class Layer(Module):
     """``nout`` neurons reading the same ``nin`` inputs; a call returns a list of ``nout`` Values."""
 
     box_name = "layer"
+    parts_by_position = False  # its parts are its neurons, known by their weights
 
     def __init__(self, nin: int, nout: int, activation: str = "tanh", seed: Seed = None, label: str = "") -> None:
         super().__init__()
@@ -359,9 +389,9 @@ class Layer(Module):
         _check_inputs(f"Layer {self.label}" if self.label else "Layer", self.nin, x)
         return [n._forward(x) for n in self.neurons]
 
-    def recorded_parts(self, output: Any) -> list[tuple[str, Module | None, Any]]:
-        """One part per neuron: ``neuron j`` made ``output[j]`` (the neurons are not called one by one)."""
-        return [(f"{n.box_name} {j}", n, out) for j, (n, out) in enumerate(zip(self.neurons, output))]
+    def recorded_parts(self, n_outputs: int, args: tuple, kwargs: dict) -> list[tuple[str, Module | None, int]]:
+        """One part per neuron: ``neuron j`` made output ``j`` (the neurons are not called one by one)."""
+        return [(f"{n.box_name} {j}", n, 1) for j, n in enumerate(self.neurons)]
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}

@@ -87,9 +87,9 @@ class RNN(Module):
             states.append(h)
         return states
 
-    def recorded_parts(self, output: Any) -> list[tuple[str, Module | None, Any]]:
-        """One part per step: ``step t`` made the hidden state ``h{t}`` (``output[t - 1]``)."""
-        return [(f"step {t}", None, h) for t, h in enumerate(output, start=1)]
+    def recorded_parts(self, n_outputs: int, args: tuple, kwargs: dict) -> list[tuple[str, Module | None, int]]:
+        """One part per step: ``step t`` made the hidden state ``h{t}`` (the call's ``t``-th list)."""
+        return [(f"step {t}", None, self.hidden_size) for t in range(1, n_outputs // self.hidden_size + 1)]
 
     def config(self) -> dict[str, Any]:
         return {"input_size": self.input_size, "hidden_size": self.hidden_size, "activation": self.activation}

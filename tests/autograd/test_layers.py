@@ -22,6 +22,7 @@ ENGINE_LAYERS = [
     "autograd.ops",  # the op table: imports nothing of the package
     "autograd.version",
     "autograd.value",  # Value and its generated ops; the layers above register what it calls
+    "autograd.roles",  # what a leaf is (input, parameter, constant), marked on the node
     "autograd.serialize",  # installs Value's pickle and copy protocol
     "autograd.inputs",
     "autograd.modes",  # no_grad, anomaly, scopes: registers its node hook on value
