@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from autograd import Value, ops, scope, topological_order, total
@@ -299,9 +299,18 @@ def test_box_derivatives_are_the_derivatives_of_the_box_output(program, data) ->
         else:
             nodes.append(build(sub, args))
     root = nodes[-1]
+    # softmax shifts by the max of its inputs (a max node): the whole is smooth, but a box cut inside it sees
+    # the kink of the max where two inputs tie, and central differences straddle it there
+    assume(not any(n.op == "max" and _ties(n.parents) for n in topological_order(root)))
     top = hierarchy(root, max_items=data.draw(st.sampled_from([2, 3, 32])))
     check_tree(top, root, max_items=None)
     assert_box_derivatives_match_differences(top)
+
+
+def _ties(values: tuple[Value, ...]) -> bool:
+    """Two of ``values`` within 1e-4 of each other (a central difference's step would cross the kink)."""
+    data = sorted(v.data for v in values)
+    return any(b - a <= 1e-4 * max(1.0, abs(a)) for a, b in zip(data, data[1:]))
 
 
 def test_box_derivatives_need_an_output_when_there_are_several() -> None:
