@@ -54,6 +54,14 @@ function crFmt(x, p) {
   return fixed;
 }
 
+/* a and b equal but for rounding (autograd.drawing.explorer.data.same_up_to_rounding): a recomputed forward
+ * pass may add a dot's terms in another order than the engine did. */
+function crSameUpToRounding(a, b, relative, absolute) {
+  if (a === b || (a !== a && b !== b)) return true;
+  if (!isFinite(a) || !isFinite(b)) return false;
+  return Math.abs(a - b) <= relative * Math.max(Math.abs(a), Math.abs(b)) + absolute;
+}
+
 /* A float as text that reads back to the same float (Python's float() parses it). */
 function crExact(x) {
   if (x !== x) return "nan";
@@ -472,10 +480,12 @@ function crMount(root, data, options) {
 
   function staleMessage() {
     if (!D.nudge.ok) return D.stale;
-    var v = forward(-1, 0), wrong = [];
+    var v = forward(-1, 0), wrong = [], tol = D.staleTolerance || [0, 0];
     for (var k = 0; k < N && wrong.length < 3; k++) {
-      if (v[k] !== values[k] && !(v[k] !== v[k] && values[k] !== values[k])) {
-        wrong.push(name(k) + " = " + f(v[k]) + ", not " + f(values[k]));
+      if (!crSameUpToRounding(v[k], values[k], tol[0], tol[1])) {
+        var shown = f(v[k]), stored = f(values[k]);
+        if (shown === stored) { shown = crExact(v[k]); stored = crExact(values[k]); }  // past the shown digits
+        wrong.push(name(k) + " = " + shown + ", not " + stored);
       }
     }
     if (!wrong.length) return "";
