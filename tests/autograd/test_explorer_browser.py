@@ -264,6 +264,22 @@ def test_large_views_open_legible_with_the_output_in_view_and_text_inside_nodes(
         page.close()
 
 
+def test_a_graph_opens_on_its_named_parts_unless_small_and_chunks_open_whole(browser, tmp_path) -> None:
+    from docs.sitegen import gallery
+
+    opened = open_page(browser, explore(gallery.cnn()).html(), tmp_path)  # 119 values in 5 named parts
+    names = opened.page.eval_on_selector_all("g.cr-boxnode", "els => els.map(e => e.getAttribute('data-name'))")
+    assert names == ["image", "conv", "relu", "pool", "layer"]
+    opened.page.close()
+    y = chain(60)  # 121 values in chunks of 32: chunks only bound a layout, so the chain opens whole
+    opened = open_page(browser, explore(y).html(), tmp_path)
+    assert opened.page.locator("g.cr-boxnode").count() == 0 and opened.page.locator("g.cr-value").count() == 121
+    opened.page.close()
+    o = neuron()[0]
+    opened = open_page(browser, explore(o).html(), tmp_path)  # small: whole
+    assert opened.page.locator("g.cr-value").count() == len(topological_order(o))
+
+
 def test_box_inputs_outputs_and_derivatives_are_the_hierarchys(browser, tmp_path) -> None:
     """The page computes what autograd.hierarchy does: inputs, outputs, d output / d input (bit for bit)."""
     from autograd.hierarchy import box_derivatives, hierarchy

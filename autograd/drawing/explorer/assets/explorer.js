@@ -25,6 +25,7 @@ var CR_MARGIN = 16;           // px kept free around what the view is made to sh
 var CR_MAX_FIT_SCALE = 1.5;   // "fit" never blows a small picture up further
 var CR_MAX_FOCUS_SCALE = 1.4; // nor does zooming to an expanded box
 var CR_FIELD_PADDING = 14;    // px around the widest text of a record node
+var CR_OPEN_WHOLE = 60;       // a graph with modules or scopes opens whole up to this many drawn nodes
 var CR_MOVE_MS = 260;         // an animated move of the view (following a step, fit, zoom buttons)
 /* -- numbers ------------------------------------------------------------------------------ */
 
@@ -956,9 +957,12 @@ function crMount(root, data, options) {
 
   /* The view a graph opens with: everything when it is small, else the top levels that fit. */
   function initialExpansion() {
-    var all = {};
-    for (var b = 1; b < D.boxes.length; b++) all[b] = true;
-    if (viewSize(all) <= D.maxNodes) return all;
+    var all = {}, named = false;
+    for (var b = 1; b < D.boxes.length; b++) { all[b] = true; if (D.boxes[b].kind !== "chunk") named = true; }
+    // a graph with parts the user thinks in (modules, scopes, examples) opens on them unless it is small
+    // enough to read whole; chunks are only there to bound a layout, so those open up to the limit
+    var size = viewSize(all);
+    if (size <= (named ? CR_OPEN_WHOLE : D.maxNodes)) return all;
     // a level-by-level overview small enough to read at once (model › examples › layers)
     var open = {}, level = [0], budget = Math.min(D.maxNodes, 16);
     while (level.length) {
