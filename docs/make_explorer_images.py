@@ -66,9 +66,10 @@ def box_path(data: dict, names: list[str]) -> list[int]:
 
 
 def settle(page) -> None:
-    """Wait until an animated move of the view has ended."""
+    """Wait until an animated move of the view has ended, and the edges' colour transitions (0.15 s) too."""
     page.wait_for_function("() => !document.querySelector('.cr-explorer').hasAttribute('data-moving')",
                            timeout=60000)
+    page.wait_for_timeout(300)
 
 
 def wait_view(page, old: str | None) -> None:
