@@ -280,6 +280,22 @@ def test_a_graph_opens_on_its_named_parts_unless_small_and_chunks_open_whole(bro
     assert opened.page.locator("g.cr-value").count() == len(topological_order(o))
 
 
+def test_in_a_narrow_column_the_picture_takes_the_width_and_the_panels_go_below(browser, tmp_path) -> None:
+    """A page in a small window, or the widget in a notebook's column (the explorer's own width decides)."""
+    path = tmp_path / "narrow.html"
+    o = neuron()[0]
+    path.write_text(explore(o).html(), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 800, "height": 700})
+    page.goto(path.as_uri())
+    page.wait_for_selector(".cr-explorer[data-ready=yes]", timeout=30000)
+    explorer, graph, side = (page.evaluate(f"document.querySelector('{sel}').getBoundingClientRect().toJSON()")
+                             for sel in (".cr-explorer", ".cr-graph", ".cr-side"))
+    assert graph["width"] >= 0.95 * explorer["width"]
+    assert side["top"] >= graph["bottom"]
+    assert page.evaluate(IN_VIEW, f"#n{topological_order(o).index(o)}") and min(page.evaluate(TEXT_SIZES)) >= 10
+    page.close()
+
+
 def test_box_inputs_outputs_and_derivatives_are_the_hierarchys(browser, tmp_path) -> None:
     """The page computes what autograd.hierarchy does: inputs, outputs, d output / d input (bit for bit)."""
     from autograd.hierarchy import box_derivatives, hierarchy
