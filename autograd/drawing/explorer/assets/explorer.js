@@ -673,12 +673,22 @@ function crMount(root, data, options) {
         });
       });
     }
+    // bundled edges: a count as label ("16 values"), unless the edge starts at a proxy (which says it) or its
+    // source sends counts to many targets (a layer feeding 16 neurons: sixteen equal labels crowd the picture;
+    // the source's node says how many outputs it has, and each edge's tooltip says its count)
+    var bundled = [], counted = {};
+    function bundle(from, to, id, count, word, title, derivative) {
+      var spec = { from: from, to: to, id: id, count: count > 1 ? count + " " + word : "", derivative: derivative };
+      if (spec.count && from.charAt(0) !== "q") counted[from] = (counted[from] || 0) + 1;
+      bundled.push(spec);
+      return title + (count > 1 ? " (" + count + " " + word + ")" : "");
+    }
     bundleKeys.forEach(function (key) {
-      var e = bundles[key], label = "", from = source(e.src, "n" + e.k + "op", D.box[e.k], e.qs);
-      edges.push({ id: e.id, steps: e.steps });
-      if (e.locals.length > 1) label = from.charAt(0) === "q" ? "" : ", label=\"" + e.locals.length + " edges\", fontcolor=\"#666666\"";
-      else if (D.edgeLabels) label = ", label=\"" + f(L[e.k][e.locals[0]]) + "\"";
-      edgeLines.push(from + " -> n" + e.k + "op [id=\"" + e.id + "\", style=bold" + label + "];");
+      var e = bundles[key], from = source(e.src, "n" + e.k + "op", D.box[e.k], e.qs);
+      var title = bundle(from, "n" + e.k + "op", e.id, e.locals.length, "edges",
+        "from \u201c" + D.boxes[~e.src].name + "\u201d into " + name(e.k),
+        e.locals.length === 1 && D.edgeLabels ? f(L[e.k][e.locals[0]]) : "");
+      edges.push({ id: e.id, steps: e.steps, title: title });
     });
     // edges into collapsed boxes: one per drawn source (one pass over every edge)
     var into = {}, keys = [];
@@ -696,13 +706,19 @@ function crMount(root, data, options) {
       }
     }
     keys.forEach(function (key) {
-      var e = into[key], c = e.box, id = "x" + e.inputs[0] + "_" + c, label = "";
+      var e = into[key], c = e.box, id = "x" + e.inputs[0] + "_" + c, d = boxInfo(c).d;
       var from = source(e.src, "b" + c, boxParent[c], e.inputs);
-      edges.push({ id: id, steps: e.steps, inputs: e.inputs, box: c, key: key });
-      var d = boxInfo(c).d;
-      if (D.edgeLabels && e.inputs.length === 1 && d) label = ", label=\"" + f(d[e.inputs[0]]) + "\"";
-      else if (e.inputs.length > 1 && from.charAt(0) !== "q" && !compact[c]) label = ", label=\"" + e.inputs.length + " values\", fontcolor=\"#666666\"";
-      edgeLines.push(from + " -> b" + c + " [id=\"" + id + "\", style=bold" + label + "];");
+      var title = bundle(from, "b" + c, id, compact[c] ? 0 : e.inputs.length, "values",
+        "from " + (e.src >= 0 ? name(e.src) : "\u201c" + D.boxes[~e.src].name + "\u201d") + " into \u201c" +
+        D.boxes[c].name + "\u201d", D.edgeLabels && e.inputs.length === 1 && d ? f(d[e.inputs[0]]) : "");
+      edges.push({ id: id, steps: e.steps, inputs: e.inputs, box: c, key: key, title: title });
+    });
+    bundled.forEach(function (e) {
+      var label = e.derivative ? ", label=\"" + e.derivative + "\"" :
+        e.count && e.from.charAt(0) !== "q" && counted[e.from] <= 2 ? ", label=\"" + e.count + "\", fontcolor=\"#666666\"" : "";
+      // a proxy sits beside its target: a heavy, short edge
+      var weight = e.from.charAt(0) === "q" ? ", weight=8" : "";
+      edgeLines.push(e.from + " -> " + e.to + " [id=\"" + e.id + "\", style=bold" + weight + label + "];");
     });
     function emitBox(b, indent) {
       boxNodes[b].forEach(function (k) {
@@ -787,6 +803,7 @@ function crMount(root, data, options) {
     edges.forEach(function (e) {
       if (e.key) pic.into[e.key] = e;
       e.el = els[e.id] || null;
+      if (e.el && e.title) setTitle(e.el, e.title);
       e.min = Infinity;
       for (var j = 0; j < e.steps.length; j++) if (e.steps[j] < e.min) e.min = e.steps[j];
       e.cls = "";
