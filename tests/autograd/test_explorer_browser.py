@@ -185,6 +185,15 @@ def test_the_expanded_neuron_is_in_view_legible_with_its_parameters_beside_it(br
     neuron_box = child("neuron 3", layer)
     params = child("parameters", 0)
     old = view_key(page)
+    page.evaluate("(b) => chainruleExplorer.expand(b)", layer)
+    wait_view(page, old)
+    # the layer: sixteen neurons fed by one box; no sixteen equal labels, each edge's tooltip says its count
+    labels = page.eval_on_selector_all(".cr-graph g.edge text", "els => els.map(e => e.textContent)")
+    assert sum(t.endswith(" values") for t in labels) <= 2, labels
+    titles = page.eval_on_selector_all(".cr-graph g.edge > title", "els => els.map(e => e.textContent)")
+    assert sum("(16 values)" in t for t in titles) == 16, titles
+    assert page.evaluate(OVERFLOWING) == []
+    old = view_key(page)
     page.evaluate("(b) => chainruleExplorer.expand(b)", neuron_box)
     wait_view(page, old)
     cluster = f"#c{neuron_box}"
