@@ -925,7 +925,8 @@ function crMount(root, data, options) {
     var anchor = pic ? screenCentre(pic.rep[b] === -1 ? pic.el["c" + b] : pic.el["b" + pic.rep[b]]) : null;
     state.afterLayout = function () {
       var el = pic.el["c" + b];
-      if (el) { placeAt(el, anchor); focusOn(el); }
+      var outer = pic.el["c" + boxPath(b)[0]];
+      if (el) { placeAt(el, anchor); focusOn(el, outer ? picRect(outer) : null); }
       if (then) then();
     };
     render();
@@ -1110,16 +1111,18 @@ function crMount(root, data, options) {
   }
   /* (tx, ty) moved so that a picture larger than the viewport leaves no empty band at its edges: a move made
    * for the reader shows as much of the picture as it can. */
-  function clamped(s, tx, ty) {
+  function clamped(s, tx, ty, bounds) {
     if (!pic) return { tx: tx, ty: ty };
-    var size = viewportSize(), w = pic.w * s, h = pic.h * s, m = CR_MARGIN;
-    if (w > size.w - 2 * m) tx = Math.min(m, Math.max(size.w - m - w, tx));
-    if (h > size.h - 2 * m) ty = Math.min(m, Math.max(size.h - m - h, ty));
+    var b = bounds || { x0: 0, y0: 0, x1: pic.w, y1: pic.h };
+    var size = viewportSize(), w = (b.x1 - b.x0) * s, h = (b.y1 - b.y0) * s, m = CR_MARGIN;
+    if (w > size.w - 2 * m) tx = Math.min(m - b.x0 * s, Math.max(size.w - m - b.x1 * s, tx));
+    if (h > size.h - 2 * m) ty = Math.min(m - b.y0 * s, Math.max(size.h - m - b.y1 * s, ty));
     return { tx: tx, ty: ty };
   }
   /* Zoom to `el` (an expanded box's cluster): all of it in view when that is legible, else its output's end,
-   * centred across. */
-  function focusOn(el) {
+   * centred across; no empty band beyond `bounds` (the outermost expanded box around it: the rest of the
+   * picture is another part of the graph). */
+  function focusOn(el, bounds) {
     if (!el) return;
     var size = viewportSize(), r = picRect(el), w = r.x1 - r.x0, h = r.y1 - r.y0, min = legibleScale();
     var s = Math.min((size.w - 4 * CR_MARGIN) / w, (size.h - 4 * CR_MARGIN) / h, CR_MAX_FOCUS_SCALE);
@@ -1132,7 +1135,7 @@ function crMount(root, data, options) {
       if ((dir === "LR" || dir === "RL") && h * s > size.h) cy = (r.y0 + r.y1) / 2;
       if ((dir === "TB" || dir === "BT") && w * s > size.w) cx = (r.x0 + r.x1) / 2;
     }
-    var c = clamped(s, size.w / 2 - cx * s, size.h / 2 - cy * s);
+    var c = clamped(s, size.w / 2 - cx * s, size.h / 2 - cy * s, bounds);
     setView(s, c.tx, c.ty, true);
   }
   /* Keep the current step (or the selection) in view. */
