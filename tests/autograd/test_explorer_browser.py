@@ -210,6 +210,14 @@ def test_the_expanded_neuron_is_in_view_legible_with_its_parameters_beside_it(br
     proxies = page.eval_on_selector_all(f'g.cr-proxy[data-within="{neuron_box}"]',
                                         "els => els.map(e => [e.getAttribute('data-source'), e.textContent])")
     assert len(proxies) == 1 and proxies[0][0] == str(params) and "17 parameters" in proxies[0][1]
+    # clicking it lists them with their numbers, and changes no view and no value
+    view, before = view_key(page), page.evaluate(SHOWN)
+    click(page, f'g.cr-proxy[data-within="{neuron_box}"]')
+    listed = page.inner_text(".cr-selinfo")
+    assert "17 parameters of \u201cparameters \u203a layer 1 \u203a neuron 3\u201d" in listed
+    assert listed.count("L1.N3.w") == 16 and "L1.N3.b" in listed
+    assert view_key(page) == view and page.evaluate(SHOWN) == before
+    assert page.locator("g.cr-proxy.cr-selected").count() == 1
     dot = page.evaluate("chainruleExplorer.dot()")
     targets = [int(m) for m in re.findall(rf"^b{params} -> b(\d+)", dot, re.M)]
     assert targets and all(boxes[t]["parent"] == 0 for t in targets)  # the parameters box feeds examples only

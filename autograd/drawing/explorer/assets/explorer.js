@@ -18,6 +18,7 @@
 
 var CR_MAX_LISTED_PATHS = 20;
 var CR_MAX_TABLE_ROWS = 400;
+var CR_MAX_LISTED_LEAVES = 40;  // the leaves a clicked proxy lists
 var CR_NAME_CHARS = 22;       // longer names are cut (the whole name on hover)
 var CR_MIN_TEXT_PX = 10;      // the focused part of a view is never shown with text smaller than this
 var CR_SMALLEST_FONT = 11;    // the smallest font size in a view (ops, edge labels; see buildDot)
@@ -631,7 +632,7 @@ function crMount(root, data, options) {
       "edge [" + font + ", fontsize=" + CR_SMALLEST_FONT + ", color=\"#555555\", arrowsize=0.7];"];
     var colors = { i: "#bcd7f5", p: "#ffd9a0", c: "#e2e2e2", v: "#ffffff", o: "#b7e4b0" };
     /* The node an edge from representative `src` into target `target` (in expanded box `within`) starts at. */
-    function source(src, target, within, qs) {
+    function source(src, target, within, qs, usedBy) {
       if (src >= 0) return repId(src);
       var s = ~src;
       if (!boxLeafOnly[s] || within === 0 || (within <= s && s < boxEnd[within])) return repId(src);
@@ -642,7 +643,7 @@ function crMount(root, data, options) {
         "style=\"rounded,filled,dashed\", color=\"#8064a2\", fillcolor=\"" + fill + "\", fontsize=" +
         CR_SMALLEST_FONT + ", width=" + recordWidth(fields, CR_SMALLEST_FONT) + ", label=\"" +
         recordLabel(fields) + "\"];");
-      proxyNodes.push({ id: id, source: s, shows: shows, count: qs.length, within: within });
+      proxyNodes.push({ id: id, source: s, shows: shows, count: qs.length, within: within, qs: qs, usedBy: usedBy });
       return id;
     }
     var proxyNodes = [];
@@ -684,7 +685,7 @@ function crMount(root, data, options) {
       return title + (count > 1 ? " (" + count + " " + word + ")" : "");
     }
     bundleKeys.forEach(function (key) {
-      var e = bundles[key], from = source(e.src, "n" + e.k + "op", D.box[e.k], e.qs);
+      var e = bundles[key], from = source(e.src, "n" + e.k + "op", D.box[e.k], e.qs, name(e.k));
       var title = bundle(from, "n" + e.k + "op", e.id, e.locals.length, "edges",
         "from \u201c" + D.boxes[~e.src].name + "\u201d into " + name(e.k),
         e.locals.length === 1 && D.edgeLabels ? f(L[e.k][e.locals[0]]) : "");
@@ -707,7 +708,7 @@ function crMount(root, data, options) {
     }
     keys.forEach(function (key) {
       var e = into[key], c = e.box, id = "x" + e.inputs[0] + "_" + c, d = boxInfo(c).d;
-      var from = source(e.src, "b" + c, boxParent[c], e.inputs);
+      var from = source(e.src, "b" + c, boxParent[c], e.inputs, "\u201c" + D.boxes[c].name + "\u201d");
       var title = bundle(from, "b" + c, id, compact[c] ? 0 : e.inputs.length, "values",
         "from " + (e.src >= 0 ? name(e.src) : "\u201c" + D.boxes[~e.src].name + "\u201d") + " into \u201c" +
         D.boxes[c].name + "\u201d", D.edgeLabels && e.inputs.length === 1 && d ? f(d[e.inputs[0]]) : "");
@@ -798,7 +799,7 @@ function crMount(root, data, options) {
       else if (rep[b] === b) boxesShown.push(b);
     }
     pic = { svg: svg, el: els, rep: rep, dot: built.dot, visible: visible, boxes: boxesShown, edges: edges, key: key,
-            w: vb[2], h: vb[3], shownGrad: {}, compact: built.compact };
+            w: vb[2], h: vb[3], shownGrad: {}, compact: built.compact, proxies: built.proxies };
     pic.into = {};
     edges.forEach(function (e) {
       if (e.key) pic.into[e.key] = e;
@@ -854,7 +855,7 @@ function crMount(root, data, options) {
       if (texts[0]) texts[0].textContent = "from " + crCut(D.boxes[x.source].name, CR_NAME_CHARS);
       if (texts[1]) texts[1].textContent = leavesText(x.source, x.count);
       setTitle(g, leavesText(x.source, x.count) + " of \u201c" + boxPathText(x.shows) + "\u201d, drawn where " +
-        "they are used: click (or Enter) to show them");
+        "they are used: click (or Enter) to list them");
     });
     for (var c = 1; c < D.boxes.length; c++) {
       if (rep[c] !== -1 || rep[boxParent[c]] !== -1) continue;
@@ -1285,7 +1286,8 @@ function crMount(root, data, options) {
     var help = crEl("p", { "class": "cr-help" },
       "\u2190 \u2192 step, Home/End first/last, space play/pause. Click a box to expand it, its name to collapse " +
       "it (or Enter / -). Wheel or +/- to zoom, drag to pan, f to fit. Click a value for its paths, an op for its " +
-      "formulas; select a leaf and press \u201cnudge\u201d to change it.");
+      "formulas, a dashed \u201cfrom \u2026\u201d node for the shared parameters it stands for; select a leaf and " +
+      "press \u201cnudge\u201d to change it.");
 
     ui.legend = crEl("div", { "class": "cr-legend", "aria-label": "legend" });
     ui.canvas = crEl("div", { "class": "cr-canvas" });
@@ -1613,6 +1615,7 @@ function crMount(root, data, options) {
 
   function select(k) {
     state.selected = k;
+    root.removeAttribute("data-proxy");
     ui.pathList.textContent = "";
     ui.selInfo.textContent = "";
     if (k < 0) {
@@ -1670,6 +1673,34 @@ function crMount(root, data, options) {
       " = " + f(sum[D.root]) + "   (backward: " + f(finalGrad[k]) + ")"));
     showNudgePanel();
     breadcrumb();
+  }
+
+  /* A proxy clicked: the leaves it stands for, with their numbers (they stay where they are drawn). */
+  function showProxy(id) {
+    var x = null;
+    (pic && pic.proxies || []).forEach(function (p) { if (p.id === id) x = p; });
+    if (!x) return;
+    select(-1);
+    var box = ui.selInfo;
+    box.textContent = "";
+    function line(text, cls) { box.appendChild(crEl("div", cls ? { "class": cls } : null, text)); }
+    line(leavesText(x.source, x.count) + " of \u201c" + boxPathText(x.shows) + "\u201d, used by " + x.usedBy, "cr-strong");
+    var table = crEl("table", { "class": "cr-grads cr-leaves" }), head = crEl("tr");
+    ["value", "data", "grad"].forEach(function (h) { head.appendChild(crEl("th", { scope: "col" }, h)); });
+    table.appendChild(head);
+    x.qs.slice(0, CR_MAX_LISTED_LEAVES).forEach(function (q) {
+      var tr = crEl("tr");
+      tr.appendChild(crEl("td", { "class": "cr-name", title: name(q) }, crCut(name(q), CR_NAME_CHARS)));
+      tr.appendChild(crEl("td", { "class": "cr-num" }, f(values[q])));
+      tr.appendChild(crEl("td", { "class": "cr-num" }, f(finalGrad[q])));
+      table.appendChild(tr);
+    });
+    box.appendChild(table);
+    if (x.qs.length > CR_MAX_LISTED_LEAVES) line("\u2026 and " + (x.qs.length - CR_MAX_LISTED_LEAVES) + " more", "cr-dim");
+    line("Expand \u201c" + D.boxes[x.source].name + "\u201d to draw them (its box, or the gradient table).", "cr-dim");
+    var g = pic.el[x.id];
+    if (g) g.classList.add("cr-selected");
+    root.setAttribute("data-proxy", x.id);
   }
 
   function showSelected(k) {
@@ -1883,10 +1914,8 @@ function crMount(root, data, options) {
   }
 
   function activate(g) {
-    if (g.classList.contains("cr-boxnode") || g.classList.contains("cr-proxy")) {
-      expand(parseInt(g.getAttribute("data-box"), 10));
-      return;
-    }
+    if (g.classList.contains("cr-boxnode")) { expand(parseInt(g.getAttribute("data-box"), 10)); return; }
+    if (g.classList.contains("cr-proxy")) { showProxy(g.getAttribute("id").slice(prefix.length)); return; }
     if (g.classList.contains("cr-collapse")) { collapse(parseInt(g.getAttribute("data-box"), 10)); return; }
     var k = parseInt(g.getAttribute("data-index"), 10);
     if (g.classList.contains("cr-op")) { state.followSelection = true; select(k); writeHash(); return; }
