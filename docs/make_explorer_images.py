@@ -65,9 +65,17 @@ def box_path(data: dict, names: list[str]) -> list[int]:
     return found
 
 
+def settle(page) -> None:
+    """Wait until an animated move of the view has ended, and the edges' colour transitions (0.15 s) too."""
+    page.wait_for_function("() => !document.querySelector('.cr-explorer').hasAttribute('data-moving')",
+                           timeout=60000)
+    page.wait_for_timeout(300)
+
+
 def wait_view(page, old: str | None) -> None:
     page.wait_for_function("(old) => document.querySelector('.cr-graph').getAttribute('data-view') !== old",
                            arg=old, timeout=60000)
+    settle(page)
 
 
 def main() -> None:
@@ -91,6 +99,7 @@ def main() -> None:
         page = browser.new_page(viewport=WINDOW)
         page.goto(mlp_page.as_uri())
         page.wait_for_selector(".cr-explorer[data-ready=yes]", timeout=60000)
+        settle(page)
         page.screenshot(path=str(DOCS / "explorer_mlp.png"))
         written.append(DOCS / "explorer_mlp.png")
         # down to one neuron: example 0 > MLP > layer 1 > neuron 3, then the step on its tanh
@@ -106,8 +115,7 @@ def main() -> None:
         for k in range(len(order) - 1, out, -1):
             steps += len(order[k].parents)
         page.evaluate("(s) => chainruleExplorer.showStep(s)", steps + 1)
-        z = next(k for k, box in enumerate(ex.data["box"]) if box == path[-1] and order[k].op == "dot")
-        page.evaluate("(k) => chainruleExplorer.show(document.getElementById('n' + k + 'op'))", z)
+        settle(page)
         page.screenshot(path=str(DOCS / "explorer_neuron.png"))
         written.append(DOCS / "explorer_neuron.png")
         page.close()
@@ -115,6 +123,7 @@ def main() -> None:
         page.goto(neuron_page.as_uri() + "#step=6&node=w1")
         page.wait_for_selector(".cr-explorer[data-ready=yes]", timeout=60000)
         page.evaluate("document.querySelector('button.cr-apply').click()")  # no scrolling to the button
+        settle(page)
         page.screenshot(path=str(DOCS / "explorer.png"))
         written.append(DOCS / "explorer.png")
         browser.close()

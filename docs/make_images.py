@@ -12,11 +12,8 @@ that input.
 with a hinge loss on four points, drawn as ``draw(loss)`` draws it (collapsed:
 the parameters, one box per example, the mean) and with one layer of one
 example opened (``expand="example 0/MLP/layer 1"``).
-``explorer.html`` and ``explorer.png``: the explorer page of the same neuron
-(``draw_backward_steps``) and a screenshot of it taken in headless Chromium,
-opened at step 6 with ``w1`` selected: its path to the output, the product
-on it, and a nudge of ``w1`` by 0.01 with the predicted and actual change of
-``o``. Skipped with a message when Chromium is not installed.
+
+The explorer's page and screenshots are made by ``docs/make_explorer_images.py``.
 
 Every picture is drawn from a fresh graph after one backward pass, so each
 gradient shown equals the sum over paths of the products of its edge labels.
@@ -26,19 +23,13 @@ bytes differ slightly between machines; the picture does not.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS.parent))  # this repository's autograd, not an installed namesake
 
-from autograd import Value, draw, draw_backward_steps, parameter, save_graph, total  # noqa: E402
-
-EXPLORER_VIEW = "#step=6&node=w1"  # the moment the screenshot shows
-WINDOW = "1400,640"
+from autograd import Value, draw, parameter, save_graph, total  # noqa: E402
 
 
 def neuron() -> tuple[Value, Value]:
@@ -82,21 +73,6 @@ def mlp_loss() -> Value:
     return loss
 
 
-def screenshot(page: Path, png: Path) -> Path | None:
-    """A PNG of ``page`` (opened at :data:`EXPLORER_VIEW`) taken by headless Chromium, or None without it."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        print("skipped docs/explorer.png: needs headless Chromium (apt install chromium)")
-        return None
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-                        f"--user-data-dir={profile}", "--virtual-time-budget=3000", f"--window-size={WINDOW}",
-                        f"--screenshot={png}", page.as_uri() + EXPLORER_VIEW],
-                       check=True, capture_output=True, timeout=120)
-    return png
-
-
 def main() -> None:
     o, x1 = neuron()
     loss = mlp_loss()
@@ -104,12 +80,6 @@ def main() -> None:
                save_graph(draw(mlp(), expand=[f"MLP/layer {i}" for i in range(3)]), DOCS / "mlp_neurons.svg"),
                save_graph(draw(loss), DOCS / "mlp_collapsed.svg"),
                save_graph(draw(loss, expand="example 0/MLP/layer 1"), DOCS / "mlp_layer.svg")]
-    page = DOCS / "explorer.html"
-    draw_backward_steps(o, page, title="One neuron, o = tanh(x1·w1 + x2·w2 + b): the backward pass")
-    written.append(page)
-    png = screenshot(page, DOCS / "explorer.png")
-    if png is not None:
-        written.append(png)
     for path in written:
         print(f"wrote {path.relative_to(DOCS.parent)}")
 

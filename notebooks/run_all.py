@@ -6,8 +6,9 @@
 Each notebook runs top to bottom on a fresh ``python3`` kernel (the interpreter running
 this script) with ``notebooks/`` as its working directory, as nbmake runs it in the tests.
 A failing cell stops that notebook, leaves its file untouched and makes the exit status 1.
-Timing metadata and object addresses are not stored, so re-running an unchanged notebook
-changes only what really changed (timings printed by the notebooks themselves, for instance).
+Timing metadata, object addresses, the kernel's process id and the folder of the checkout are not
+stored, so re-running an unchanged notebook changes only what really changed (timings printed by the
+notebooks themselves, for instance).
 """
 
 from __future__ import annotations
@@ -23,13 +24,28 @@ CELL_TIMEOUT = 600  # seconds; the slowest cell takes a few
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")  # "<DrawnGraph at 0x7f...>": differs on every run
 
 
+_KERNEL_FILE = re.compile(r"/tmp/ipykernel_\d+/")  # a cell's file: the kernel's process id changes on every run
+
+
+def _machine_free(text: str) -> str:
+    """``text`` without what differs from run to run and machine to machine: object addresses, the kernel's
+    process id, and the folder this repository is checked out in (paths are written relative to it)."""
+    text = _ADDRESS.sub(">", text)
+    text = _KERNEL_FILE.sub("<ipykernel>/", text)
+    return text.replace(str(HERE.parent) + "/", "")
+
+
 def _drop_addresses(nb) -> None:
-    """Remove object addresses from plain-text reprs, so that an unchanged notebook re-runs to the same file."""
+    """Make outputs machine-free (see :func:`_machine_free`), so that an unchanged notebook re-runs to the same file."""
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            text = out.get("data", {}).get("text/plain")
-            if isinstance(text, str):
-                out["data"]["text/plain"] = _ADDRESS.sub(">", text)
+            data = out.get("data", {})
+            if isinstance(data.get("text/plain"), str):
+                data["text/plain"] = _machine_free(data["text/plain"])
+            if isinstance(out.get("text"), str):
+                out["text"] = _machine_free(out["text"])
+            if isinstance(out.get("traceback"), list):
+                out["traceback"] = [_machine_free(line) for line in out["traceback"]]
 
 
 def notebooks(prefixes: list[str]) -> list[Path]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograd import Value, draw_backward_steps, grad, total
+from autograd import Value, draw_backward_steps, grad, scope, total
 
 SITE_DIR = "gallery"  # the pages' folder in the site
 
@@ -60,25 +60,34 @@ def micrograd_example() -> Value:
 
 
 def mlp() -> Value:
-    """A small MLP's mean squared error on a batch of three points, one box per neuron."""
-    from nn import MLP, losses
+    """The README's ``MLP(2, [16, 16, 1])``, its squared error summed over four points (606 values).
 
-    model = MLP(2, [4, 4, 1], seed=0)
-    batch = [([0.5, -1.0], 1.0), ([-0.3, 0.8], -1.0), ([0.9, 0.2], 1.0)]
-    loss = _named(losses.mean([(model(x) - y) ** 2 for x, y in batch]), "loss")
+    The explorer opens it collapsed into the boxes ``nn`` recorded while the model ran (the parameters, one
+    box per example), each expandable down to a neuron's scalar graph.
+    """
+    from nn import MLP
+
+    model = MLP(2, [16, 16, 1], seed=0)
+    batch = [([0.5, -1.0], 1.0), ([1.0, 0.2], -1.0), ([-0.3, 0.8], 1.0), ([0.0, -0.5], -1.0)]
+    loss = _named(total([(model(x) - y) ** 2 for x, y in batch]), "loss")
     loss.backward()
     return loss
 
 
 def cnn() -> Value:
-    """Two 2x2 kernels, each shared over a 5x5 image, then ReLU, 2x2 max pooling and a linear read-out."""
+    """Two 2x2 kernels, each shared over a 5x5 image, then ReLU, 2x2 max pooling and a linear read-out.
+
+    The image and the ReLUs, made outside any module, are named with ``scope`` so that they are boxes too.
+    """
     from nn import Conv2d, Flatten, Layer, MaxPool2d
 
     rng = random.Random(0)
-    image = [[[Value(round(rng.uniform(-1, 1), 2), label=f"px{i}{j}") for j in range(5)] for i in range(5)]]
+    with scope("image"):
+        image = [[[Value(round(rng.uniform(-1, 1), 2), label=f"px{i}{j}") for j in range(5)] for i in range(5)]]
     conv, pool = Conv2d(1, 2, 2, seed=0), MaxPool2d(2)
     features = conv(image)
-    activated = [[[v.relu() for v in row] for row in channel] for channel in features]
+    with scope("relu"):
+        activated = [[[v.relu() for v in row] for row in channel] for channel in features]
     out = Layer(8, 1, activation="linear", seed=0)(Flatten()(pool(activated)))
     out = out[0] if isinstance(out, list) else out
     loss = _named((out - 1.0) ** 2, "loss")
@@ -112,7 +121,7 @@ def hessian_graph() -> Value:
 EXAMPLES: dict[str, Example] = {
     "neuron": Example("One neuron: o = tanh(x1*w1 + x2*w2 + b)", neuron),
     "micrograd": Example("micrograd's README example", micrograd_example),
-    "mlp": Example("An MLP 2-4-4-1 on a batch of three points", mlp, {"group_by": "labels"}),
+    "mlp": Example("An MLP 2-16-16-1 on a batch of four points", mlp),
     "cnn": Example("Convolution, ReLU, max pooling", cnn, {"rankdir": "TB"}),
     "rnn": Example("An RNN unrolled over four steps", rnn),
     "hessian": Example("The graph of a derivative (a Hessian row)", hessian_graph),

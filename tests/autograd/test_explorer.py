@@ -241,6 +241,40 @@ def test_a_graph_whose_leaves_changed_is_flagged() -> None:
     assert "y = 4.5, not 6" in data["stale"]
 
 
+def test_rounding_is_not_a_change_of_the_leaves() -> None:
+    """The docs' RNN: the engine and the op table add a dot's terms in other orders (a few ulps apart)."""
+    from docs.sitegen.gallery import rnn
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert explore(rnn()).data["stale"] == ""
+
+
+@settings(max_examples=60)
+@given(w=st.floats(-1e6, 1e6).filter(lambda v: abs(v) > 1e-6), x=st.floats(-1e3, 1e3).filter(lambda v: abs(v) > 1e-3),
+       ulps=st.integers(1, 4), relative=st.floats(1e-9, 0.5))
+def test_a_change_is_flagged_and_rounding_is_not(w: float, x: float, ulps: int, relative: float) -> None:
+    wv, xv = Value(w, label="w"), Value(x, label="x")
+    y = (wv * xv).tanh() + wv
+    y.label = "y"
+    y.backward()
+    for _ in range(ulps):  # a few ulps: rounding
+        wv.data = math.nextafter(wv.data, math.inf)
+    assert explore(y).data["stale"] == ""
+    wv.data = w * (1 + relative)  # a real change, however small against the shown digits
+    with pytest.warns(UserWarning, match="the leaves changed"):
+        assert "y = " in explore(y).data["stale"]
+
+
+def test_a_change_past_the_shown_digits_is_named_with_all_of_them() -> None:
+    w, x = Value(2.0, label="w"), Value(3.0, label="x")
+    y = w * x
+    y.label = "y"
+    w.data = 2.000001
+    with pytest.warns(UserWarning, match=r"y = 6\.000003, not 6\.0"):
+        explore(y)
+
+
 def test_large_graphs_give_pages_collapsed() -> None:
     # a deep chain: no refusal, nested chunks keep every level small
     y = chain(10_000)

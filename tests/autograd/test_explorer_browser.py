@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 
-from autograd import Value, count_paths, explore, topological_order, total
+from autograd import Value, count_paths, explore, ops, topological_order, total
 from autograd.drawing.explorer import page as page_module
 from autograd.drawing.explorer.data import to_script_json
 from autograd.trace import node_names, trace_backward
@@ -47,16 +48,50 @@ IN_VIEW = """(sel) => {
 }"""
 
 
+# every drawn node of the picture (values, ops, boxes, proxies) wholly inside the viewport
+ALL_IN_VIEW = """() => {
+  const v = document.querySelector('.cr-graph').getBoundingClientRect();
+  const out = [];
+  document.querySelectorAll('.cr-graph g.node').forEach(g => {
+    const r = g.getBoundingClientRect();
+    if (r.left < v.left || r.right > v.right || r.top < v.top || r.bottom > v.bottom) out.push(g.id);
+  });
+  return out;
+}"""
+
+# texts wider than the shape they are written in (a node's outline), by id
+OVERFLOWING = """() => {
+  const out = [];
+  document.querySelectorAll('.cr-graph g.node').forEach(g => {
+    const shape = g.querySelector('polygon, path, ellipse');
+    if (!shape) return;
+    const s = shape.getBoundingClientRect();
+    g.querySelectorAll('text').forEach(t => {
+      const r = t.getBoundingClientRect();
+      if (r.left < s.left - 0.5 || r.right > s.right + 0.5) out.push(g.id + ': ' + t.textContent);
+    });
+  });
+  return out;
+}"""
+
+
+def settle(page) -> None:
+    """Wait until an animated move of the view has ended (the explorer marks it with data-moving)."""
+    page.wait_for_function("() => !document.querySelector('.cr-explorer').hasAttribute('data-moving')", timeout=10000)
+
+
 def click(page, selector: str) -> None:
     """Pan the picture so that the element is in view (as a user would), then click it."""
     page.evaluate("(s) => chainruleExplorer.show(document.querySelector(s))", selector)
+    settle(page)
     page.click(selector)
 
 
 def wait_view(page, old: str | None = None) -> None:
-    """Wait until a new view (after expanding or collapsing) is on screen."""
+    """Wait until a new view (after expanding or collapsing) is on screen and the view has stopped moving."""
     page.wait_for_function("(old) => { const g = document.querySelector('.cr-graph');"
                            " return g && g.getAttribute('data-view') !== old; }", arg=old, timeout=30000)
+    settle(page)
 
 
 def view_key(page) -> str:
@@ -115,6 +150,169 @@ def test_an_mlp_opens_collapsed_legible_and_expands_to_a_neuron(browser, tmp_pat
     assert not opened.errors and not opened.requests
 
 
+def test_a_neurons_whole_graph_is_in_view_after_fit_legible_and_inside_its_nodes(browser, tmp_path) -> None:
+    from docs.sitegen.gallery import neuron as five_values_neuron
+
+    for root in (neuron()[0], five_values_neuron()):
+        opened = open_page(browser, explore(root).html(), tmp_path)
+        page = opened.page
+        assert page.evaluate(ALL_IN_VIEW) == []  # the output is not cut off at the right edge
+        assert min(page.evaluate(TEXT_SIZES)) >= 10
+        assert page.evaluate(OVERFLOWING) == []
+        for _ in range(3):
+            page.click("button.cr-zoomin")
+        settle(page)
+        assert page.evaluate(ALL_IN_VIEW) != []
+        page.click("button.cr-fit")
+        settle(page)
+        assert page.evaluate(ALL_IN_VIEW) == []
+        assert not opened.errors
+        page.close()
+
+
+def test_the_expanded_neuron_is_in_view_legible_with_its_parameters_beside_it(browser, tmp_path) -> None:
+    loss = mlp_loss()
+    ex = explore(loss)
+    boxes = ex.data["boxes"]
+    opened = open_page(browser, ex.html(), tmp_path)
+    page = opened.page
+
+    def child(name: str, parent: int) -> int:
+        return next(j for j, b in enumerate(boxes) if b["name"] == name and b["parent"] == parent)
+
+    example = child("example 0", 0)
+    layer = child("layer 1", child("MLP", example))
+    neuron_box = child("neuron 3", layer)
+    params = child("parameters", 0)
+    old = view_key(page)
+    page.evaluate("(b) => chainruleExplorer.expand(b)", layer)
+    wait_view(page, old)
+    # the layer: sixteen neurons fed by one box; no sixteen equal labels, each edge's tooltip says its count
+    labels = page.eval_on_selector_all(".cr-graph g.edge text", "els => els.map(e => e.textContent)")
+    assert sum(t.endswith(" values") for t in labels) <= 2, labels
+    titles = page.eval_on_selector_all(".cr-graph g.edge > title", "els => els.map(e => e.textContent)")
+    assert sum("(16 values)" in t for t in titles) == 16, titles
+    assert page.evaluate(OVERFLOWING) == []
+    old = view_key(page)
+    page.evaluate("(b) => chainruleExplorer.expand(b)", neuron_box)
+    wait_view(page, old)
+    cluster = f"#c{neuron_box}"
+    assert page.evaluate(IN_VIEW, cluster)
+    inside = """(sel) => { const c = document.querySelector(sel).getBoundingClientRect();
+      const scale = parseFloat(document.querySelector('.cr-explorer').getAttribute('data-scale'));
+      return Array.from(document.querySelectorAll('.cr-graph svg text')).filter(t => {
+        const r = t.getBoundingClientRect();
+        return r.left >= c.left && r.right <= c.right && r.top >= c.top && r.bottom <= c.bottom;
+      }).map(t => parseFloat(t.getAttribute('font-size')) * scale); }"""
+    sizes = page.evaluate(inside, cluster)
+    assert len(sizes) >= 8 and min(sizes) >= 10
+    # the neuron's 17 parameters come from a proxy drawn inside the neuron, not from the far parameters box
+    proxies = page.eval_on_selector_all(f'g.cr-proxy[data-within="{neuron_box}"]',
+                                        "els => els.map(e => [e.getAttribute('data-source'), e.textContent])")
+    assert len(proxies) == 1 and proxies[0][0] == str(params) and "17 parameters" in proxies[0][1]
+    # clicking it lists them with their numbers, and changes no view and no value
+    view, before = view_key(page), page.evaluate(SHOWN)
+    click(page, f'g.cr-proxy[data-within="{neuron_box}"]')
+    listed = page.inner_text(".cr-selinfo")
+    assert "17 parameters of \u201cparameters \u203a layer 1 \u203a neuron 3\u201d" in listed
+    assert listed.count("L1.N3.w") == 16 and "L1.N3.b" in listed
+    assert view_key(page) == view and page.evaluate(SHOWN) == before
+    assert page.locator("g.cr-proxy.cr-selected").count() == 1
+    dot = page.evaluate("chainruleExplorer.dot()")
+    targets = [int(m) for m in re.findall(rf"^b{params} -> b(\d+)", dot, re.M)]
+    assert targets and all(boxes[t]["parent"] == 0 for t in targets)  # the parameters box feeds examples only
+    assert not re.search(rf"^b{params} -> n", dot, re.M)
+    # the other neurons of the layer are context: their name and their gradient, nothing more
+    siblings = [j for j, b in enumerate(boxes) if b["parent"] == layer and j != neuron_box]
+    for j in siblings:
+        texts = page.eval_on_selector_all(f"#b{j} text", "els => els.map(e => e.textContent)")
+        assert len(texts) == 2 and texts[1].startswith("grad"), texts
+    assert page.evaluate(OVERFLOWING) == []
+    assert not opened.errors
+
+
+def test_the_view_glides_to_where_it_goes_and_not_with_reduced_motion(browser, tmp_path) -> None:
+    opened = open_page(browser, explore(neuron()[0]).html(), tmp_path)
+    page = opened.page
+    for _ in range(4):
+        page.click("button.cr-zoomin")
+    settle(page)
+    frames = page.evaluate("""() => new Promise(done => {
+      const canvas = document.querySelector('.cr-canvas'), root = document.querySelector('.cr-explorer');
+      const seen = [];
+      document.querySelector('button.cr-fit').click();
+      (function look() {
+        seen.push(canvas.style.transform);
+        if (root.hasAttribute('data-moving')) requestAnimationFrame(look); else done(seen);
+      })();
+    })""")
+    assert len(set(frames)) >= 4, frames  # several frames in between: a move, not a jump
+    assert page.evaluate(ALL_IN_VIEW) == []
+    page.emulate_media(reduced_motion="reduce")
+    page.click("button.cr-zoomin")
+    assert page.get_attribute(".cr-explorer", "data-moving") is None
+    assert not opened.errors
+
+
+def test_stepping_through_a_picture_in_view_never_moves_it(browser, tmp_path) -> None:
+    o, _ = neuron()
+    opened = open_page(browser, explore(o).html(), tmp_path)
+    page = opened.page
+    view = page.evaluate("JSON.stringify(chainruleExplorer.state.view)")
+    for _ in range(int(page.get_attribute("input.cr-slider", "max"))):
+        page.click("button.cr-next")
+        assert page.evaluate("JSON.stringify(chainruleExplorer.state.view)") == view
+    click(page, "#n0")
+    assert page.evaluate("JSON.stringify(chainruleExplorer.state.view)") == view
+
+
+def test_large_views_open_legible_with_the_output_in_view_and_text_inside_nodes(browser, tmp_path) -> None:
+    from docs.sitegen import gallery
+
+    for build in (gallery.micrograd_example, gallery.cnn, gallery.rnn, mlp_loss):
+        root = build()
+        opened = open_page(browser, explore(root).html(), tmp_path)
+        page = opened.page
+        k = topological_order(root).index(root)
+        assert page.evaluate(IN_VIEW, f"#n{k}"), build.__name__
+        assert min(page.evaluate(TEXT_SIZES)) >= 10, build.__name__
+        assert page.evaluate(OVERFLOWING) == [], build.__name__
+        assert not opened.errors
+        page.close()
+
+
+def test_a_graph_opens_on_its_named_parts_unless_small_and_chunks_open_whole(browser, tmp_path) -> None:
+    from docs.sitegen import gallery
+
+    opened = open_page(browser, explore(gallery.cnn()).html(), tmp_path)  # 119 values in 5 named parts
+    names = opened.page.eval_on_selector_all("g.cr-boxnode", "els => els.map(e => e.getAttribute('data-name'))")
+    assert names == ["image", "conv", "relu", "pool", "layer"]
+    opened.page.close()
+    y = chain(60)  # 121 values in chunks of 32: chunks only bound a layout, so the chain opens whole
+    opened = open_page(browser, explore(y).html(), tmp_path)
+    assert opened.page.locator("g.cr-boxnode").count() == 0 and opened.page.locator("g.cr-value").count() == 121
+    opened.page.close()
+    o = neuron()[0]
+    opened = open_page(browser, explore(o).html(), tmp_path)  # small: whole
+    assert opened.page.locator("g.cr-value").count() == len(topological_order(o))
+
+
+def test_in_a_narrow_column_the_picture_takes_the_width_and_the_panels_go_below(browser, tmp_path) -> None:
+    """A page in a small window, or the widget in a notebook's column (the explorer's own width decides)."""
+    path = tmp_path / "narrow.html"
+    o = neuron()[0]
+    path.write_text(explore(o).html(), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 800, "height": 700})
+    page.goto(path.as_uri())
+    page.wait_for_selector(".cr-explorer[data-ready=yes]", timeout=30000)
+    explorer, graph, side = (page.evaluate(f"document.querySelector('{sel}').getBoundingClientRect().toJSON()")
+                             for sel in (".cr-explorer", ".cr-graph", ".cr-side"))
+    assert graph["width"] >= 0.95 * explorer["width"]
+    assert side["top"] >= graph["bottom"]
+    assert page.evaluate(IN_VIEW, f"#n{topological_order(o).index(o)}") and min(page.evaluate(TEXT_SIZES)) >= 10
+    page.close()
+
+
 def test_box_inputs_outputs_and_derivatives_are_the_hierarchys(browser, tmp_path) -> None:
     """The page computes what autograd.hierarchy does: inputs, outputs, d output / d input (bit for bit)."""
     from autograd.hierarchy import box_derivatives, hierarchy
@@ -143,6 +341,7 @@ def test_every_sampled_step_is_in_the_viewport_at_every_level(browser, tmp_path)
     for step in [1, 2, 3, 40, 200, n // 3, n // 2, n - 300, n - 2, n]:
         page.evaluate("(s) => { const el = document.querySelector('input.cr-slider'); el.value = s;"
                       " el.dispatchEvent(new Event('input', {bubbles: true})); }", step)
+        settle(page)
         assert page.get_attribute("body", "data-step") == str(step)
         assert page.locator(".cr-graph .cr-current").count() >= 1, step
         assert page.evaluate(IN_VIEW, ".cr-graph .cr-current"), step
@@ -228,6 +427,30 @@ def test_the_page_flags_a_graph_whose_leaves_changed(browser, tmp_path) -> None:
     opened = open_page(browser, html, tmp_path)
     assert opened.page.get_attribute(".cr-explorer", "data-stale") == "yes"
     assert "y = 4.5, not 6" in opened.page.inner_text(".cr-stale")
+    opened.page.close()
+    w.data = 2.000001  # past the shown digits: the page names all of them
+    with pytest.warns(UserWarning):
+        html = explore(y).html()
+    opened = open_page(browser, html, tmp_path)
+    assert "y = 6.000003, not 6" in opened.page.inner_text(".cr-stale")
+
+
+def test_the_page_does_not_flag_rounding(browser, tmp_path) -> None:
+    """The page's forward pass adds a dot's terms in the table's order, not the engine's: a few ulps apart."""
+    from docs.sitegen.gallery import rnn
+
+    loss = rnn()
+    ex = explore(loss)
+    order = topological_order(loss)
+    page_forward = {}  # as the page recomputes it (the op table's order), against the engine's numbers
+    for node in order:
+        op = ops.op_of(node)
+        page_forward[node] = node.data if op is None else ops.evaluate(
+            op.key, [page_forward[p] for p in node.parents], ops.constants(node))
+    assert any(page_forward[n] != n.data for n in order)  # the case this test is about
+    opened = open_page(browser, ex.html(), tmp_path)
+    assert ex.data["stale"] == "" and opened.page.get_attribute(".cr-explorer", "data-stale") == "no"
+    assert opened.page.inner_text(".cr-stale") == ""
 
 
 def test_node_link_lists_paths_whose_products_sum_to_the_gradient(browser, tmp_path) -> None:
@@ -340,11 +563,13 @@ def test_hostile_labels_and_op_names_stay_text(browser, tmp_path) -> None:
 
 
 def test_a_deep_chain_gives_a_page_that_opens_collapsed(browser, tmp_path) -> None:
-    y = chain(3000)  # 6,001 values: Graphviz in WebAssembly overflows its stack above ~2,000 in one layout
+    y = chain(5000)  # 10,001 values: Graphviz in WebAssembly overflows its stack above ~2,000 in one layout
     opened = open_page(browser, explore(y).html(), tmp_path, "#step=end")
     page = opened.page
     assert int(page.get_attribute(".cr-graph", "data-drawn")) < 100
     assert page.evaluate(IN_VIEW, ".cr-graph .cr-current")
+    assert min(page.evaluate(TEXT_SIZES)) >= 10
+    assert page.evaluate(OVERFLOWING) == []
     assert not opened.errors
 
 

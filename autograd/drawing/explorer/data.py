@@ -25,7 +25,8 @@ bit for bit. ``ops`` holds each op used: its key and symbol and the formula
 trees of :func:`autograd.ops.table_json` (None for an op the table does not
 know); ``nudge`` says whether the page can recompute the forward pass, and
 ``stale`` whether the stored values disagree with a forward pass from the
-leaves (the leaves changed after the graph was built).
+leaves (the leaves changed after the graph was built) by more than rounding
+(``staleTolerance``: relative and absolute, see :func:`same_up_to_rounding`).
 
 Numbers that JSON cannot hold (NaN, infinities) are written as the strings
 ``"NaN"``, ``"Infinity"``, ``"-Infinity"``; the page reads them back.
@@ -34,6 +35,7 @@ Numbers that JSON cannot hold (NaN, infinities) are written as the strings
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -48,12 +50,28 @@ FORMAT_VERSION = 2
 ROLES = {"input": "i", "parameter": "p", "constant": "c", "value": "v", "output": "o"}
 
 
-def _same(a: float, b: float) -> bool:
-    return a == b or (a != a and b != b)
+# How far a recomputed value may be from the stored one and still count as the same: the engine and the
+# table's forward formulas may add a dot's or a sum's terms in another order, which changes the last bits
+# (an RNN's step: 0.6979... against 0.6979... one ulp apart). A few ulps relative, plus a tiny absolute for
+# sums that cancel to about zero. The page compares with the same numbers (data "staleTolerance").
+STALE_RELATIVE = 1e-12
+STALE_ABSOLUTE = 1e-15
+
+
+def same_up_to_rounding(a: float, b: float) -> bool:
+    """``a`` and ``b`` equal but for rounding: ``|a - b| <= 1e-12 * max(|a|, |b|) + 1e-15``, or both NaN.
+
+    Infinities match only themselves.
+    """
+    if a == b or (a != a and b != b):
+        return True
+    if math.isinf(a) or math.isinf(b) or a != a or b != b:
+        return False
+    return abs(a - b) <= STALE_RELATIVE * max(abs(a), abs(b)) + STALE_ABSOLUTE
 
 
 def stale_values(order: Sequence[Value], names: dict[Value, str], precision: int) -> str:
-    """"" when every value equals its op applied to its parents' data, else a message naming the first that differ.
+    """"" when every value is its op applied to its parents' data (up to rounding), else the first that differ.
 
     A leaf changed after the graph was built (``w.data -= 0.5`` after
     ``backward()``) leaves the values and local derivatives below it stale:
@@ -68,8 +86,11 @@ def stale_values(order: Sequence[Value], names: dict[Value, str], precision: int
             continue
         again = ops.evaluate(op.key, [fresh[p] for p in node.parents], ops.constants(node))
         fresh[node] = again
-        if not _same(again, node.data) and len(wrong) < 3:
-            wrong.append(f"{text.plain(names[node])} = {fmt(again, precision)}, not {fmt(node.data, precision)}")
+        if not same_up_to_rounding(again, node.data) and len(wrong) < 3:
+            shown, stored = fmt(again, precision), fmt(node.data, precision)
+            if shown == stored:  # a difference past the shown digits: show them all
+                shown, stored = repr(again), repr(node.data)
+            wrong.append(f"{text.plain(names[node])} = {shown}, not {stored}")
     if not wrong:
         return ""
     return ("the leaves changed after this graph was computed: a forward pass from them gives "
@@ -145,6 +166,7 @@ def explorer_data(root: Value, order: Sequence[Value], names: dict[Value, str], 
         "t": leaf_order(root, tree, index),
         "nudge": {"ok": not reason, "reason": reason},
         "stale": stale_values(order, names, opts.precision),
+        "staleTolerance": [STALE_RELATIVE, STALE_ABSOLUTE],
     }
 
 

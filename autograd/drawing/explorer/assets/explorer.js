@@ -18,8 +18,16 @@
 
 var CR_MAX_LISTED_PATHS = 20;
 var CR_MAX_TABLE_ROWS = 400;
+var CR_MAX_LISTED_LEAVES = 40;  // the leaves a clicked proxy lists
 var CR_NAME_CHARS = 22;       // longer names are cut (the whole name on hover)
-var CR_LEGIBLE_SCALE = 1.0;   // the smallest font in a view is 11 px at scale 1 (edge labels): >= 10 px
+var CR_MIN_TEXT_PX = 10;      // the focused part of a view is never shown with text smaller than this
+var CR_SMALLEST_FONT = 11;    // the smallest font size in a view (ops, edge labels; see buildDot)
+var CR_MARGIN = 16;           // px kept free around what the view is made to show
+var CR_MAX_FIT_SCALE = 1.5;   // "fit" never blows a small picture up further
+var CR_MAX_FOCUS_SCALE = 1.4; // nor does zooming to an expanded box
+var CR_FIELD_PADDING = 14;    // px around the widest text of a record node
+var CR_OPEN_WHOLE = 60;       // a graph with modules or scopes opens whole up to this many drawn nodes
+var CR_MOVE_MS = 260;         // an animated move of the view (following a step, fit, zoom buttons)
 /* -- numbers ------------------------------------------------------------------------------ */
 
 /* JSON cannot hold NaN or infinities: the data writes them as strings. */
@@ -46,6 +54,14 @@ function crFmt(x, p) {
   var fixed = x.toFixed(Math.max(0, p - 1 - exp));
   if (fixed.indexOf(".") >= 0) fixed = fixed.replace(/0+$/, "").replace(/\.$/, "");
   return fixed;
+}
+
+/* a and b equal but for rounding (autograd.drawing.explorer.data.same_up_to_rounding): a recomputed forward
+ * pass may add a dot's terms in another order than the engine did. */
+function crSameUpToRounding(a, b, relative, absolute) {
+  if (a === b || (a !== a && b !== b)) return true;
+  if (!isFinite(a) || !isFinite(b)) return false;
+  return Math.abs(a - b) <= relative * Math.max(Math.abs(a), Math.abs(b)) + absolute;
 }
 
 /* A float as text that reads back to the same float (Python's float() parses it). */
@@ -204,6 +220,18 @@ function crEl(tag, attrs, text) {
   return el;
 }
 
+/* The width in px of `text` in the picture's font at `size` px (a canvas measures it as the page will draw it). */
+var crMeasure = null;
+function crTextWidth(text, size) {
+  if (crMeasure === null) {
+    var canvas = document.createElement("canvas");
+    crMeasure = (canvas.getContext && canvas.getContext("2d")) || false;
+  }
+  if (!crMeasure) return Array.from(text).length * size * 0.62;  // no canvas: a generous estimate
+  crMeasure.font = size + "px Helvetica, Arial, sans-serif";
+  return crMeasure.measureText(text).width;
+}
+
 /* `text` cut to `max` characters (counting code points) with an ellipsis. */
 function crCut(text, max) {
   var chars = Array.from(text);
@@ -298,6 +326,7 @@ function crMount(root, data, options) {
   var state = { step: 0, selected: -1, playing: null, nudge: null, expanded: {}, sort: ["made", 1], view: null };
   var D, N, P, L, users, stepStart, nSteps, stepNode, stepIdx, stepUp, stepContrib, stepAfter, stepBefore;
   var finalGrad, values, boxParent, boxChildren, boxNodes, boxDepth, boxEnd, boxLast, boxInfos, opTable, flowColor;
+  var boxLeafOnly, boxLeafRoles;
   var ui = {};
   var pic = null;  // the view on screen: {svg, el: {id: element}, repBox, visible, edges: [...], key}
   var layouts = {};  // view key -> SVG text
@@ -358,6 +387,22 @@ function crMount(root, data, options) {
       var last = boxNodes[b].length ? boxNodes[b][boxNodes[b].length - 1] : -1;
       boxChildren[b].forEach(function (c) { if (boxLast[c] > last) last = boxLast[c]; });
       boxLast[b] = last;
+    }
+    // boxes of leaves only (a model's parameters box and its parts), and which roles their leaves have
+    boxLeafOnly = new Uint8Array(B);
+    boxLeafRoles = D.boxes.map(function () { return ""; });
+    for (b = B - 1; b >= 0; b--) {
+      var only = true, roles = "";
+      boxNodes[b].forEach(function (k) {
+        if (P[k].length) only = false;
+        else if (roles.indexOf(D.r[k]) < 0) roles += D.r[k];
+      });
+      boxChildren[b].forEach(function (c) {
+        if (!boxLeafOnly[c]) only = false;
+        for (var j = 0; j < boxLeafRoles[c].length; j++) if (roles.indexOf(boxLeafRoles[c][j]) < 0) roles += boxLeafRoles[c][j];
+      });
+      boxLeafOnly[b] = only && b > 0 ? 1 : 0;
+      boxLeafRoles[b] = roles.split("").sort().join("");
     }
     boxInfos = {};
     flowColor = boxColors();
@@ -437,10 +482,12 @@ function crMount(root, data, options) {
 
   function staleMessage() {
     if (!D.nudge.ok) return D.stale;
-    var v = forward(-1, 0), wrong = [];
+    var v = forward(-1, 0), wrong = [], tol = D.staleTolerance || [0, 0];
     for (var k = 0; k < N && wrong.length < 3; k++) {
-      if (v[k] !== values[k] && !(v[k] !== v[k] && values[k] !== values[k])) {
-        wrong.push(name(k) + " = " + f(v[k]) + ", not " + f(values[k]));
+      if (!crSameUpToRounding(v[k], values[k], tol[0], tol[1])) {
+        var shown = f(v[k]), stored = f(values[k]);
+        if (shown === stored) { shown = crExact(v[k]); stored = crExact(values[k]); }  // past the shown digits
+        wrong.push(name(k) + " = " + shown + ", not " + stored);
       }
     }
     if (!wrong.length) return "";
@@ -477,9 +524,32 @@ function crMount(root, data, options) {
   }
   function repId(r) { return r >= 0 ? "n" + r : "b" + (~r); }
 
+  /* A record label whose fields are stacked (name over data over grad): narrow nodes, so that a neuron's graph
+   * fits a window's width at a legible scale. A record's top-level fields run across the ranks' direction in
+   * LR/RL and along it in TB/BT, hence the braces there. */
+  function recordLabel(fields) {
+    var body = fields.map(function (t) { return crDotString(t, true).slice(1, -1); }).join(" | ");
+    var dir = D.rankdir || "LR";
+    return dir === "LR" || dir === "RL" ? body : "{ " + body + " }";
+  }
+
+  /* The widest number a label may show at this precision ("-8.888e-88"), so that no later number (a step's
+   * gradient, a nudge, a widget update) overflows the node it was laid out with. */
+  function widestNumber() { return "-8." + new Array(p()).join("8") + "e-88"; }
+
+  /* A record's width (inches, Graphviz's unit: 72 px) for fields shown in the page's own font: Graphviz
+   * measures text with its own metrics, which are narrower than most fonts a browser falls back to. */
+  function recordWidth(fields, size) {
+    var widest = 0;
+    for (var j = 0; j < fields.length; j++) widest = Math.max(widest, crTextWidth(fields[j], size));
+    return ((widest + CR_FIELD_PADDING) / 72).toFixed(3);
+  }
+
   function valueLabel(k) {
-    return "{ " + [crDotString(crCut(name(k), CR_NAME_CHARS), true).slice(1, -1), "data " + f(values[k]),
-      "grad " + f(finalGrad[k])].join(" | ") + " }";
+    return recordLabel([crCut(name(k), CR_NAME_CHARS), "data " + f(values[k]), "grad " + f(finalGrad[k])]);
+  }
+  function valueWidth(k) {
+    return recordWidth([crCut(name(k), CR_NAME_CHARS), "data " + widestNumber(), "grad " + widestNumber()], 12);
   }
 
   function boxTitle(b) {
@@ -487,12 +557,32 @@ function crMount(root, data, options) {
     return "\u25b8 " + crCut(row.name, CR_NAME_CHARS) + "  (" + row.count.toLocaleString("en-US") + " values)";
   }
 
-  function boxFields(b, grads) {
+  /* What a box of leaves only holds ("337 parameters", "64 inputs", "5 leaves"). */
+  function leavesText(b, count) {
+    var kinds = boxLeafRoles[b], word = kinds === "p" ? "parameter" : kinds === "i" ? "input" :
+      kinds === "c" ? "constant" : "lea";
+    return count.toLocaleString("en-US") + " " + word + (count === 1 ? (word === "lea" ? "f" : "") :
+      (word === "lea" ? "ves" : "s"));
+  }
+
+  /* The fields of a collapsed box's node: its name and size, its output's data and gradient (the gradient so
+   * far with `grads`, else the final one) and its parameters' gradient size. `compact` (a box beside an
+   * expanded sibling, context for it): the name and the gradient only. */
+  function boxFields(b, grads, compact) {
     var row = D.boxes[b], info = boxInfo(b), fields = [boxTitle(b)];
-    if (info.out.length === 1) {
+    function grad(o) { return "grad " + (grads && grads.known[o] ? f(grads.g[o]) : grads ? "?" : f(finalGrad[o])); }
+    if (compact) {
+      fields[0] = "\u25b8 " + crCut(row.name, CR_NAME_CHARS);
+      fields.push(boxLeafOnly[b] ? leavesText(b, row.count) : info.out.length === 1 ? grad(info.out[0]) :
+        info.out.length + " outputs");
+      return fields;
+    }
+    if (boxLeafOnly[b]) {
+      fields.push(leavesText(b, row.count));
+    } else if (info.out.length === 1) {
       var o = info.out[0];
       fields.push("out " + crCut(name(o), 14) + ": data " + f(values[o]));
-      fields.push("grad " + (grads && grads.known[o] ? f(grads.g[o]) : grads ? "?" : f(finalGrad[o])));
+      fields.push(grad(o));
     } else {
       fields.push(info.out.length + " outputs");
     }
@@ -501,41 +591,62 @@ function crMount(root, data, options) {
     }
     return fields;
   }
-
-  function buildDot(rep) {
-    var lines = [], edges = [];
-    var font = "fontname=\"Helvetica,Arial,sans-serif\"";
-    lines.push("digraph G {", "rankdir=" + (D.rankdir || "LR") + "; nodesep=0.25; ranksep=0.35;",
-      "graph [" + font + ", fontsize=12];", "node [" + font + ", fontsize=12];",
-      "edge [" + font + ", fontsize=11, color=\"#555555\", arrowsize=0.7];");
-    var colors = { i: "#bcd7f5", p: "#ffd9a0", c: "#e2e2e2", v: "#ffffff", o: "#b7e4b0" };
-    function emitBox(b, indent) {
-      boxNodes[b].forEach(function (k) {
-        lines.push(indent + "n" + k + " [id=\"n" + k + "\", shape=record, style=filled, fillcolor=\"" +
-          colors[D.r[k]] + "\", label=\"" + valueLabel(k) + "\"];");
-        if (P[k].length) {
-          var sym = crCut(D.ops[D.o[k]].symbol, 10);
-          lines.push(indent + "n" + k + "op [id=\"n" + k + "op\", shape=ellipse, style=filled, fillcolor=\"#f3f3f3\"," +
-            " fontsize=11, height=0.3, label=" + crDotString(sym) + "];");
-          lines.push(indent + "n" + k + "op -> n" + k + " [id=\"n" + k + "op_out\"];");
-        }
-      });
-      boxChildren[b].forEach(function (c) {
-        if (rep[c] === -1) {
-          lines.push(indent + "subgraph cluster_" + c + " {");
-          lines.push(indent + "  id=\"c" + c + "\"; label=" + crDotString("\u25be " + crCut(D.boxes[c].name, 40)) +
-            "; style=\"rounded,dashed\"; color=\"#8064a2\"; fontcolor=\"#5b3f8c\"; margin=10;");
-          emitBox(c, indent + "  ");
-          lines.push(indent + "}");
-        } else {
-          var fill = flowColor[c] ? flowColor[c][0] : "#e6dcf5";
-          var fields = boxFields(c, null).map(function (t) { return crDotString(t, true).slice(1, -1); });
-          lines.push(indent + "b" + c + " [id=\"b" + c + "\", shape=record, style=\"rounded,filled,bold\", " +
-            "color=\"#5b3f8c\", fillcolor=\"" + fill + "\", label=\"{ " + fields.join(" | ") + " }\"];");
-        }
-      });
+  function boxWidth(b, compact) {
+    var fields = boxFields(b, null, compact), info = boxInfo(b);
+    if (!boxLeafOnly[b] && info.out.length === 1) {
+      if (compact) fields[1] = "grad " + widestNumber();
+      else {
+        fields[1] = "out " + crCut(name(info.out[0]), 14) + ": data " + widestNumber();
+        fields[2] = "grad " + widestNumber();
+      }
     }
-    emitBox(0, "");
+    return recordWidth(fields, 12);
+  }
+
+  /* The smallest box holding every value of `qs` (their lowest common ancestor in the box tree). */
+  function commonBox(qs) {
+    var a = D.box[qs[0]];
+    for (var j = 1; j < qs.length; j++) {
+      var b = D.box[qs[j]];
+      while (boxDepth[a] > boxDepth[b]) a = boxParent[a];
+      while (boxDepth[b] > boxDepth[a]) b = boxParent[b];
+      while (a !== b) { a = boxParent[a]; b = boxParent[b]; }
+    }
+    return a;
+  }
+
+  /* The DOT of a view. Edges from a collapsed box into a drawn op are bundled into one edge per (box, op); edges
+   * into a collapsed box into one per (source, box); one input carries d output / d input. A collapsed box of
+   * leaves only (a model's parameters, shared by every example) that feeds into an expanded box it is not part of
+   * is drawn again beside each target inside that box, as a small proxy node: otherwise one box would pull an
+   * edge across the picture into every neuron. */
+  function buildDot(rep) {
+    var edges = [], edgeLines = [], proxies = {}, compact = {};
+    // a collapsed box beside an expanded sibling is context for it: drawn small (its name and gradient)
+    for (var c0 = 1; c0 < D.boxes.length; c0++) {
+      if (rep[c0] === -1 && c0 > 0) boxChildren[boxParent[c0]].forEach(function (c) { if (rep[c] === c) compact[c] = true; });
+    }
+    var font = "fontname=\"Helvetica,Arial,sans-serif\"";
+    var lines = ["digraph G {", "rankdir=" + (D.rankdir || "LR") + "; nodesep=0.25; ranksep=0.35;",
+      "graph [" + font + ", fontsize=12];", "node [" + font + ", fontsize=12];",
+      "edge [" + font + ", fontsize=" + CR_SMALLEST_FONT + ", color=\"#555555\", arrowsize=0.7];"];
+    var colors = { i: "#bcd7f5", p: "#ffd9a0", c: "#e2e2e2", v: "#ffffff", o: "#b7e4b0" };
+    /* The node an edge from representative `src` into target `target` (in expanded box `within`) starts at. */
+    function source(src, target, within, qs, usedBy) {
+      if (src >= 0) return repId(src);
+      var s = ~src;
+      if (!boxLeafOnly[s] || within === 0 || (within <= s && s < boxEnd[within])) return repId(src);
+      var id = "q" + s + "_" + target, shows = commonBox(qs);
+      var fields = ["from " + crCut(D.boxes[s].name, CR_NAME_CHARS), leavesText(s, qs.length)];
+      var fill = boxLeafRoles[s].length === 1 ? colors[boxLeafRoles[s]] : "#e6dcf5";
+      (proxies[within] = proxies[within] || []).push(id + " [id=\"" + id + "\", shape=record, " +
+        "style=\"rounded,filled,dashed\", color=\"#8064a2\", fillcolor=\"" + fill + "\", fontsize=" +
+        CR_SMALLEST_FONT + ", width=" + recordWidth(fields, CR_SMALLEST_FONT) + ", label=\"" +
+        recordLabel(fields) + "\"];");
+      proxyNodes.push({ id: id, source: s, shows: shows, count: qs.length, within: within, qs: qs, usedBy: usedBy });
+      return id;
+    }
+    var proxyNodes = [];
     // edges into drawn ops: one per chain-rule step from a drawn value; from a collapsed box, one per box
     // (a sum over 1,500 examples would otherwise get 1,500 edges)
     var aliases = {}, bundles = {}, bundleKeys = [];
@@ -546,27 +657,41 @@ function crMount(root, data, options) {
           var id = "e" + k + "_" + i, src = repOf(rep, q);
           if (src < 0) {
             var key = src + ">n" + k;
-            if (!bundles[key]) { bundles[key] = { id: id, src: src, k: k, locals: [], steps: [] }; bundleKeys.push(key); }
-            bundles[key].locals.push(i);
-            bundles[key].steps.push(stepStart[k] + i);
-            aliases[id] = bundles[key].id;
+            if (!bundles[key]) {
+              bundles[key] = { id: id, src: src, k: k, locals: [], steps: [], qs: [], seen: {} };
+              bundleKeys.push(key);
+            }
+            var bundle = bundles[key];
+            bundle.locals.push(i);
+            bundle.steps.push(stepStart[k] + i);
+            if (!bundle.seen[q]) { bundle.seen[q] = true; bundle.qs.push(q); }
+            aliases[id] = bundle.id;
             return;
           }
           edges.push({ id: id, steps: [stepStart[k] + i] });
-          lines.push(repId(src) + " -> n" + k + "op [id=\"" + id + "\"" +
+          edgeLines.push(repId(src) + " -> n" + k + "op [id=\"" + id + "\"" +
             (D.edgeLabels ? ", label=\"" + f(L[k][i]) + "\"" : "") + "];");
         });
       });
     }
+    // bundled edges: a count as label ("16 values"), unless the edge starts at a proxy (which says it) or its
+    // source sends counts to many targets (a layer feeding 16 neurons: sixteen equal labels crowd the picture;
+    // the source's node says how many outputs it has, and each edge's tooltip says its count)
+    var bundled = [], counted = {};
+    function bundle(from, to, id, count, word, title, derivative) {
+      var spec = { from: from, to: to, id: id, count: count > 1 ? count + " " + word : "", derivative: derivative };
+      if (spec.count && from.charAt(0) !== "q") counted[from] = (counted[from] || 0) + 1;
+      bundled.push(spec);
+      return title + (count > 1 ? " (" + count + " " + word + ")" : "");
+    }
     bundleKeys.forEach(function (key) {
-      var e = bundles[key], label = "";
-      edges.push({ id: e.id, steps: e.steps });
-      if (e.locals.length > 1) label = ", label=\"" + e.locals.length + " edges\", fontcolor=\"#777777\"";
-      else if (D.edgeLabels) label = ", label=\"" + f(L[e.k][e.locals[0]]) + "\"";
-      lines.push(repId(e.src) + " -> n" + e.k + "op [id=\"" + e.id + "\", style=bold" + label + "];");
+      var e = bundles[key], from = source(e.src, "n" + e.k + "op", D.box[e.k], e.qs, name(e.k));
+      var title = bundle(from, "n" + e.k + "op", e.id, e.locals.length, "edges",
+        "from \u201c" + D.boxes[~e.src].name + "\u201d into " + name(e.k),
+        e.locals.length === 1 && D.edgeLabels ? f(L[e.k][e.locals[0]]) : "");
+      edges.push({ id: e.id, steps: e.steps, title: title });
     });
-    // edges into collapsed boxes: one per drawn source (one pass over every edge); one input carries
-    // d output / d input
+    // edges into collapsed boxes: one per drawn source (one pass over every edge)
     var into = {}, keys = [];
     for (var k = 0; k < N; k++) {
       var r = repOf(rep, k);
@@ -582,18 +707,54 @@ function crMount(root, data, options) {
       }
     }
     keys.forEach(function (key) {
-      var e = into[key], c = e.box, id = "x" + e.inputs[0] + "_" + c, label = "";
-      edges.push({ id: id, steps: e.steps, inputs: e.inputs, box: c, key: key });
-      var d = boxInfo(c).d;
-      if (D.edgeLabels && e.inputs.length === 1 && d) label = ", label=\"" + f(d[e.inputs[0]]) + "\"";
-      else if (e.inputs.length > 1) label = ", label=\"" + e.inputs.length + " values\", fontcolor=\"#777777\"";
-      lines.push(repId(e.src) + " -> b" + c + " [id=\"" + id + "\", style=bold" + label + "];");
+      var e = into[key], c = e.box, id = "x" + e.inputs[0] + "_" + c, d = boxInfo(c).d;
+      var from = source(e.src, "b" + c, boxParent[c], e.inputs, "\u201c" + D.boxes[c].name + "\u201d");
+      var title = bundle(from, "b" + c, id, compact[c] ? 0 : e.inputs.length, "values",
+        "from " + (e.src >= 0 ? name(e.src) : "\u201c" + D.boxes[~e.src].name + "\u201d") + " into \u201c" +
+        D.boxes[c].name + "\u201d", D.edgeLabels && e.inputs.length === 1 && d ? f(d[e.inputs[0]]) : "");
+      edges.push({ id: id, steps: e.steps, inputs: e.inputs, box: c, key: key, title: title });
     });
+    bundled.forEach(function (e) {
+      var label = e.derivative ? ", label=\"" + e.derivative + "\"" :
+        e.count && e.from.charAt(0) !== "q" && counted[e.from] <= 2 ? ", label=\"" + e.count + "\", fontcolor=\"#666666\"" : "";
+      // a proxy sits beside its target: a heavy, short edge
+      var weight = e.from.charAt(0) === "q" ? ", weight=8" : "";
+      edgeLines.push(e.from + " -> " + e.to + " [id=\"" + e.id + "\", style=bold" + weight + label + "];");
+    });
+    function emitBox(b, indent) {
+      boxNodes[b].forEach(function (k) {
+        lines.push(indent + "n" + k + " [id=\"n" + k + "\", shape=record, style=filled, fillcolor=\"" +
+          colors[D.r[k]] + "\", width=" + valueWidth(k) + ", label=\"" + valueLabel(k) + "\"];");
+        if (P[k].length) {
+          var sym = crCut(D.ops[D.o[k]].symbol, 10);
+          lines.push(indent + "n" + k + "op [id=\"n" + k + "op\", shape=ellipse, style=filled, fillcolor=\"#f3f3f3\"," +
+            " fontsize=" + CR_SMALLEST_FONT + ", height=0.3, label=" + crDotString(sym) + "];");
+          lines.push(indent + "n" + k + "op -> n" + k + " [id=\"n" + k + "op_out\"];");
+        }
+      });
+      (proxies[b] || []).forEach(function (line) { lines.push(indent + line); });
+      boxChildren[b].forEach(function (c) {
+        if (rep[c] === -1) {
+          lines.push(indent + "subgraph cluster_" + c + " {");
+          lines.push(indent + "  id=\"c" + c + "\"; label=" + crDotString("\u25be " + crCut(D.boxes[c].name, 40)) +
+            "; style=\"rounded,dashed\"; color=\"#8064a2\"; fontcolor=\"#5b3f8c\"; margin=10;");
+          emitBox(c, indent + "  ");
+          lines.push(indent + "}");
+        } else {
+          var fill = flowColor[c] ? flowColor[c][0] : "#e6dcf5";
+          lines.push(indent + "b" + c + " [id=\"b" + c + "\", shape=record, style=\"rounded,filled,bold\", " +
+            "color=\"#5b3f8c\", fillcolor=\"" + fill + "\", width=" + boxWidth(c, compact[c]) + ", label=\"" +
+            recordLabel(boxFields(c, null, compact[c])) + "\"];");
+        }
+      });
+    }
+    emitBox(0, "");
+    lines.push.apply(lines, edgeLines);
     lines.push("}");
     // many edges (shared parameters feeding every example): Graphviz's crossing minimisation dominates;
     // fewer passes and straight edges lay out a 65-node, 875-edge view in 1.1 s instead of 4.3 s
     if (edges.length > 250) lines[1] += " mclimit=0.1; splines=line;";
-    return { dot: lines.join("\n"), edges: edges, aliases: aliases };
+    return { dot: lines.join("\n"), edges: edges, aliases: aliases, proxies: proxyNodes, compact: compact };
   }
 
   /* -- showing a view ---------------------------------------------------------------------------------- */
@@ -638,11 +799,12 @@ function crMount(root, data, options) {
       else if (rep[b] === b) boxesShown.push(b);
     }
     pic = { svg: svg, el: els, rep: rep, dot: built.dot, visible: visible, boxes: boxesShown, edges: edges, key: key,
-            w: vb[2], h: vb[3], shownGrad: {} };
+            w: vb[2], h: vb[3], shownGrad: {}, compact: built.compact, proxies: built.proxies };
     pic.into = {};
     edges.forEach(function (e) {
       if (e.key) pic.into[e.key] = e;
       e.el = els[e.id] || null;
+      if (e.el && e.title) setTitle(e.el, e.title);
       e.min = Infinity;
       for (var j = 0; j < e.steps.length; j++) if (e.steps[j] < e.min) e.min = e.steps[j];
       e.cls = "";
@@ -679,6 +841,21 @@ function crMount(root, data, options) {
       g.setAttribute("role", "button");
       g.setAttribute("aria-expanded", "false");
       setTitle(g, boxPathText(b) + ": click (or Enter) to expand");
+    });
+    (built.proxies || []).forEach(function (x) {
+      var g = els[x.id];
+      if (!g) return;
+      g.classList.add("cr-proxy");
+      g.setAttribute("data-box", String(x.shows));
+      g.setAttribute("data-source", String(x.source));
+      g.setAttribute("data-within", String(x.within));
+      g.setAttribute("tabindex", "0");
+      g.setAttribute("role", "button");
+      var texts = g.getElementsByTagName("text");
+      if (texts[0]) texts[0].textContent = "from " + crCut(D.boxes[x.source].name, CR_NAME_CHARS);
+      if (texts[1]) texts[1].textContent = leavesText(x.source, x.count);
+      setTitle(g, leavesText(x.source, x.count) + " of \u201c" + boxPathText(x.shows) + "\u201d, drawn where " +
+        "they are used: click (or Enter) to list them");
     });
     for (var c = 1; c < D.boxes.length; c++) {
       if (rep[c] !== -1 || rep[boxParent[c]] !== -1) continue;
@@ -746,7 +923,13 @@ function crMount(root, data, options) {
       status("Other boxes were collapsed so that no view draws more than " + D.maxNodes + " nodes.");
     } else status("");
     state.expanded = wanted;
-    state.afterLayout = function () { var el = pic.el["c" + b]; if (el) ensureVisible(el, true); if (then) then(); };
+    var anchor = pic ? screenCentre(pic.rep[b] === -1 ? pic.el["c" + b] : pic.el["b" + pic.rep[b]]) : null;
+    state.afterLayout = function () {
+      var el = pic.el["c" + b];
+      var outer = pic.el["c" + boxPath(b)[0]];
+      if (el) { placeAt(el, anchor); focusOn(el, outer ? picRect(outer) : null); }
+      if (then) then();
+    };
     render();
   }
 
@@ -756,8 +939,32 @@ function crMount(root, data, options) {
     Object.keys(wanted).forEach(function (c) { if (boxPath(+c).indexOf(b) >= 0) delete wanted[c]; });
     state.expanded = wanted;
     status("");
-    state.afterLayout = function () { var el = pic.el["b" + b]; if (el) { ensureVisible(el, true); el.focus(); } };
+    var anchor = pic ? screenCentre(pic.el["c" + b]) : null;
+    state.afterLayout = function () {
+      var el = pic.el["b" + b];
+      if (el) { placeAt(el, anchor); ensureVisible(el); el.focus({ preventScroll: true }); }
+    };
     render();
+  }
+
+  function collapseAll() {
+    state.expanded = {};
+    status("");
+    state.afterLayout = function () { fit(); };
+    render();
+  }
+
+  /* Where the centre of `el` is in the viewport (null without an element): a new view puts the box the reader
+   * clicked where it was, then moves, so the eye can follow. */
+  function screenCentre(el) {
+    if (!el) return null;
+    var r = el.getBoundingClientRect(), box = graph.getBoundingClientRect();
+    return { x: (r.left + r.right) / 2 - box.left, y: (r.top + r.bottom) / 2 - box.top };
+  }
+  function placeAt(el, anchor) {
+    if (!anchor) return;
+    var r = picRect(el), v = state.view;
+    setView(v.s, anchor.x - (r.x0 + r.x1) / 2 * v.s, anchor.y - (r.y0 + r.y1) / 2 * v.s);
   }
 
   /* Show value k in the picture: expand the boxes around it (if needed), then run `then`. */
@@ -769,9 +976,12 @@ function crMount(root, data, options) {
 
   /* The view a graph opens with: everything when it is small, else the top levels that fit. */
   function initialExpansion() {
-    var all = {};
-    for (var b = 1; b < D.boxes.length; b++) all[b] = true;
-    if (viewSize(all) <= D.maxNodes) return all;
+    var all = {}, named = false;
+    for (var b = 1; b < D.boxes.length; b++) { all[b] = true; if (D.boxes[b].kind !== "chunk") named = true; }
+    // a graph with parts the user thinks in (modules, scopes, examples) opens on them unless it is small
+    // enough to read whole; chunks are only there to bound a layout, so those open up to the limit
+    var size = viewSize(all);
+    if (size <= (named ? CR_OPEN_WHOLE : D.maxNodes)) return all;
     // a level-by-level overview small enough to read at once (model › examples › layers)
     var open = {}, level = [0], budget = Math.min(D.maxNodes, 16);
     while (level.length) {
@@ -787,45 +997,147 @@ function crMount(root, data, options) {
   }
 
   /* -- pan and zoom -------------------------------------------------------------------------------------- */
-  function setView(s, tx, ty) {
-    state.view = { s: s, tx: tx, ty: ty };
-    ui.canvas.style.transform = "translate(" + tx + "px, " + ty + "px) scale(" + s + ")";
+  /* state.view is where the view is going; shown is the transform on screen now (they differ while a move is
+   * animated). Positions of picture elements are read from the screen and mapped back with `shown`, so a
+   * move asked for in the middle of another starts from where the picture is. */
+  var shown = null, moving = 0;
+  function applyView(v) {
+    shown = v;
+    ui.canvas.style.transform = "translate(" + v.tx + "px, " + v.ty + "px) scale(" + v.s + ")";
+  }
+  function reducedMotion() {
+    return !!(window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches);
+  }
+  /* Go to scale s with the picture's origin at (tx, ty); `animate`: a short move (the reader can follow where
+   * the view went), else at once (wheel, drag, a new layout). */
+  function setView(s, tx, ty, animate) {
+    var to = { s: s, tx: tx, ty: ty };
+    state.view = to;
     ui.zoomLevel.textContent = Math.round(s * 100) + "%";
     root.setAttribute("data-scale", String(s));
+    if (moving) { cancelAnimationFrame(moving); moving = 0; }
+    if (!animate || state.instant || !shown || reducedMotion() || typeof requestAnimationFrame !== "function") {
+      applyView(to);
+      root.removeAttribute("data-moving");
+      return;
+    }
+    // the camera glides: the picture point at the viewport's centre moves in a straight line and the scale
+    // changes geometrically, easing out
+    var from = shown, size = viewportSize(), t0 = null;
+    var c0 = { x: (size.w / 2 - from.tx) / from.s, y: (size.h / 2 - from.ty) / from.s };
+    var c1 = { x: (size.w / 2 - to.tx) / to.s, y: (size.h / 2 - to.ty) / to.s };
+    root.setAttribute("data-moving", "yes");
+    function frame(now) {
+      if (t0 === null) t0 = now;
+      var t = Math.min(1, (now - t0) / CR_MOVE_MS), e = 1 - Math.pow(1 - t, 3);
+      if (t >= 1) { moving = 0; applyView(to); root.removeAttribute("data-moving"); return; }
+      var sc = from.s * Math.pow(to.s / from.s, e);
+      var cx = c0.x + (c1.x - c0.x) * e, cy = c0.y + (c1.y - c0.y) * e;
+      applyView({ s: sc, tx: size.w / 2 - cx * sc, ty: size.h / 2 - cy * sc });
+      moving = requestAnimationFrame(frame);
+    }
+    moving = requestAnimationFrame(frame);
   }
-  function zoomAt(factor, cx, cy) {
+  function zoomAt(factor, cx, cy, animate) {
     var v = state.view, s = Math.max(0.05, Math.min(4, v.s * factor));
     // keep the picture point under (cx, cy) in place
-    setView(s, cx - (cx - v.tx) * s / v.s, cy - (cy - v.ty) * s / v.s);
+    setView(s, cx - (cx - v.tx) * s / v.s, cy - (cy - v.ty) * s / v.s, animate);
   }
   function viewportSize() { return { w: graph.clientWidth, h: graph.clientHeight }; }
+  /* The smallest scale at which every text of the view is at least CR_MIN_TEXT_PX high on screen. */
+  function legibleScale() {
+    return Math.ceil(CR_MIN_TEXT_PX / CR_SMALLEST_FONT * 1000) / 1000;
+  }
+  /* Where `el` is in picture coordinates (its box on screen mapped back through the transform shown). */
+  function picRect(el) {
+    var r = el.getBoundingClientRect(), box = graph.getBoundingClientRect(), v = shown || state.view;
+    return { x0: (r.left - box.left - v.tx) / v.s, y0: (r.top - box.top - v.ty) / v.s,
+             x1: (r.right - box.left - v.tx) / v.s, y1: (r.bottom - box.top - v.ty) / v.s };
+  }
   /* The whole picture in the view when its text stays legible; else legible, with the output's end in view
    * (the backward pass starts there) and the output centred across. */
-  function fit() {
+  function fit(animate) {
     if (!pic) return;
-    var size = viewportSize();
-    var s = Math.min(size.w / (pic.w + 20), size.h / (pic.h + 20), 1.5);
-    if (s >= CR_LEGIBLE_SCALE) { setView(s, (size.w - pic.w * s) / 2, (size.h - pic.h * s) / 2); return; }
-    s = CR_LEGIBLE_SCALE;
+    var size = viewportSize(), min = legibleScale();
+    var s = Math.min((size.w - 2 * CR_MARGIN) / pic.w, (size.h - 2 * CR_MARGIN) / pic.h, CR_MAX_FIT_SCALE);
+    if (s >= min) { setView(s, (size.w - pic.w * s) / 2, (size.h - pic.h * s) / 2, animate); return; }
+    s = min;
     var dir = D.rankdir || "LR", tx = (size.w - pic.w * s) / 2, ty = (size.h - pic.h * s) / 2;
-    if (pic.w * s > size.w) tx = dir === "RL" ? 10 : size.w - pic.w * s - 10;
-    if (pic.h * s > size.h) ty = dir === "BT" ? 10 : size.h - pic.h * s - 10;
-    setView(s, tx, ty);
+    if (pic.w * s > size.w) tx = dir === "RL" ? CR_MARGIN : size.w - pic.w * s - CR_MARGIN;
+    if (pic.h * s > size.h) ty = dir === "BT" ? CR_MARGIN : size.h - pic.h * s - CR_MARGIN;
     var out = elementOfValue(D.root);
-    if (out) ensureVisible(out, false);
+    if (out) {  // the output's centre across the direction of the flow
+      var r = picRect(out);
+      if ((dir === "LR" || dir === "RL") && pic.h * s > size.h) ty = size.h / 2 - (r.y0 + r.y1) / 2 * s;
+      if ((dir === "TB" || dir === "BT") && pic.w * s > size.w) tx = size.w / 2 - (r.x0 + r.x1) / 2 * s;
+    }
+    var c = clamped(s, tx, ty);
+    setView(s, c.tx, c.ty, animate);
   }
-  /* Make `el` (an element of the picture) visible, at a legible scale; centred when `center` or off-screen. */
+  /* The part of `el` to keep in view: an edge's label (its local derivative) when the edge is long. */
+  function focusPart(el) {
+    if (el.classList && el.classList.contains("edge")) {
+      var label = el.querySelector("text");
+      if (label) return label;
+    }
+    return el;
+  }
+  /* Bring `el` (an element of the picture) into view at a legible scale, moving as little as possible: a
+   * part-visible element is pulled in by its margin, one out of sight (or with `center`) is centred. */
   function ensureVisible(el, center) {
     if (!el || !state.view) return;
-    var v = state.view;
-    if (v.s < CR_LEGIBLE_SCALE) setView(CR_LEGIBLE_SCALE, v.tx, v.ty);
-    v = state.view;
-    var box = graph.getBoundingClientRect(), r = el.getBoundingClientRect(), margin = 24;
-    var inside = r.left >= box.left + margin && r.right <= box.right - margin &&
-                 r.top >= box.top + margin && r.bottom <= box.bottom - margin;
-    if (inside && !center) return;
-    var cx = (r.left + r.right) / 2 - box.left, cy = (r.top + r.bottom) / 2 - box.top;
-    setView(v.s, v.tx + box.width / 2 - cx, v.ty + box.height / 2 - cy);
+    var size = viewportSize(), v = state.view, s = Math.max(v.s, legibleScale());
+    var tx = v.tx, ty = v.ty;
+    if (s !== v.s) {  // zoom in about the viewport's centre
+      tx = size.w / 2 - (size.w / 2 - v.tx) * s / v.s;
+      ty = size.h / 2 - (size.h / 2 - v.ty) * s / v.s;
+    }
+    var r = picRect(el), m = CR_MARGIN;
+    if (r.x1 - r.x0 > (size.w - 2 * m) / s || r.y1 - r.y0 > (size.h - 2 * m) / s) r = picRect(focusPart(el));
+    var left = r.x0 * s + tx, right = r.x1 * s + tx, top = r.y0 * s + ty, bottom = r.y1 * s + ty;
+    var away = right < 0 || left > size.w || bottom < 0 || top > size.h;
+    if (center || away) {
+      tx += size.w / 2 - (left + right) / 2;
+      ty += size.h / 2 - (top + bottom) / 2;
+    } else {
+      if (right - left > size.w - 2 * m) tx += size.w / 2 - (left + right) / 2;
+      else if (left < m) tx += m - left;
+      else if (right > size.w - m) tx += size.w - m - right;
+      if (bottom - top > size.h - 2 * m) ty += size.h / 2 - (top + bottom) / 2;
+      else if (top < m) ty += m - top;
+      else if (bottom > size.h - m) ty += size.h - m - bottom;
+    }
+    var c = clamped(s, tx, ty);
+    if (c.tx !== v.tx || c.ty !== v.ty || s !== v.s) setView(s, c.tx, c.ty, true);
+  }
+  /* (tx, ty) moved so that a picture larger than the viewport leaves no empty band at its edges: a move made
+   * for the reader shows as much of the picture as it can. */
+  function clamped(s, tx, ty, bounds) {
+    if (!pic) return { tx: tx, ty: ty };
+    var b = bounds || { x0: 0, y0: 0, x1: pic.w, y1: pic.h };
+    var size = viewportSize(), w = (b.x1 - b.x0) * s, h = (b.y1 - b.y0) * s, m = CR_MARGIN;
+    if (w > size.w - 2 * m) tx = Math.min(m - b.x0 * s, Math.max(size.w - m - b.x1 * s, tx));
+    if (h > size.h - 2 * m) ty = Math.min(m - b.y0 * s, Math.max(size.h - m - b.y1 * s, ty));
+    return { tx: tx, ty: ty };
+  }
+  /* Zoom to `el` (an expanded box's cluster): all of it in view when that is legible, else its output's end,
+   * centred across; no empty band beyond `bounds` (the outermost expanded box around it: the rest of the
+   * picture is another part of the graph). */
+  function focusOn(el, bounds) {
+    if (!el) return;
+    var size = viewportSize(), r = picRect(el), w = r.x1 - r.x0, h = r.y1 - r.y0, min = legibleScale();
+    var s = Math.min((size.w - 4 * CR_MARGIN) / w, (size.h - 4 * CR_MARGIN) / h, CR_MAX_FOCUS_SCALE);
+    var cx = (r.x0 + r.x1) / 2, cy = (r.y0 + r.y1) / 2;
+    if (s < min) {
+      s = min;
+      var dir = D.rankdir || "LR", half = { w: (size.w / 2 - 2 * CR_MARGIN) / s, h: (size.h / 2 - 2 * CR_MARGIN) / s };
+      if (w * s > size.w) cx = dir === "RL" ? r.x0 + half.w : r.x1 - half.w;
+      if (h * s > size.h) cy = dir === "BT" ? r.y0 + half.h : r.y1 - half.h;
+      if ((dir === "LR" || dir === "RL") && h * s > size.h) cy = (r.y0 + r.y1) / 2;
+      if ((dir === "TB" || dir === "BT") && w * s > size.w) cx = (r.x0 + r.x1) / 2;
+    }
+    var c = clamped(s, size.w / 2 - cx * s, size.h / 2 - cy * s, bounds);
+    setView(s, c.tx, c.ty, true);
   }
   /* Keep the current step (or the selection) in view. */
   function follow(center) {
@@ -974,7 +1286,8 @@ function crMount(root, data, options) {
     var help = crEl("p", { "class": "cr-help" },
       "\u2190 \u2192 step, Home/End first/last, space play/pause. Click a box to expand it, its name to collapse " +
       "it (or Enter / -). Wheel or +/- to zoom, drag to pan, f to fit. Click a value for its paths, an op for its " +
-      "formulas; select a leaf and press \u201cnudge\u201d to change it.");
+      "formulas, a dashed \u201cfrom \u2026\u201d node for the shared parameters it stands for; select a leaf and " +
+      "press \u201cnudge\u201d to change it.");
 
     ui.legend = crEl("div", { "class": "cr-legend", "aria-label": "legend" });
     ui.canvas = crEl("div", { "class": "cr-canvas" });
@@ -1127,7 +1440,7 @@ function crMount(root, data, options) {
     pic.boxes.forEach(function (b) {
       var g = pic.el["b" + b];
       if (!g) return;
-      var texts = g.getElementsByTagName("text"), fields = boxFields(b, grads), shape = g.querySelector("path, polygon");
+      var texts = g.getElementsByTagName("text"), fields = boxFields(b, grads, pic.compact[b]), shape = g.querySelector("path, polygon");
       if (shape && flowColor[b]) shape.setAttribute("fill", flowColor[b][0]);
       for (var j = 0; j < fields.length && j < texts.length; j++) setText(texts[j], fields[j]);
       var out = boxInfo(b).out;
@@ -1302,6 +1615,7 @@ function crMount(root, data, options) {
 
   function select(k) {
     state.selected = k;
+    root.removeAttribute("data-proxy");
     ui.pathList.textContent = "";
     ui.selInfo.textContent = "";
     if (k < 0) {
@@ -1359,6 +1673,34 @@ function crMount(root, data, options) {
       " = " + f(sum[D.root]) + "   (backward: " + f(finalGrad[k]) + ")"));
     showNudgePanel();
     breadcrumb();
+  }
+
+  /* A proxy clicked: the leaves it stands for, with their numbers (they stay where they are drawn). */
+  function showProxy(id) {
+    var x = null;
+    (pic && pic.proxies || []).forEach(function (p) { if (p.id === id) x = p; });
+    if (!x) return;
+    select(-1);
+    var box = ui.selInfo;
+    box.textContent = "";
+    function line(text, cls) { box.appendChild(crEl("div", cls ? { "class": cls } : null, text)); }
+    line(leavesText(x.source, x.count) + " of \u201c" + boxPathText(x.shows) + "\u201d, used by " + x.usedBy, "cr-strong");
+    var table = crEl("table", { "class": "cr-grads cr-leaves" }), head = crEl("tr");
+    ["value", "data", "grad"].forEach(function (h) { head.appendChild(crEl("th", { scope: "col" }, h)); });
+    table.appendChild(head);
+    x.qs.slice(0, CR_MAX_LISTED_LEAVES).forEach(function (q) {
+      var tr = crEl("tr");
+      tr.appendChild(crEl("td", { "class": "cr-name", title: name(q) }, crCut(name(q), CR_NAME_CHARS)));
+      tr.appendChild(crEl("td", { "class": "cr-num" }, f(values[q])));
+      tr.appendChild(crEl("td", { "class": "cr-num" }, f(finalGrad[q])));
+      table.appendChild(tr);
+    });
+    box.appendChild(table);
+    if (x.qs.length > CR_MAX_LISTED_LEAVES) line("\u2026 and " + (x.qs.length - CR_MAX_LISTED_LEAVES) + " more", "cr-dim");
+    line("Expand \u201c" + D.boxes[x.source].name + "\u201d to draw them (its box, or the gradient table).", "cr-dim");
+    var g = pic.el[x.id];
+    if (g) g.classList.add("cr-selected");
+    root.setAttribute("data-proxy", x.id);
   }
 
   function showSelected(k) {
@@ -1503,15 +1845,15 @@ function crMount(root, data, options) {
     ui.apply.addEventListener("click", applyNudge);
     ui.delta.addEventListener("keydown", function (e) { if (e.key === "Enter") applyNudge(); });
     ui.reset.addEventListener("click", clearNudge);
-    ui.zoomin.addEventListener("click", function () { var s = viewportSize(); zoomAt(1.25, s.w / 2, s.h / 2); });
-    ui.zoomout.addEventListener("click", function () { var s = viewportSize(); zoomAt(0.8, s.w / 2, s.h / 2); });
-    ui.fit.addEventListener("click", fit);
-    ui.collapseall.addEventListener("click", function () { state.expanded = {}; state.afterLayout = fit; render(); });
+    ui.zoomin.addEventListener("click", function () { var s = viewportSize(); zoomAt(1.25, s.w / 2, s.h / 2, true); });
+    ui.zoomout.addEventListener("click", function () { var s = viewportSize(); zoomAt(0.8, s.w / 2, s.h / 2, true); });
+    ui.fit.addEventListener("click", function () { fit(true); });
+    ui.collapseall.addEventListener("click", collapseAll);
     ui.crumbs.addEventListener("click", function (e) {
       var b = e.target.closest ? e.target.closest("button.cr-crumb") : null;
       if (!b) return;
       var box = parseInt(b.getAttribute("data-box"), 10);
-      if (box === 0) { state.expanded = {}; state.afterLayout = fit; render(); }
+      if (box === 0) collapseAll();
       else if (pic && pic.rep[box] === -1) collapse(box);
       else expand(box);
     });
@@ -1529,16 +1871,17 @@ function crMount(root, data, options) {
     graph.addEventListener("click", function (e) {
       if (state.dragged) { state.dragged = false; return; }
       var t = e.target;
-      var g = t.closest ? t.closest("g.cr-value, g.cr-op, g.cr-boxnode, text.cr-collapse") : null;
+      var g = t.closest ? t.closest("g.cr-value, g.cr-op, g.cr-boxnode, g.cr-proxy, text.cr-collapse") : null;
       if (!g) return;
       activate(g);
     });
     graph.addEventListener("keydown", function (e) {
-      var g = e.target.closest ? e.target.closest("g.cr-value, g.cr-op, g.cr-boxnode, text.cr-collapse") : null;
+      var g = e.target.closest ? e.target.closest("g.cr-value, g.cr-op, g.cr-boxnode, g.cr-proxy, text.cr-collapse") : null;
       if (g && (e.key === "Enter" || e.key === " ")) { activate(g); e.preventDefault(); e.stopPropagation(); return; }
       if (e.key === "-" && g) {
         var b = g.hasAttribute("data-box") ? parseInt(g.getAttribute("data-box"), 10) : D.box[+g.getAttribute("data-index")];
         if (g.classList.contains("cr-boxnode")) b = boxParent[b];
+        if (g.classList.contains("cr-proxy")) b = parseInt(g.getAttribute("data-within"), 10);
         if (b > 0) { collapse(b); e.preventDefault(); e.stopPropagation(); }
       }
     });
@@ -1553,9 +1896,9 @@ function crMount(root, data, options) {
       else if (e.key === "Home") { pause(); showStep(0); }
       else if (e.key === "End") { pause(); showStep(nSteps); }
       else if (e.key === " " && tag !== "BUTTON") { if (state.playing) pause(); else play(); }
-      else if (e.key === "+" || e.key === "=") zoomAt(1.25, size.w / 2, size.h / 2);
-      else if (e.key === "-" && !(e.target.closest && e.target.closest(".cr-graph g, .cr-graph text"))) zoomAt(0.8, size.w / 2, size.h / 2);
-      else if (e.key === "f") fit();
+      else if (e.key === "+" || e.key === "=") zoomAt(1.25, size.w / 2, size.h / 2, true);
+      else if (e.key === "-" && !(e.target.closest && e.target.closest(".cr-graph g, .cr-graph text"))) zoomAt(0.8, size.w / 2, size.h / 2, true);
+      else if (e.key === "f") fit(true);
       else return;
       e.preventDefault();
     });
@@ -1572,6 +1915,7 @@ function crMount(root, data, options) {
 
   function activate(g) {
     if (g.classList.contains("cr-boxnode")) { expand(parseInt(g.getAttribute("data-box"), 10)); return; }
+    if (g.classList.contains("cr-proxy")) { showProxy(g.getAttribute("id").slice(prefix.length)); return; }
     if (g.classList.contains("cr-collapse")) { collapse(parseInt(g.getAttribute("data-box"), 10)); return; }
     var k = parseInt(g.getAttribute("data-index"), 10);
     if (g.classList.contains("cr-op")) { state.followSelection = true; select(k); writeHash(); return; }
@@ -1593,9 +1937,11 @@ function crMount(root, data, options) {
   showStep(0, true);
   select(-1);
   state.afterLayout = function () {
+    state.instant = true;  // the first view is shown where it belongs, not flown to
     fit();
     if (options.page) readHash();
-    if (state.step > 0 || state.selected >= 0) follow(true);
+    if (state.step > 0 || state.selected >= 0) follow();
+    state.instant = false;
   };
   render();
 
