@@ -356,7 +356,7 @@ def label_groups(order: Sequence[Value]) -> dict[Value, GroupPath]:
             continue
         found = {paths.get(p) for p in node.parents}
         if len(found) == 1 and None not in found and (len(node.parents) > 1 or node.op in _ACTIVATIONS):
-            paths[node] = found.pop()  # type: ignore[assignment]
+            paths[node] = found.pop()  # type: ignore[assignment]  # not None: tested just above
     return paths
 
 

@@ -293,11 +293,11 @@ def record_calls(call: Callable[..., Any], positions: bool = False) -> Callable[
 
     if not positions and _one_argument(call):
         __call__ = __call__one  # noqa: F811
-    __call__.__wrapped__ = call  # type: ignore[attr-defined]
+    __call__.__wrapped__ = call  # type: ignore[attr-defined]  # function attributes, unknown to type checkers
     __call__.__name__ = getattr(call, "__name__", "__call__")
     __call__.__qualname__ = getattr(call, "__qualname__", "__call__")
     __call__.__doc__ = getattr(call, "__doc__", None)
-    __call__._records_calls = True  # type: ignore[attr-defined]
+    __call__._records_calls = True  # type: ignore[attr-defined]  # (as __wrapped__ above)
     return __call__
 
 

@@ -131,7 +131,7 @@ def _grad_text(node: Value, opts: Options, grads: dict[Value, float] | None) -> 
 
 def build(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Options,
           groups: dict[Value, GroupPath], *, grads: dict[Value, float] | None = None,
-          highlight: Highlight | None = None, done: frozenset = frozenset(),
+          highlight: Highlight | None = None, done: frozenset[Edge] = frozenset(),
           current: Edge | None = None, caption: Sequence[str] = (),
           legend_marks: Sequence[tuple[str, str]] | None = None) -> DrawnGraph:
     """The DOT picture with ``groups`` (node -> path of group names) as boxes.
@@ -152,7 +152,7 @@ def build(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Op
 
 def build_tree(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Options, tree: Box,
                open_boxes: set[Box], *, grads: dict[Value, float] | None = None,
-               highlight: Highlight | None = None, done: frozenset = frozenset(),
+               highlight: Highlight | None = None, done: frozenset[Edge] = frozenset(),
                current: Edge | None = None, caption: Sequence[str] = (),
                legend_marks: Sequence[tuple[str, str]] | None = None, list_outputs: bool = False) -> DrawnGraph:
     """The DOT picture of ``root``'s graph with the boxes of ``tree`` in ``open_boxes`` open, the others closed.
@@ -382,7 +382,7 @@ def _add_legend(g: graphviz.Digraph, roles: set[str], marks: Sequence[tuple[str,
                 legend.edge(a, b, style="invis")
 
 
-Expand = Union[bool, Box, str, tuple, Sequence[Union[Box, str, tuple]], None]
+Expand = Union[bool, Box, str, tuple[str, ...], Sequence[Union[Box, str, tuple[str, ...]]], None]
 
 
 def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local_grads: bool = True,
@@ -447,7 +447,7 @@ def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local
     names = node_names(root, order)
     hl: Highlight | None = None
     if isinstance(highlight, Value):
-        if highlight not in tree._tree.index:  # type: ignore[union-attr]
+        if highlight not in tree._tree.index:  # type: ignore[union-attr]  # a hierarchy's top box has its tree
             raise ValueError(f"highlight={highlight!r} is not a node of the graph of {root!r}")
         hl = highlight_leaf(highlight, root, order, names, precision)
     elif highlight is not None:
