@@ -58,8 +58,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Union
 
 from autograd.graph import check_value, collector_paused, topological_order
 from autograd.scopes import Call, Frame, GroupPath, Part, Scope, ScopeFrame, parts_of, values_in
@@ -67,6 +67,9 @@ from autograd.trace import node_names
 from autograd.value import Value
 
 DEFAULT_MAX_ITEMS = 32
+#: What ``group_by=`` takes (:func:`resolve_groups`): ``"labels"``, a Scope, Scopes, or a function of a node
+#: giving a box name, a path of names, or None.
+GroupBy = Union[str, Scope, Iterable[Scope], Callable[[Value], Union[str, GroupPath, None]]]
 KINDS = ("graph", "module", "scope", "example", "group", "chunk")
 
 # Single-input ops that finish a neuron: with group_by="labels" they join the group of their input.
@@ -215,7 +218,7 @@ class _Tree:
 # -- the entry point ------------------------------------------------------------------------------
 
 
-def hierarchy(root: Value, order: Sequence[Value] | None = None, group_by: Any = None,
+def hierarchy(root: Value, order: Sequence[Value] | None = None, group_by: GroupBy | None = None,
               max_items: int | None = DEFAULT_MAX_ITEMS) -> Box:
     """The tree of boxes of ``root``'s graph; returns the root box (kind ``"graph"``).
 
@@ -360,14 +363,14 @@ def label_groups(order: Sequence[Value]) -> dict[Value, GroupPath]:
     return paths
 
 
-def group_kind(group_by: Any) -> str:
+def group_kind(group_by: GroupBy | None) -> str:
     """The kind of the boxes ``group_by`` makes: ``"scope"`` for scopes, ``"group"`` otherwise."""
     scopes = isinstance(group_by, Scope) or (isinstance(group_by, (list, tuple)) and bool(group_by)
                                              and all(isinstance(s, Scope) for s in group_by))
     return "scope" if scopes else "group"
 
 
-def resolve_groups(order: Sequence[Value], group_by: Any) -> dict[Value, GroupPath]:
+def resolve_groups(order: Sequence[Value], group_by: GroupBy | None) -> dict[Value, GroupPath]:
     """node -> path of group names, for ``group_by`` = "labels", a Scope, a list of Scopes or a function.
 
     A function's str result is one name, shown as written (``"loss 1/2 (y - a)^2"``

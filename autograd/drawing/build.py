@@ -40,7 +40,7 @@ import graphviz
 from autograd.drawing import text
 from autograd.drawing.drawn import DrawnGraph
 from autograd.drawing.expansion import closed_map, drawn_counts, opened
-from autograd.drawing.highlight import Edge, Highlight, highlight_leaf, highlight_path
+from autograd.drawing.highlight import Edge, Highlight, NodePath, highlight_leaf, highlight_path
 from autograd.drawing.style import (
     COLORS,
     DEFAULT_CAPTION_WIDTH,
@@ -55,7 +55,15 @@ from autograd.drawing.style import (
     role,
 )
 from autograd.graph import check_value, topological_order
-from autograd.hierarchy import Box, derivatives_inside, group_kind, hierarchy, resolve_groups, tree_of_groups
+from autograd.hierarchy import (
+    Box,
+    GroupBy,
+    derivatives_inside,
+    group_kind,
+    hierarchy,
+    resolve_groups,
+    tree_of_groups,
+)
 from autograd.scopes import GroupPath
 from autograd.trace import node_names
 from autograd.value import Value
@@ -386,8 +394,8 @@ Expand = Union[bool, Box, str, tuple[str, ...], Sequence[Union[Box, str, tuple[s
 
 
 def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local_grads: bool = True,
-         precision: int = 4, highlight: Any = None, params: Iterable[Value] | None = None,
-         group_by: Any = None, collapse: bool = True, max_nodes: int | None = DEFAULT_MAX_NODES,
+         precision: int = 4, highlight: Value | NodePath | None = None, params: Iterable[Value] | None = None,
+         group_by: GroupBy | None = None, collapse: bool = True, max_nodes: int | None = DEFAULT_MAX_NODES,
          legend: bool = True, expand: Expand = None, caption_width: int = DEFAULT_CAPTION_WIDTH) -> DrawnGraph:
     """The computation graph of ``root`` as a ``graphviz.Digraph`` (a :class:`DrawnGraph`).
 
