@@ -6,7 +6,10 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (matplotlib is optional: imported when drawing)
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
+
     from nn.health.rows import LayerHealth
 
 
@@ -106,7 +109,7 @@ def _updates(ax: Any, rec: _Updates) -> None:
     ax.legend(fontsize=7, ncol=2 if len(rec.history) > 4 else 1)
 
 
-def plot_report(report: _Report, dpi: int = 100) -> Any:
+def plot_report(report: _Report, dpi: int = 100) -> Figure:
     """The panels of :meth:`HealthReport.plot`, side by side in one Figure."""
     from matplotlib.figure import Figure
 
@@ -125,7 +128,7 @@ def plot_report(report: _Report, dpi: int = 100) -> Any:
     return fig
 
 
-def plot_updates(rec: _Updates, ax: Any = None, dpi: int = 100) -> Any:
+def plot_updates(rec: _Updates, ax: Axes | None = None, dpi: int = 100) -> Figure | SubFigure:
     """The update-to-data ratios of ``rec`` on ``ax`` (a new Figure when None); returns the Figure."""
     if ax is None:
         from matplotlib.figure import Figure
