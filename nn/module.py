@@ -148,15 +148,15 @@ def _data(tree: Any) -> Any:
     return [_data(item) for item in tree]
 
 
-def _check_inputs(who: str, expected: int, x: object) -> None:
-    """Raise a clear error unless ``x`` is a sequence of ``expected`` inputs."""
+def _check_inputs(who: str, expected: int, x: Any) -> None:
+    """Raise a clear error unless ``x`` is a sequence of ``expected`` inputs (``x``: whatever was passed)."""
     try:
-        if len(x) == expected:  # type: ignore[arg-type]
+        if len(x) == expected:
             return
     except TypeError:
         raise TypeError(f"{who} needs a sequence of {expected} inputs (floats or Values), "
                         f"got {type(x).__name__}: {x!r}") from None
-    raise ValueError(f"{who} expects {expected} inputs, got {len(x)}")  # type: ignore[arg-type]
+    raise ValueError(f"{who} expects {expected} inputs, got {len(x)}")
 
 
 def _marking_parameters(init: Callable[..., None]) -> Callable[..., None]:
@@ -170,7 +170,7 @@ def _marking_parameters(init: Callable[..., None]) -> Callable[..., None]:
         except (TypeError, ValueError):  # attributes the walk refuses: parameters() will say so when asked
             pass
 
-    __init__._marks_parameters = True  # type: ignore[attr-defined]
+    __init__._marks_parameters = True  # type: ignore[attr-defined]  # a function attribute, unknown to type checkers
     return __init__
 
 
