@@ -28,7 +28,7 @@ TORCH_INDEX ?=
 
 comma := ,
 
-.PHONY: test demo notebooks bench lint docs docs-check docs-lite clean
+.PHONY: test demo notebooks bench lint typecheck docs docs-check docs-lite clean
 
 $(PY):
 	@echo "==> creating the virtual environment $(VENV)"
@@ -109,6 +109,10 @@ docs-lite: $(VENV)/.installed-docs
 
 lint: $(VENV)/.installed-test-$(ORACLE)
 	$(VENV)/bin/ruff check .
+
+# mypy --strict over autograd and nn (settings in pyproject.toml's [tool.mypy]); mypy comes with the dev extra
+typecheck: $(VENV)/.installed-test-$(ORACLE)
+	$(VENV)/bin/mypy --strict autograd nn
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis site

@@ -14,10 +14,11 @@ only the engine, and the drawing code (graphviz) loads when first asked for.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograd import serialize as _serialize  # noqa: F401 - installs Value's pickling and copying
-from autograd.functional import log_softmax, logsumexp, max, softmax  # noqa: F401 - max: an attribute, not a star name
+from autograd.functional import log_softmax, logsumexp, softmax
+from autograd.functional import max as max  # an attribute, not a star name (``as max``: exported all the same)
 from autograd.graph import grad, reverse_topological_order, topological_order
 from autograd.modes import AnomalyError, detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from autograd.ops import Op
@@ -57,6 +58,40 @@ _LAZY = {
     "compile": "autograd.compiled",
 }
 
+if TYPE_CHECKING:  # what __getattr__ imports on first use, for type checkers (tests check the two agree)
+    from autograd.check import GradcheckError as GradcheckError
+    from autograd.check import GradcheckReport as GradcheckReport
+    from autograd.check import gradcheck as gradcheck
+    from autograd.check import gradgradcheck as gradgradcheck
+    from autograd.compiled import compile as compile
+    from autograd.drawing import GraphTooLargeError as GraphTooLargeError
+    from autograd.drawing import draw as draw
+    from autograd.drawing import draw_backward_steps as draw_backward_steps
+    from autograd.drawing import explore as explore
+    from autograd.drawing import render_svg as render_svg
+    from autograd.drawing import save_graph as save_graph
+    from autograd.forward import Dual as Dual
+    from autograd.forward import compare_modes as compare_modes
+    from autograd.forward import jvp as jvp
+    from autograd.graph import collector_paused as collector_paused
+    from autograd.higher import hessian as hessian
+    from autograd.higher import hvp as hvp
+    from autograd.pathsum import Path as Path
+    from autograd.pathsum import PathLimitError as PathLimitError
+    from autograd.pathsum import count_paths as count_paths
+    from autograd.pathsum import paths as paths
+    from autograd.pathsum import sum_over_paths as sum_over_paths
+    from autograd.roles import constant as constant
+    from autograd.roles import mark as mark
+    from autograd.roles import parameter as parameter
+    from autograd.scopes import Scope as Scope
+    from autograd.scopes import scope as scope
+    from autograd.trace import Step as Step
+    from autograd.trace import StepTable as StepTable
+    from autograd.trace import trace_backward as trace_backward
+
+    __version__: str
+
 # Public attributes kept out of __all__: after ``from autograd import *`` the names must still be
 # Python's ``max`` (``max(3, 5)``) and ``compile`` (``compile("1+1", "<s>", "eval")``).
 _NOT_STARRED = ("compile", "max")
@@ -83,18 +118,20 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "__version__":  # importlib.metadata takes longer to import than the engine: only when asked
-        from autograd.version import package_version
+# (hidden from type checkers, which read the names above: so a misspelt name is an error, not Any)
+if not TYPE_CHECKING:
+    def __getattr__(name: str) -> Any:
+        if name == "__version__":  # importlib.metadata takes longer to import than the engine: only when asked
+            from autograd.version import package_version
 
-        globals()["__version__"] = version = package_version()
-        return version
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'autograd' has no attribute {name!r}")
-    obj = getattr(importlib.import_module(module), name)
-    globals()[name] = obj
-    return obj
+            globals()["__version__"] = version = package_version()
+            return version
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+        obj = getattr(importlib.import_module(module), name)
+        globals()[name] = obj
+        return obj
 
 
 def __dir__() -> list[str]:

@@ -33,7 +33,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union, overload
 
 from autograd import functional as _functional
 from autograd import value as _value
@@ -50,7 +50,11 @@ Number = Union[int, float]
 DualOperand = Union["Dual", int, float]
 
 
-def _apply(fn: Callable[..., object], *args: object, op: str) -> Dual | list[Dual]:
+@overload
+def _apply(fn: Callable[..., Value], *args: object, op: str) -> Dual: ...
+@overload
+def _apply(fn: Callable[..., list[Value]], *args: object, op: str) -> list[Dual]: ...
+def _apply(fn: Callable[..., Value | list[Value]], *args: object, op: str) -> Dual | list[Dual]:
     """``fn`` (a Value op) applied to Duals: the value by the op, the tangent by a forward sweep.
 
     Each Dual among ``args`` (or inside a list in ``args``) becomes a temporary
@@ -92,7 +96,7 @@ def _apply(fn: Callable[..., object], *args: object, op: str) -> Dual | list[Dua
     return [sweep(o) for o in out] if isinstance(out, list) else sweep(out)
 
 
-def _method(fn: Callable[..., object], op: str, reflected: bool = False) -> Callable[..., Dual]:
+def _method(fn: Callable[..., Value], op: str, reflected: bool = False) -> Callable[..., Dual]:
     """A Dual method that runs the Value op ``fn`` (on ``(other, self)`` when ``reflected``)."""
 
     def method(self: Dual, *other: DualOperand) -> Dual:
@@ -224,10 +228,18 @@ def _unpack_scalar(out: object) -> tuple[float, float]:
     return _unpack(out)
 
 
+# One bare input gives one float; a sequence of inputs a list (as autograd.inputs says).
+@overload
+def forward_mode_gradient(f: Callable[..., object], inputs: Value | Number) -> float: ...
+@overload
+def forward_mode_gradient(f: Callable[..., object], inputs: Iterable[Value | Number]) -> list[float]: ...
+@overload
+def forward_mode_gradient(f: Callable[..., object], inputs: InputsLike) -> list[float] | float: ...
 def forward_mode_gradient(f: Callable[..., object], inputs: InputsLike) -> list[float] | float:
     """``∇f(x)`` of a scalar ``f`` by forward mode: one pass per input, seeding ``e_i``."""
     given = as_inputs(inputs, "forward_mode_gradient")
-    return given.unpack(_gradient(f, given))
+    gradient: list[float] | float = given.unpack(_gradient(f, given))
+    return gradient
 
 
 # -- forward against reverse: the cost of a full gradient ----------------------------------
@@ -285,6 +297,7 @@ def compare_modes(f: Callable[..., object], inputs: InputsLike, repeat: int = 3)
         root = f(given.pack(leaves))
         if not isinstance(root, Value):
             raise TypeError(f"compare_modes needs f to return one scalar; with Values it returned {root!r}")
+        checked: Value = root
         reverse = grad(root, leaves)
         reverse_seconds = builtins.min(reverse_seconds, time.perf_counter() - start)
 
@@ -294,7 +307,7 @@ def compare_modes(f: Callable[..., object], inputs: InputsLike, repeat: int = 3)
         forward = _gradient(f, given)
         forward_seconds = builtins.min(forward_seconds, time.perf_counter() - start)
 
-    nodes = [n for n in topological_order(root) if n.parents]
+    nodes = [n for n in topological_order(checked) if n.parents]
     edges = sum(len(n.parents) for n in nodes)
     n = len(xs)
     return ModeComparison(
@@ -313,7 +326,7 @@ def compare_modes(f: Callable[..., object], inputs: InputsLike, repeat: int = 3)
 
 def mlp_loss(
     sizes: Sequence[int], x: Sequence[float], target: float, seed: int = 0
-) -> tuple[Callable[[list], object], list[float]]:
+) -> tuple[Callable[[list[Any]], object], list[float]]:
     """A tanh MLP's squared error ``(y(x; θ) - target)²`` as a function of its flat parameters θ.
 
     ``sizes`` are ``[n_in, hidden..., 1]``. Returns ``(loss, theta0)`` with
@@ -333,10 +346,10 @@ def mlp_loss(
     rng = random.Random(seed)
     theta0 = [rng.uniform(-1.0, 1.0) / math.sqrt(sizes[0]) for _ in range(n_params)]
 
-    def loss(theta: list) -> object:
+    def loss(theta: list[Any]) -> object:
         if len(theta) != n_params:
             raise ValueError(f"this MLP has {n_params} parameters, got {len(theta)}")
-        a: list = x
+        a: list[Any] = x  # floats, then Values or Duals
         k = 0
         for layer, (nin, nout) in enumerate(shapes):
             z = []

@@ -28,8 +28,9 @@ from __future__ import annotations
 import gc
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Literal, cast, overload
 
 from autograd import modes
 from autograd import value as _value
@@ -371,8 +372,21 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+# The result's type follows the arguments: one float per input, bare for one bare Value, Values with create_graph.
+@overload
+def grad(output: Value, inputs: Value, *, create_graph: Literal[False] = False) -> float: ...
+@overload
+def grad(output: Value, inputs: Iterable[Value], *, create_graph: Literal[False] = False) -> list[float]: ...
+@overload
+def grad(output: Value, inputs: Value, *, create_graph: Literal[True]) -> Value: ...
+@overload
+def grad(output: Value, inputs: Iterable[Value], *, create_graph: Literal[True]) -> list[Value]: ...
+@overload
 def grad(
-    output: Value, inputs: Value | Sequence[Value], *, create_graph: bool = False
+    output: Value, inputs: Value | Iterable[Value], *, create_graph: bool = False
+) -> list[float] | float | list[Value] | Value: ...
+def grad(
+    output: Value, inputs: Value | Iterable[Value], *, create_graph: bool = False
 ) -> list[float] | float | list[Value] | Value:
     """``[d output / d x for x in inputs]`` without touching any ``.grad``.
 
@@ -389,15 +403,17 @@ def grad(
     check_value(output, "grad")
     given = as_inputs(inputs, "grad", numbers=False, empty=True)
     xs = given.items
+    out: list[Value] | list[float]
     if create_graph:
         built = gradient_graph(output, 1.0)
-        out: list = [_as_value(built.get(x, 0.0)) for x in xs]
+        out = [_as_value(built.get(x, 0.0)) for x in xs]
     else:
         grads: dict[Value, float] = {}
         for _ in chain_rule_steps(output, 1.0, grads):
             pass
         out = [grads.get(x, 0.0) for x in xs]
-    return given.unpack(out)
+    result: list[float] | float | list[Value] | Value = given.unpack(out)
+    return result
 
 
 def gradient_graph(root: Value, seed: float = 1.0) -> dict[Value, Value | float]:
@@ -412,7 +428,7 @@ def gradient_graph(root: Value, seed: float = 1.0) -> dict[Value, Value | float]
     derivative shows only the arithmetic it needs.
     """
     order = reverse_topological_order(root)
-    pending: dict[Value, list] = {root: [seed]}
+    pending: dict[Value, list[Value | float]] = {root: [seed]}
     built: dict[Value, Value | float] = {}
     with modes.enable_grad():  # the derivative's graph must be recorded even inside no_grad()
         for node in order:
@@ -432,10 +448,10 @@ def gradient_graph(root: Value, seed: float = 1.0) -> dict[Value, Value | float]
     return built
 
 
-def _sum_terms(terms: list) -> Value | float:
+def _sum_terms(terms: list[Value | float]) -> Value | float:
     """Contributions to one gradient: a float while all are constants, else one ``sum`` node."""
     if all(type(t) is float for t in terms):
-        return sum(terms)
+        return sum(cast("list[float]", terms))  # all floats, as just tested
     return total(terms)
 
 

@@ -58,8 +58,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Union
 
 from autograd.graph import check_value, collector_paused, topological_order
 from autograd.scopes import Call, Frame, GroupPath, Part, Scope, ScopeFrame, parts_of, values_in
@@ -67,6 +67,9 @@ from autograd.trace import node_names
 from autograd.value import Value
 
 DEFAULT_MAX_ITEMS = 32
+#: What ``group_by=`` takes (:func:`resolve_groups`): ``"labels"``, a Scope, Scopes, or a function of a node
+#: giving a box name, a path of names, or None.
+GroupBy = Union[str, Scope, Iterable[Scope], Callable[[Value], Union[str, GroupPath, None]]]
 KINDS = ("graph", "module", "scope", "example", "group", "chunk")
 
 # Single-input ops that finish a neuron: with group_by="labels" they join the group of their input.
@@ -215,7 +218,7 @@ class _Tree:
 # -- the entry point ------------------------------------------------------------------------------
 
 
-def hierarchy(root: Value, order: Sequence[Value] | None = None, group_by: Any = None,
+def hierarchy(root: Value, order: Sequence[Value] | None = None, group_by: GroupBy | None = None,
               max_items: int | None = DEFAULT_MAX_ITEMS) -> Box:
     """The tree of boxes of ``root``'s graph; returns the root box (kind ``"graph"``).
 
@@ -356,18 +359,18 @@ def label_groups(order: Sequence[Value]) -> dict[Value, GroupPath]:
             continue
         found = {paths.get(p) for p in node.parents}
         if len(found) == 1 and None not in found and (len(node.parents) > 1 or node.op in _ACTIVATIONS):
-            paths[node] = found.pop()  # type: ignore[assignment]
+            paths[node] = found.pop()  # type: ignore[assignment]  # not None: tested just above
     return paths
 
 
-def group_kind(group_by: Any) -> str:
+def group_kind(group_by: GroupBy | None) -> str:
     """The kind of the boxes ``group_by`` makes: ``"scope"`` for scopes, ``"group"`` otherwise."""
     scopes = isinstance(group_by, Scope) or (isinstance(group_by, (list, tuple)) and bool(group_by)
                                              and all(isinstance(s, Scope) for s in group_by))
     return "scope" if scopes else "group"
 
 
-def resolve_groups(order: Sequence[Value], group_by: Any) -> dict[Value, GroupPath]:
+def resolve_groups(order: Sequence[Value], group_by: GroupBy | None) -> dict[Value, GroupPath]:
     """node -> path of group names, for ``group_by`` = "labels", a Scope, a list of Scopes or a function.
 
     A function's str result is one name, shown as written (``"loss 1/2 (y - a)^2"``
@@ -497,12 +500,13 @@ class _Recorded:
             return None
         up, depth = self.up, self.depth
         da, db = depth[a], depth[b]
+        # (ignores: a frame below depth 0, or below the common ancestor, has a parent, never None)
         while da > db:
-            a, da = up[a], da - 1
+            a, da = up[a], da - 1  # type: ignore[index]
         while db > da:
-            b, db = up[b], db - 1
+            b, db = up[b], db - 1  # type: ignore[index]
         while a is not b:
-            a, b = up[a], up[b]
+            a, b = up[a], up[b]  # type: ignore[index]
         return a
 
     def _tag(self, node: Value) -> Frame | None:
@@ -604,7 +608,7 @@ class _Recorded:
         if chain is None:
             chain = self.chains[where] = self._chain(where)
         calls, outermost_scope = chain
-        cut = None
+        cut: Frame | None = None
         for f, args in calls:  # innermost first: the last hit is the outermost
             if p in args:
                 cut = f
@@ -656,7 +660,7 @@ class _Recorded:
     def _name(self, frame: Frame) -> str:
         if isinstance(frame, (Part, ScopeFrame)):
             return frame.name
-        module = frame.module  # type: ignore[attr-defined]
+        module = frame.module  # type: ignore[attr-defined]  # a Call: parts and scopes returned above
         parent = self.up[frame]
         while isinstance(parent, ScopeFrame):  # a scope inside a module's call: the module still holds it
             parent = self.up[parent]
@@ -687,6 +691,7 @@ class _Recorded:
         def item_of(box: Box) -> Box | None:
             found = item_of_box.get(box, top)
             if found is top:
+                # (ignore: a box below the top has a parent)
                 found = item_of_box[box] = box if box.parent is top else item_of(box.parent)  # type: ignore[arg-type]
             return found
 
@@ -746,7 +751,7 @@ class _Recorded:
                 if p in loose:
                     b = where[node]
                     while b is not top and b.kind != "example":
-                        b = b.parent  # type: ignore[assignment]
+                        b = b.parent  # type: ignore[assignment]  # below the top: a parent
                     users[p] = _combine(users.get(p), b if b is not top else _MIXED)
         for leaf, b in users.items():
             if isinstance(b, Box):
@@ -780,9 +785,10 @@ class _Recorded:
         holder = Box("parameters", "module", top, tops[0] if len(tops) == 1 else None)
         boxes: dict[tuple[int, ...], Box] = {(): holder}
         for p in strays:
-            path = path_of.get(id(owner[p]))
-            if path is None:
+            found = path_of.get(id(owner[p]))
+            if found is None:
                 continue
+            path = found
             key: tuple[int, ...] = ()
             box = holder
             for name, m in path:
@@ -923,7 +929,7 @@ def _chunk(box: Box, max_items: int, rank: dict[Value, int], names: dict[Value, 
     # Items of one kind are chunked together (examples with examples, values with values, each in
     # topological order), the largest group first, until the box holds few enough.
     # The box's last value (its output, often: a neuron's activation, the loss) stays outside the chunks.
-    items = sorted([*box.nodes, *box.children], key=position)
+    items: list[Value | Box] = sorted([*box.nodes, *box.children], key=position)
     last = max(box.nodes, key=rank.__getitem__) if box.nodes else None
     by_kind: dict[str, list[Value | Box]] = {}
     for it in items:
@@ -980,7 +986,8 @@ def _sibling_order(box: Box) -> int:
     computed); a parameters box as the model lists its modules."""
     key = box._key
     if isinstance(key, tuple) and key and key[0] == "module order":
-        return key[1]
+        order: int = key[1]
+        return order
     return box._first
 
 

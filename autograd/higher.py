@@ -19,12 +19,12 @@ PyTorch, the local derivative there is a piecewise constant (``step``,
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, overload
 
 from autograd.graph import grad
 from autograd.inputs import Inputs, InputsLike, as_inputs
-from autograd.value import Value, dot
+from autograd.value import Number, Value, dot
 
 
 def evaluate(f: Callable[..., Any], given: Inputs, leaves: list[Value], who: str) -> Value:
@@ -37,6 +37,13 @@ def evaluate(f: Callable[..., Any], given: Inputs, leaves: list[Value], who: str
     return y
 
 
+# One bare input gives a bare number; a sequence of inputs a matrix (hvp: a list), as autograd.inputs says.
+@overload
+def hessian(f: Callable[..., Value], inputs: Value | Number) -> float: ...
+@overload
+def hessian(f: Callable[..., Value], inputs: Iterable[Value | Number]) -> list[list[float]]: ...
+@overload
+def hessian(f: Callable[..., Value], inputs: InputsLike) -> list[list[float]] | float: ...
 def hessian(f: Callable[..., Value], inputs: InputsLike) -> list[list[float]] | float:
     """The matrix ``H[i][j] = ∂²f/∂x_i∂x_j`` of ``f`` at ``inputs``.
 
@@ -50,10 +57,16 @@ def hessian(f: Callable[..., Value], inputs: InputsLike) -> list[list[float]] | 
     xs = given.fresh_leaves()
     y = evaluate(f, given, xs, "hessian")
     first = grad(y, xs, create_graph=True)
-    rows = [grad(g, xs) for g in first]  # type: ignore[misc]
-    return rows[0][0] if given.single else rows  # type: ignore[return-value,index]
+    rows = [grad(g, xs) for g in first]
+    return rows[0][0] if given.single else rows
 
 
+@overload
+def hvp(f: Callable[..., Value], inputs: Value | Number, v: InputsLike) -> float: ...
+@overload
+def hvp(f: Callable[..., Value], inputs: Iterable[Value | Number], v: InputsLike) -> list[float]: ...
+@overload
+def hvp(f: Callable[..., Value], inputs: InputsLike, v: InputsLike) -> list[float] | float: ...
 def hvp(f: Callable[..., Value], inputs: InputsLike, v: InputsLike) -> list[float] | float:
     """The Hessian-vector product ``H v`` of ``f`` at ``inputs``, without forming ``H``.
 
@@ -68,4 +81,5 @@ def hvp(f: Callable[..., Value], inputs: InputsLike, v: InputsLike) -> list[floa
     xs = given.fresh_leaves()
     y = evaluate(f, given, xs, "hvp")
     g = grad(y, xs, create_graph=True)
-    return given.unpack(grad(dot(g, vs), xs))  # type: ignore[arg-type]
+    result: list[float] | float = given.unpack(grad(dot(g, vs), xs))
+    return result

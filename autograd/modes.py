@@ -37,6 +37,8 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
+from typing import Any, Protocol
 
 from autograd import value as _value
 from autograd.value import Value
@@ -50,6 +52,13 @@ _count_lock = threading.RLock()
 _active_threads = 0
 
 
+class Recorder(Protocol):
+    """What :func:`push_scope` needs of a scope (an :class:`autograd.scopes.Scope`): a list for the nodes made."""
+
+    @property
+    def nodes(self) -> list[Value]: ...
+
+
 class _ThreadModes:
     """One thread's modes: nesting depths, the scopes and the frames it is inside (innermost last)."""
 
@@ -58,8 +67,10 @@ class _ThreadModes:
     def __init__(self) -> None:
         self.no_grad_depth = 0
         self.anomaly_depth = 0
-        self.scopes: list = []  # the active autograd.scope objects: they record every node made
-        self.frames: list = []  # scopes' frames and module calls (autograd.scopes), for the hierarchy
+        self.scopes: list[Recorder] = []  # the active autograd.scope objects: they record every node made
+        # scopes' frames and module calls, for the hierarchy: autograd.scopes' Frame objects, typed Any
+        # here because that module sits above this one
+        self.frames: list[Any] = []
         self.active = False  # counted in _active_threads
 
     def refresh(self) -> None:
@@ -185,7 +196,7 @@ def creation_site() -> str:
     When that caller is in the ``nn`` package, the first frame outside both is
     appended, so the user's own line is always named.
     """
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     sites: list[str] = []
     while frame is not None:
         filename = os.path.abspath(frame.f_code.co_filename)
@@ -226,24 +237,24 @@ def _on_create(node: Value) -> None:
         node._box = st.frames[-1]  # the innermost frame: a scope, or a module call inside one
 
 
-def current_scope() -> object | None:
+def current_scope() -> Recorder | None:
     """The calling thread's innermost active scope, or None."""
     scopes = _local.modes.scopes
     return scopes[-1] if scopes else None
 
 
-def current_frame() -> object | None:
-    """The calling thread's innermost frame (a scope's frame or a module call), or None."""
+def current_frame() -> Any:
+    """The calling thread's innermost frame (a scope's frame or a module call: an autograd.scopes.Frame), or None."""
     frames = _local.modes.frames
     return frames[-1] if frames else None
 
 
-def thread_frames() -> list:
+def thread_frames() -> list[Any]:
     """The calling thread's stack of frames itself (innermost last), for :mod:`autograd.scopes`."""
     return _local.modes.frames
 
 
-def push_scope(scope: object, frame: object) -> None:
+def push_scope(scope: Recorder, frame: object) -> None:
     """Make ``scope`` (anything with a ``nodes`` list) record the nodes this thread makes from now on.
 
     Every node made from now on is also marked with the innermost frame (``frame``, or a module call
@@ -255,7 +266,7 @@ def push_scope(scope: object, frame: object) -> None:
     st.refresh()
 
 
-def pop_scope(scope: object, frame: object) -> None:
+def pop_scope(scope: Recorder, frame: object) -> None:
     """Stop recording into ``scope`` (the calling thread's innermost active scope and frame)."""
     st = _local.modes
     if not st.scopes or st.scopes[-1] is not scope or not st.frames or st.frames[-1] is not frame:

@@ -47,7 +47,7 @@ import ast
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 # -- primitives: the functions a formula may call, on floats -------------------------------------
 
@@ -229,7 +229,8 @@ ARRAY_FORMS: dict[str, str] = {
 
 # A formula as an expression tree, the form every reader walks:
 #   ["num", x]  ["var", name]  ["neg", t]  [op, left, right] (op in + - * / **)  ["call", name, args...]
-Tree = list
+# (JSON-shaped nested lists: each entry's type depends on the kind in front, so the items are Any.)
+Tree = list[Any]
 
 VARIABLES = ("a", "b", "c", "out")
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
@@ -249,7 +250,7 @@ def parse_formula(text: str) -> Tree:
 
 
 def _tree(node: ast.AST, text: str) -> Tree:
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
         return ["num", float(node.value)]
     if isinstance(node, ast.Name) and node.id in VARIABLES:
         return ["var", node.id]
@@ -284,7 +285,8 @@ def python_expr(tree: Tree, names: dict[str, str] | None = None, *, inline: bool
         if kind == "num":
             return repr(t[1])
         if kind == "var":
-            return names.get(t[1], t[1])
+            name: str = t[1]
+            return names.get(name, name)
         if kind == "neg":
             return f"(-{go(t[1])})"
         if kind == "call":
@@ -395,7 +397,7 @@ class Op(str):
         self.grads = tuple(parse_formula(g) for g in grads) if grads is not None else None
         if arity is not None and (self.grads is None or len(self.grads) != arity):
             raise FormulaError(f"op {key!r}: {arity} input(s) need {arity} derivative formula(s)")
-        self.n_consts = int(forward is not None and _uses(self.forward, "c"))
+        self.n_consts = int(self.forward is not None and _uses(self.forward, "c"))
         return self
 
     @property
@@ -412,7 +414,8 @@ class Op(str):
 
 def _uses(tree: Tree, name: str) -> bool:
     if tree[0] == "var":
-        return tree[1] == name
+        var: str = tree[1]
+        return var == name
     return any(isinstance(t, list) and _uses(t, name) for t in tree[1:])
 
 
@@ -463,21 +466,37 @@ def by_key(key: str) -> Op:
 # -- reading a node ------------------------------------------------------------------------------
 
 
-def op_of(node: Any) -> Op | None:
+class Node(Protocol):
+    """A graph node as the readers here see it: a :class:`~autograd.value.Value` (which sits above this module).
+
+    Read-only attributes, so a Value (whose attributes are assignable) is one.
+    """
+
+    @property
+    def op(self) -> str: ...
+    @property
+    def parents(self) -> Sequence[Node]: ...
+    @property
+    def local_grads(self) -> Sequence[float]: ...
+
+
+def op_of(node: Node) -> Op | None:
     """The described op that made ``node``, or None (a leaf, or a node made by hand with a plain string op)."""
     op = node.op
     return op if type(op) is Op and node.parents else None
 
 
-def constants(node: Any) -> tuple[float, ...]:
+def constants(node: Node) -> tuple[float, ...]:
     """The constants recorded with ``node`` (``x * 2`` records ``(2.0,)``; most ops record none)."""
-    consts = getattr(node, "_consts", ())
+    # Value's ``_consts`` slot: a float, an int or a tuple (dot's ``(c0, npairs)``), so Any
+    consts: Any = getattr(node, "_consts", ())
     if type(consts) is float:  # one constant, stored bare (a float costs the cyclic collector nothing)
         return (consts,)
     if node.op is _DOT:  # (c0, npairs) or npairs stored; the coefficients are the local derivatives after the pairs
         c0, npairs = (0.0, consts) if type(consts) is int else consts
         return (c0, float(npairs), *node.local_grads[2 * npairs:])
-    return consts
+    recorded: tuple[float, ...] = consts  # every other op records a tuple of floats (or nothing)
+    return recorded
 
 
 def evaluate(key: str, values: Sequence[float], consts: Sequence[float] = ()) -> float:
@@ -485,7 +504,8 @@ def evaluate(key: str, values: Sequence[float], consts: Sequence[float] = ()) ->
     op = by_key(key)
     if op.forward is not None:
         env = _env(op, values, consts, None)
-        return _eval_tree(op.forward, env, _FLOAT)
+        value: float = _eval_tree(op.forward, env, _FLOAT)
+        return value
     return float(_NARY_FORWARD[key](list(values), tuple(consts)))
 
 
@@ -498,7 +518,7 @@ def local_grads(key: str, values: Sequence[float], out: float, consts: Sequence[
     return tuple(float(g) for g in _NARY_GRADS[key](list(values), out, tuple(consts)))
 
 
-def value_grads(node: Any) -> tuple[Any, ...]:
+def value_grads(node: Node) -> tuple[Any, ...]:
     """The local derivatives of ``node`` built from Value ops, aligned with ``node.parents``.
 
     Each entry is a Value whose graph reaches the node's inputs (so it can be
@@ -586,7 +606,8 @@ def binary(symbol: str, left: Any, right: Any) -> Any:
 
 
 def _data(x: Any) -> float:
-    return x.data if hasattr(x, "parents") else x
+    number: float = x.data if hasattr(x, "parents") else x
+    return number
 
 
 # -- the n-ary ops: generic over floats and Values -----------------------------------------------

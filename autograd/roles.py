@@ -40,7 +40,7 @@ def mark(values: Union[Value, Iterable[Value]], role: str) -> None:
         raise ValueError(f"role must be one of {', '.join(repr(r) for r in ROLES)}, got {role!r}")
     items = [values] if isinstance(values, Value) else values
     try:
-        checked = list(items)  # type: ignore[arg-type]
+        checked = list(items)
     except TypeError:
         raise TypeError(f"mark takes a Value or an iterable of Values, got {type(values).__name__}") from None
     for v in checked:

@@ -78,7 +78,7 @@ class Call(Frame):
     __slots__ = ("module", "args", "kwargs", "n_outputs")
     kind = "module"
 
-    def __init__(self, module: Any, args: tuple, kwargs: dict | None, parent: Frame | None) -> None:
+    def __init__(self, module: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None, parent: Frame | None) -> None:
         self.parent = parent
         self.module = module
         self.args = args
@@ -223,7 +223,7 @@ def mark_outputs(out: Any, frame: Call, parts: Callable[[int], Any] | None = Non
                 item._box = frame
 
 
-def _drop(frames: list, frame: Frame) -> None:
+def _drop(frames: list[Frame], frame: Frame) -> None:
     """Remove ``frame`` from the thread's frames: a scope entered inside the call was never left."""
     for k in range(len(frames) - 1, -1, -1):
         if frames[k] is frame:
@@ -293,11 +293,11 @@ def record_calls(call: Callable[..., Any], positions: bool = False) -> Callable[
 
     if not positions and _one_argument(call):
         __call__ = __call__one  # noqa: F811
-    __call__.__wrapped__ = call  # type: ignore[attr-defined]
+    __call__.__wrapped__ = call  # type: ignore[attr-defined]  # function attributes, unknown to type checkers
     __call__.__name__ = getattr(call, "__name__", "__call__")
     __call__.__qualname__ = getattr(call, "__qualname__", "__call__")
     __call__.__doc__ = getattr(call, "__doc__", None)
-    __call__._records_calls = True  # type: ignore[attr-defined]
+    __call__._records_calls = True  # type: ignore[attr-defined]  # (as __wrapped__ above)
     return __call__
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -60,7 +61,8 @@ def slot_names(cls: type) -> tuple[str, ...]:
 def node_state(node: Value) -> dict[str, Any]:
     """The picklable state of one node: every set slot except the scratch ones."""
     state: dict[str, Any] = {}
-    for name in slot_names(type(node)):
+    cls: type = type(node)  # (annotated: mypy takes type(node) for unhashable, as @cache's argument)
+    for name in slot_names(cls):
         if name in SCRATCH_DEFAULTS:
             continue
         try:
@@ -76,11 +78,13 @@ def set_node_state(node: Value, state: object) -> None:
         state = state[1]
     if not isinstance(state, dict):
         raise TypeError(f"cannot restore a {type(node).__name__} from {type(state).__name__} state")
-    names = slot_names(type(node))
+    cls: type = type(node)
+    names = slot_names(cls)
     for name, default in SCRATCH_DEFAULTS.items():
         if name in names:
             setattr(node, name, default)
-    for name, value in state.items():
+    fields: dict[str, Any] = state
+    for name, value in fields.items():
         name = _SLOT_NAMES.get(name, name)
         if name not in names or name in SCRATCH_DEFAULTS:
             raise ValueError(f"cannot restore a {type(node).__name__}: unknown field {name!r} in the state")
@@ -117,7 +121,7 @@ class _ReleaseClaims:
         return (_nothing, ())
 
 
-def ancestors(root: Value, stop: Any = None) -> list[Value]:
+def ancestors(root: Value, stop: Callable[[Value], bool] | None = None) -> list[Value]:
     """Every node ``root`` depends on (not ``root``), parents before children, iteratively.
 
     Nodes for which ``stop(node)`` is true are neither listed nor walked through.
@@ -167,13 +171,14 @@ def _copy_field(value: Any, memo: dict[int, Any]) -> Any:
 
 def deepcopy_node(node: Value, memo: dict[int, Any]) -> Value:
     """``Value.__deepcopy__``: copy every node ``node`` depends on not copied yet, parents first."""
-    done = memo.get(id(node))
+    done: Value | None = memo.get(id(node))
     if done is not None:
         return done
     for original in (*ancestors(node, stop=lambda n: id(n) in memo), node):
-        clone = new_node(type(original))
+        cls: type = type(original)
+        clone = new_node(cls)
         memo[id(original)] = clone
-        for name in slot_names(type(original)):
+        for name in slot_names(cls):
             try:
                 value = getattr(original, name)
             except AttributeError:
@@ -188,13 +193,15 @@ def deepcopy_node(node: Value, memo: dict[int, Any]) -> Value:
                 value = _copy_field(value, memo)
             setattr(clone, name, value)
     memo.setdefault(id(memo), []).append(node)  # keep the original alive while the memo is in use, as copy does
-    return memo[id(node)]
+    copied: Value = memo[id(node)]
+    return copied
 
 
 def copy_node(node: Value) -> Value:
     """``Value.__copy__``: a new node with the same fields; it shares the original's parents."""
-    clone = new_node(type(node))
-    for name in slot_names(type(node)):
+    cls: type = type(node)
+    clone = new_node(cls)
+    for name in slot_names(cls):
         try:
             value = getattr(node, name)
         except AttributeError:
@@ -209,8 +216,8 @@ def copy_node(node: Value) -> Value:
 
 # Value's pickle and copy protocol is installed here rather than written in value.py, so that
 # value.py, the engine's bottom layer, imports nothing above it. autograd/__init__ imports this module.
-Value.__reduce__ = reduce_node  # type: ignore[method-assign,assignment]
-Value.__getstate__ = node_state  # type: ignore[method-assign,assignment]
-Value.__setstate__ = set_node_state  # type: ignore[method-assign,assignment]
-Value.__copy__ = copy_node  # type: ignore[attr-defined]
-Value.__deepcopy__ = deepcopy_node  # type: ignore[attr-defined]
+# (setattr: the class, as type checkers see it, declares none of these methods.)
+for _name, _method in (("__reduce__", reduce_node), ("__getstate__", node_state), ("__setstate__", set_node_state),
+                       ("__copy__", copy_node), ("__deepcopy__", deepcopy_node)):
+    setattr(Value, _name, _method)
+del _name, _method

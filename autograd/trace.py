@@ -15,6 +15,7 @@ written, so tracing a graph whose gradients are filled never doubles them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from autograd.graph import chain_rule_steps, check_value, topological_order
@@ -63,7 +64,7 @@ def node_names(root: Value, order: list[Value] | None = None) -> dict[Value, str
     }
 
 
-def format_table(rows: list[tuple[str, ...]], left: set[int]) -> list[str]:
+def format_table(rows: Sequence[tuple[str, ...]], left: set[int]) -> list[str]:
     """Align the cells of ``rows`` in columns: columns in ``left`` to the left, the others to the right."""
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
     lines = []
@@ -77,7 +78,7 @@ def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
-class StepTable(list):
+class StepTable(list[Step]):
     """A list of :class:`Step` whose ``str()`` is an aligned table.
 
     ``root`` is the node the pass started from and ``names`` maps every node of

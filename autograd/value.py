@@ -30,7 +30,7 @@ import operator
 import os
 from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from autograd import ops as _ops
 
@@ -253,8 +253,19 @@ class Value:
 
     # The op methods (+ - * / ** neg abs exp log sqrt tanh sigmoid relu sin cos) are attached
     # below from the table in ops.py.
-    if TYPE_CHECKING:  # for type checkers and readers: the data property and the generated methods' signatures
-        data: float
+    if TYPE_CHECKING:  # for type checkers and readers: the slots' types, the data property, the generated methods
+        grad: float
+        label: str
+        op: str
+        parents: tuple[Value, ...]
+        local_grads: tuple[float, ...]
+        _consts: float | int | tuple[float, ...]  # see ops.constants()
+
+        @property
+        def data(self) -> float: ...
+        @data.setter
+        def data(self, x: Number) -> None: ...
+
         def __add__(self, other: Operand) -> Value: ...
         def __radd__(self, other: Number) -> Value: ...
         def __sub__(self, other: Operand) -> Value: ...
@@ -282,11 +293,12 @@ class Value:
 # ``v.data = numpy.float64(2)`` or ``3`` store a plain float, so a float subclass cannot bring its own
 # arithmetic or text into the graph, and ``10**400`` or ``"x"`` raise at once (ValueError, TypeError)
 # rather than an OverflowError in a later backward pass.
-Value.data = property(  # type: ignore[attr-defined]
+# (setattr: type checkers read the property declared in the class body above.)
+setattr(Value, "data", property(  # noqa: B010
     operator.attrgetter("_data"),  # a C getter: faster than a method-wrapper or a Python function
     Value._set_data,
     doc="The forward value, a float. Assigning checks the number (int or float; bool and others raise).",
-)
+))
 
 _new = object.__new__
 
@@ -309,12 +321,15 @@ def _make(data: float, op: _ops.Op, parents: tuple[Value, ...], local_grads: tup
     return v
 
 
-def _checked_edges(parents: object, local_grads: object, op: str) -> tuple[tuple, tuple]:
-    """``(parents, local_grads)`` as tuples, after checking: Values, each with one real local derivative."""
+def _checked_edges(parents: Any, local_grads: Any, op: str) -> tuple[tuple[Value, ...], tuple[float, ...]]:
+    """``(parents, local_grads)`` as tuples, after checking: Values, each with one real local derivative.
+
+    The arguments are whatever the caller passed (Any: this function is what checks them).
+    """
     if isinstance(parents, Value) or isinstance(local_grads, Value):
         raise TypeError("Value's parents and local_grads must be sequences (tuples), not a single Value")
     try:
-        parents, local_grads = tuple(parents), tuple(local_grads)  # type: ignore[arg-type]
+        parents, local_grads = tuple(parents), tuple(local_grads)
     except TypeError:
         raise TypeError(
             f"Value's parents and local_grads must be sequences, got {_describe(parents)} and {_describe(local_grads)}"
@@ -386,6 +401,7 @@ _GENERATED: dict[str, str] = {}
 
 def _code(op: _ops.Op, indent: str) -> list[str]:
     """Lines computing ``out`` and returning the node, for an op whose inputs are named a (b) and c."""
+    # (ignores: only fixed-arity ops come here, and their forward and grads formulas are always set)
     forward = _ops.python_expr(op.forward, inline=True)  # type: ignore[arg-type]
     grads = ", ".join(_ops.python_expr(g, inline=True) for g in op.grads)  # type: ignore[union-attr]
     parents = "self, other" if op.arity == 2 else "self"

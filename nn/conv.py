@@ -122,8 +122,10 @@ class Conv2d(Module):
         if p:
             # padding cells are None, and dropped from each patch below: a zero input would still
             # make its weight a parent (with local derivative 0), cluttering graphs for nothing
+            # (ignore: the padded image holds None where the Image type says numbers; patches drop them)
             pad_row = [None] * (w + 2 * p)
-            x = [[pad_row] * p + [[None] * p + list(row) + [None] * p for row in ch] + [pad_row] * p for ch in x]
+            x = [[pad_row] * p + [[None] * p + list(row) + [None] * p for row in ch] + [pad_row] * p  # type: ignore[misc]
+                 for ch in x]
         _, ho, wo = self.output_shape(h, w)
         # the patch order (c, u, v) matches the flattened weights of each filter
         filters = [[wv for wc in wo_ for wu in wc for wv in wu] for wo_ in self.weight]
@@ -148,7 +150,9 @@ class Conv2d(Module):
             out.append(plane)
         return out
 
-    def recorded_parts(self, n_outputs: int, args: tuple, kwargs: dict) -> list[tuple[str, Module | None, int]]:
+    def recorded_parts(
+        self, n_outputs: int, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> list[tuple[str, Module | None, int]]:
         """One part per output channel (the outputs of one filter)."""
         return _channels(self.out_channels, n_outputs)
 
@@ -192,7 +196,9 @@ class MaxPool2d(Module):
             for ch in x
         ]
 
-    def recorded_parts(self, n_outputs: int, args: tuple, kwargs: dict) -> list[tuple[str, Module | None, int]]:
+    def recorded_parts(
+        self, n_outputs: int, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> list[tuple[str, Module | None, int]]:
         """One part per channel."""
         return _channels(len(args[0]) if args else 1, n_outputs)
 

@@ -115,9 +115,9 @@ def catching(then_ignore: bool = False) -> Iterator[None]:
     previous = signal.signal(signal.SIGINT, _on_sigint)
     previous_hook = sys.unraisablehook
 
-    def hook(unraisable: object) -> None:
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
         if not (isinstance(getattr(unraisable, "exc_value", None), KeyboardInterrupt) and _requested):
-            previous_hook(unraisable)  # type: ignore[arg-type]
+            previous_hook(unraisable)
 
     sys.unraisablehook = hook
     if not _catching:
@@ -150,7 +150,7 @@ def deferred() -> Iterator[None]:
     def hold(signum: int, frame: FrameType | None) -> None:
         held.append(signum)
 
-    previous: dict[int, object] = {}
+    previous: dict[int, Callable[[int, FrameType | None], object] | int | None] = {}
     try:
         for sig in DEFERRED_SIGNALS:
             handler = signal.getsignal(sig)
@@ -170,10 +170,10 @@ def deferred() -> Iterator[None]:
             raise raised[0]
 
 
-def _deliver(sig: int, handler: Callable[[int, FrameType | None], object] | object) -> None:
+def _deliver(sig: int, handler: Callable[[int, FrameType | None], object] | int | None) -> None:
     if handler == signal.SIG_IGN:
         return
     if handler == signal.SIG_DFL:
         signal.raise_signal(sig)  # the default action, now that the block is done
         return
-    handler(sig, sys._getframe(1))  # type: ignore[operator]
+    handler(sig, sys._getframe(1))  # type: ignore[operator,misc]  # not SIG_IGN, SIG_DFL or None: a function

@@ -57,12 +57,13 @@ def mse(output: Output, target: float | Sequence[float], reduction: str = "mean"
     if reduction not in _REDUCTIONS:
         raise ValueError(f"unknown reduction {reduction!r}; valid reductions are {', '.join(map(repr, _REDUCTIONS))}")
     outs = _as_list(output, "mse")
-    targets = [target] if isinstance(target, Real) and not isinstance(target, bool) else list(target)
+    targets = [target] if isinstance(target, Real) and not isinstance(target, bool) \
+        else list(target)  # type: ignore[arg-type]  # not a number: a sequence (a float is a Real)
     if len(targets) != len(outs):
         raise ValueError(f"mse: the output has {len(outs)} entries but the target has {len(targets)}")
     diffs = [a - as_float(y, f"mse target {j}") for j, (a, y) in enumerate(zip(outs, targets))]
     if not any(isinstance(d, Value) for d in diffs):
-        diffs[0] = Value(diffs[0])  # all constants: still return a Value
+        diffs[0] = Value(diffs[0])  # type: ignore[arg-type]  # all constants (floats): still return a Value
     sq = dot(diffs, diffs)
     scale = {"mean": 1.0 / len(diffs), "sum": 1.0, "half_sum": 0.5}[reduction]
     return sq if scale == 1.0 else sq * scale

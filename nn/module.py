@@ -148,15 +148,15 @@ def _data(tree: Any) -> Any:
     return [_data(item) for item in tree]
 
 
-def _check_inputs(who: str, expected: int, x: object) -> None:
-    """Raise a clear error unless ``x`` is a sequence of ``expected`` inputs."""
+def _check_inputs(who: str, expected: int, x: Any) -> None:
+    """Raise a clear error unless ``x`` is a sequence of ``expected`` inputs (``x``: whatever was passed)."""
     try:
-        if len(x) == expected:  # type: ignore[arg-type]
+        if len(x) == expected:
             return
     except TypeError:
         raise TypeError(f"{who} needs a sequence of {expected} inputs (floats or Values), "
                         f"got {type(x).__name__}: {x!r}") from None
-    raise ValueError(f"{who} expects {expected} inputs, got {len(x)}")  # type: ignore[arg-type]
+    raise ValueError(f"{who} expects {expected} inputs, got {len(x)}")
 
 
 def _marking_parameters(init: Callable[..., None]) -> Callable[..., None]:
@@ -170,7 +170,7 @@ def _marking_parameters(init: Callable[..., None]) -> Callable[..., None]:
         except (TypeError, ValueError):  # attributes the walk refuses: parameters() will say so when asked
             pass
 
-    __init__._marks_parameters = True  # type: ignore[attr-defined]
+    __init__._marks_parameters = True  # type: ignore[attr-defined]  # a function attribute, unknown to type checkers
     return __init__
 
 
@@ -191,16 +191,19 @@ class Module:
             cls.box_name = cls.__name__
         init = cls.__dict__.get("__init__")
         if init is not None and not getattr(init, "_marks_parameters", False):
-            cls.__init__ = _marking_parameters(init)  # drawings colour them as parameters (autograd.roles)
+            # (ignores: the subclass's own method, wrapped once; mypy refuses assignments to methods)
+            cls.__init__ = _marking_parameters(init)  # type: ignore[method-assign]  # parameters marked (roles)
         call = cls.__dict__.get("__call__")
         if call is not None and not getattr(call, "_records_calls", False):
             positions = cls.recorded_parts is not Module.recorded_parts and cls.parts_by_position
-            cls.__call__ = record_calls(call, positions)  # every call of this class is a frame of the hierarchy
+            cls.__call__ = record_calls(call, positions)  # type: ignore[method-assign]  # a frame of the hierarchy
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __call__")
 
-    def recorded_parts(self, n_outputs: int, args: tuple, kwargs: dict) -> list[tuple[str, Module | None, int]]:
+    def recorded_parts(
+        self, n_outputs: int, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> list[tuple[str, Module | None, int]]:
         """The named parts of one call that returned ``n_outputs`` Values (flattened, in order).
 
         ``(name, module or None, count)`` for consecutive runs of the outputs:
@@ -389,7 +392,9 @@ class Layer(Module):
         _check_inputs(f"Layer {self.label}" if self.label else "Layer", self.nin, x)
         return [n._forward(x) for n in self.neurons]
 
-    def recorded_parts(self, n_outputs: int, args: tuple, kwargs: dict) -> list[tuple[str, Module | None, int]]:
+    def recorded_parts(
+        self, n_outputs: int, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> list[tuple[str, Module | None, int]]:
         """One part per neuron: ``neuron j`` made output ``j`` (the neurons are not called one by one)."""
         return [(f"{n.box_name} {j}", n, 1) for j, n in enumerate(self.neurons)]
 
@@ -444,7 +449,7 @@ class MLP(Module):
         _check_inputs("MLP", self.nin, x)
         for layer in self.layers:
             x = layer(x)
-        return x[0] if len(x) == 1 else x
+        return x[0] if len(x) == 1 else x  # type: ignore[return-value]  # the last layer's Values
 
     def config(self) -> dict[str, Any]:
         return {

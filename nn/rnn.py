@@ -87,7 +87,9 @@ class RNN(Module):
             states.append(h)
         return states
 
-    def recorded_parts(self, n_outputs: int, args: tuple, kwargs: dict) -> list[tuple[str, Module | None, int]]:
+    def recorded_parts(
+        self, n_outputs: int, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> list[tuple[str, Module | None, int]]:
         """One part per step: ``step t`` made the hidden state ``h{t}`` (the call's ``t``-th list)."""
         return [(f"step {t}", None, self.hidden_size) for t in range(1, n_outputs // self.hidden_size + 1)]
 

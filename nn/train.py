@@ -33,11 +33,14 @@ import math
 import random
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from autograd import Value, collector_paused, dot, logsumexp
 from autograd.functional import shifted_by_max
 from nn import checks
+
+if TYPE_CHECKING:  # compiled replay is imported when first used
+    from autograd.compiled import Compiled
 from nn.data import batches
 from nn.module import Module
 from nn.optim import Optimizer
@@ -154,18 +157,18 @@ class CompiledStep:
         self.model = model
         self.loss_fn = loss_fn
         self.params = model.parameters()
-        self._by_shape: dict[Any, Any] = {}
+        self._by_shape: dict[Any, Compiled] = {}
 
     @property
     def recordings(self) -> int:
         """How many recordings were made (one per batch shape, more if a guard asked for one)."""
         return sum(c.recordings for c in self._by_shape.values())
 
-    def compiled(self, batch: Batch) -> Any:
+    def compiled(self, batch: Batch) -> Compiled:
         """The :class:`autograd.compiled.Compiled` for ``batch``'s shape (recorded on first use)."""
         return self._compiled(*flatten(batch))
 
-    def _compiled(self, numbers: list[float], shape: Any) -> Any:
+    def _compiled(self, numbers: list[float], shape: Any) -> Compiled:
         compiled = self._by_shape.get(shape)
         if compiled is None:
             from autograd.compiled import compile
@@ -233,7 +236,7 @@ class BatchedStep:
         self.model = model
         self.loss_fn = loss_fn
         self.params = model.parameters()
-        self._by_shape: dict[Any, Any] = {}
+        self._by_shape: dict[Any, Compiled] = {}
         self.scale: str | None = None  # "mean" or "sum" once checked
         self.mode = "batched"  # or "whole" (CompiledStep) or "value" (the Value path)
         self.reason: str | None = None  # why it fell back
@@ -254,12 +257,12 @@ class BatchedStep:
         how = "whole-batch compiled replay" if mode == "whole" else "the Value path"
         warnings.warn(f"BatchedStep: {reason}; training with {how} instead", FallbackWarning, stacklevel=3)
 
-    def compiled(self, example: Any) -> Any:
+    def compiled(self, example: Any) -> Compiled:
         """The :class:`autograd.compiled.Compiled` of one example of ``example``'s shape (recorded on first use)."""
         numbers, shape = flatten(example)
         return self._compiled(numbers, shape)
 
-    def _compiled(self, numbers: list[float], shape: Any) -> Any:
+    def _compiled(self, numbers: list[float], shape: Any) -> Compiled:
         compiled = self._by_shape.get(shape)
         if compiled is None:
             from autograd.compiled import compile
@@ -321,7 +324,7 @@ class BatchedStep:
         loss, grads = 0.0, None
         for shape, rows in by_shape.items():
             compiled = self._compiled(rows[0], shape)
-            columns = list(np.array(rows, dtype=float).T.copy()) if rows[0] else []
+            columns: list[np.ndarray[Any, Any]] = list(np.array(rows, dtype=float).T.copy()) if rows[0] else []
             values, gs = compiled(pvals + columns, sum_grads=True) if columns else _no_data(compiled, pvals, len(rows))
             loss += float(values.sum())
             grads = gs if grads is None else [a + b for a, b in zip(grads, gs)]
@@ -355,7 +358,7 @@ class BatchedStep:
         return self._whole(examples)
 
 
-def _no_data(compiled: Any, pvals: list[float], count: int) -> tuple[Any, list[float]]:
+def _no_data(compiled: Compiled, pvals: list[float], count: int) -> tuple[Any, list[float]]:
     """Examples without numbers: every example's loss is the same; replay it once."""
     import numpy as np
 

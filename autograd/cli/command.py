@@ -15,7 +15,7 @@ import io
 import re
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from autograd.cli import outputs
 from autograd.cli.console import fit_for, write_line
@@ -30,7 +30,7 @@ USAGE = ("usage: python -m autograd explain EXPR [NAME=VALUE ...] [--wrt NAME] [
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so every error gets the same one-line form."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise ExplainError(f"{message} (see --help)")
 
 
@@ -107,13 +107,15 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         drawing = outputs.drawing_module(option) if args.svg or args.html else None
         report, root, inputs = explain(expr, args.inputs, args.wrt)
         # everything that can still fail for this graph fails before the report is printed
-        graph = outputs.draw_svg(drawing, root, inputs.get(args.wrt) if args.wrt else None) if args.svg else None
-        page = outputs.build_page(drawing, root) if args.html else None
+        # (drawing is a module whenever --svg or --html is given)
+        graph = outputs.draw_svg(drawing, root, inputs.get(args.wrt) if args.wrt else None) \
+            if args.svg and drawing is not None else None
+        page = outputs.build_page(drawing, root) if args.html and drawing is not None else None
         write_line(stdout, report)
-        if args.svg:
+        if args.svg and drawing is not None:
             outputs.write_svg(drawing, graph, args.svg)
             write_line(stdout, f"\ngraph written to {outputs.display_path(args.svg)}")
-        if args.html:
+        if args.html and page is not None:
             outputs.write_html(page, args.html)
             write_line(stdout, f"\nexplorer page written to {outputs.display_path(args.html)}")
     except ExplainError as err:

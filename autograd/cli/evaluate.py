@@ -35,16 +35,23 @@ class Formula:
 def _apply(op: str, a: Operand, b: Operand) -> Operand:
     if not isinstance(a, Value) and not isinstance(b, Value):
         # constant folding goes through Value too, for the engine's domain checks (no complex results)
-        return _apply(op, Value(a), b).data
-    return binary(op, a, b)
+        folded: Value = binary(op, Value(a), b)
+        return folded.data
+    result: Operand = binary(op, a, b)
+    return result
 
 
 def _call(name: str, a: Operand) -> Operand:
     if not isinstance(a, Value):
-        return _call(name, Value(a)).data
+        return _call_value(name, Value(a)).data  # constant folding, as in _apply
+    return _call_value(name, a)
+
+
+def _call_value(name: str, a: Value) -> Value:
     if name == "abs":
         return abs(a)
-    return getattr(a, name)()
+    result: Value = getattr(a, name)()
+    return result
 
 
 class Evaluator:
@@ -55,7 +62,7 @@ class Evaluator:
         self.inputs = inputs
         self.formulas: dict[Value, Formula] = {}
         self.spans: dict[Value, tuple[int, int]] = {}  # where in the expression each node comes from
-        self._failed: ast.AST = ast.Expression()
+        self._failed: ast.AST = ast.AST()  # (a placeholder: replaced by the node being evaluated)
 
     def run(self, node: ast.AST) -> Operand:
         try:
@@ -87,7 +94,7 @@ class Evaluator:
             if isinstance(node, ast.Expression):
                 stack.append((node.body, False))
             elif isinstance(node, ast.Constant):
-                results.append(float(node.value))
+                results.append(float(node.value))  # type: ignore[arg-type]  # parse() admits numbers only
             elif isinstance(node, ast.Name):
                 results.append(self.inputs[node.id])
             elif not isinstance(node, (ast.UnaryOp, ast.BinOp, ast.Call)):
@@ -110,7 +117,8 @@ class Evaluator:
                 results.append(self._record(_apply(op, a, b), op, a, b))
             else:
                 a = results.pop()
-                results.append(self._record(_call(node.func.id, a), node.func.id, a))
+                name: str = node.func.id  # type: ignore[attr-defined]  # parse() admits calls of names only
+                results.append(self._record(_call(name, a), name, a))
         return results.pop()
 
 

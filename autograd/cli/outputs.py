@@ -16,11 +16,18 @@ import secrets
 import stat
 from pathlib import Path
 from types import ModuleType
+from typing import Protocol
 
 from autograd.cli.errors import ExplainError
 from autograd.value import Value
 
 EXAMPLES = {"--svg": "graph.svg", "--html": "page.html"}
+
+
+class Page(Protocol):
+    """What ``--html`` writes: the explorer :func:`autograd.explore` returns (imported only when asked for)."""
+
+    def save(self, path: str) -> object: ...
 
 
 def printable(text: str) -> str:
@@ -106,13 +113,14 @@ def draw_svg(drawing: ModuleType, root: Value, wrt: Value | None) -> object:
         raise ExplainError(f"could not draw the graph: {err}") from None
 
 
-def build_page(drawing: ModuleType, root: Value) -> object:
+def build_page(drawing: ModuleType, root: Value) -> Page:
     """The explorer of ``root``, built before anything is printed so that a failure comes first.
 
     The page lays itself out in the browser and opens collapsed when the graph is large, so no size is refused.
     """
     try:
-        return drawing.explore(root)
+        page: Page = drawing.explore(root)
+        return page
     except (RuntimeError, ValueError) as err:
         raise ExplainError(f"could not build the explorer page: {err}") from None
 
@@ -124,8 +132,8 @@ def write_svg(drawing: ModuleType, graph: object, path: str) -> None:
         raise ExplainError(f"could not write {display_path(path)}: {err}") from None
 
 
-def write_html(page: object, path: str) -> None:
+def write_html(page: Page, path: str) -> None:
     try:
-        page.save(path)  # type: ignore[attr-defined]
+        page.save(path)
     except (OSError, RuntimeError, ValueError) as err:
         raise ExplainError(f"could not write {display_path(path)}: {err}") from None

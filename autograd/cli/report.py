@@ -50,8 +50,8 @@ def explain(expr: str, assignments: Sequence[str], wrt: str | None = None) -> tu
     used = names_in(tree)
     missing = [n for n in used if n not in values]
     if missing:
-        names = ", ".join(map(repr, missing))
-        raise ExplainError(f"no value for {names}: pass it as NAME=NUMBER, e.g. {missing[0]}=1.0")
+        listed = ", ".join(map(repr, missing))
+        raise ExplainError(f"no value for {listed}: pass it as NAME=NUMBER, e.g. {missing[0]}=1.0")
     unused = [n for n in values if n not in used]
     if unused:
         raise ExplainError(f"unknown input {unused[0]!r}: the expression has no such name")
@@ -68,7 +68,7 @@ def explain(expr: str, assignments: Sequence[str], wrt: str | None = None) -> tu
     names = steps.names
     out = names[root]
     lines = [f"expression: {expr}", "", "forward pass (each node after its inputs):"]
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for node in steps.names:  # topological order: inputs first
         formula = evaluator.formulas.get(node)
         what = _format_formula(formula, names) if formula else ("input" if node.label else "constant")

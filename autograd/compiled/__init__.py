@@ -45,7 +45,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
-from typing import Any
+from typing import Any, overload
 
 from autograd.compiled import arrays, codegen, program, watch
 from autograd.compiled.arrays import BatchGuardWarning
@@ -168,6 +168,11 @@ class Compiled:
                 break
         return xs
 
+    # Numbers give a float and a list of floats; a batch (arrays among the numbers) gives NumPy arrays.
+    @overload
+    def __call__(self, numbers: Iterable[float], *, sum_grads: bool = False) -> tuple[float, list[float]]: ...
+    @overload
+    def __call__(self, numbers: Iterable[Any], *, sum_grads: bool = False) -> tuple[Any, list[Any]]: ...
     def __call__(self, numbers: Iterable[Any], *, sum_grads: bool = False) -> tuple[Any, list[Any]]:
         """``(value, grads)`` at ``numbers`` (one per input); grads follow ``wrt`` (all inputs by default).
 
@@ -180,9 +185,10 @@ class Compiled:
         xs = numbers if type(numbers) is list else list(numbers)
         for x in xs:
             if type(x) is not float and arrays.is_array(x):
-                return self._batched(xs, sum_grads, backward=True)
+                batched: tuple[Any, list[Any]] = self._batched(xs, sum_grads, backward=True)
+                return batched
         xs = self._numbers(xs)
-        result = self._replay(xs)
+        result: tuple[float, list[float]] | codegen.Changed = self._replay(xs)
         while type(result) is codegen.Changed:
             self._changed(result, xs)
             result = self._replay(xs)
@@ -200,6 +206,10 @@ class Compiled:
             replay = self._scalar = codegen.build_function(codegen.fused(self._program), "replay", self._title)
         return replay(xs)
 
+    @overload
+    def value(self, numbers: Iterable[float]) -> float: ...
+    @overload
+    def value(self, numbers: Iterable[Any]) -> Any: ...
     def value(self, numbers: Iterable[Any]) -> Any:
         """The output alone at ``numbers`` (the forward lines only: for evaluation); arrays give an array."""
         xs = numbers if type(numbers) is list else list(numbers)
@@ -297,7 +307,7 @@ class Compiled:
                 spaces = tuple("v" for _ in self.inputs)
             else:
                 chosen = set()
-                for item in batched:  # type: ignore[union-attr]
+                for item in batched:
                     if isinstance(item, Value):
                         matches = [i for i, v in enumerate(self.inputs) if v is item]
                         if not matches:
@@ -332,9 +342,9 @@ class Compiled:
 
 def compile(  # noqa: A001 - autograd.compile, by analogy with torch.compile
     fn: Callable[[list[Value]], Value],
-    inputs: Iterable[Value],
+    inputs: Value | float | Iterable[Any],
     *,
-    wrt: Iterable[Value] | None = None,
+    wrt: Value | Iterable[Value | int] | None = None,
     on_change: str = "record",
     write_back: bool = False,
 ) -> Compiled:

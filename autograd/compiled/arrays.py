@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from autograd import ops
 from autograd.compiled import batch, codegen
 from autograd.compiled.program import Program
 from autograd.value import as_float
+
+if TYPE_CHECKING:  # NumPy is optional: imported where arrays are computed with
+    import numpy
 
 
 class BatchGuardWarning(UserWarning):
@@ -33,7 +36,7 @@ class _Rows:
         self.failed = failed
 
 
-def is_array(x: object) -> bool:
+def is_array(x: object) -> TypeGuard[numpy.ndarray[Any, Any]]:
     """True for a NumPy array of one or more dimensions (checked without importing NumPy)."""
     return type(x).__module__ == "numpy" and getattr(x, "ndim", 0) >= 1
 
@@ -84,8 +87,8 @@ class BatchRunner:
         self.program = program
         self.wrt = wrt
         self.title = title
-        self._programs: dict[tuple, batch.BatchProgram] = {}
-        self._spaces: dict[tuple, tuple[str, ...]] = {}
+        self._programs: dict[tuple[tuple[str, ...], bool], batch.BatchProgram] = {}
+        self._spaces: dict[tuple[tuple[int, ...], bool], tuple[str, ...]] = {}
         self.last: batch.BatchProgram | None = None
 
     def spaces(self, arrays_at: tuple[int, ...], sum_grads: bool) -> tuple[str, ...]:
@@ -97,6 +100,7 @@ class BatchRunner:
         key = (arrays_at, sum_grads)
         spaces = self._spaces.get(key)
         if spaces is None:
+            assert self.program.tape is not None  # program.build records it
             wrt, chosen = set(self.wrt), set(arrays_at)
             spaces = self._spaces[key] = tuple(
                 "v" if i in chosen or (i in wrt and not sum_grads) else "u" for i in range(self.program.tape.n_inputs))

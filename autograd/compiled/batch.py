@@ -31,7 +31,7 @@ scalar replay and PyTorch.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,7 +103,7 @@ class _Code:
         self.bwd_head: list[str] = []
         self.bwd: list[str] = []
         self.tail: list[str] = []
-        self._hoisted: dict[tuple, str] = {}  # refs -> name of the matrix gathered once at the top
+        self._hoisted: dict[tuple[Any, ...], str] = {}  # refs -> name of the matrix gathered once at the top
         self.hoisted_names: set[str] = set()
         self._hoisted_grads: dict[str, tuple[str, list[list[Ref]]]] = {}  # W name -> (d_W name, refs)
         self.bwd_seed: list[str] = []
@@ -154,7 +154,7 @@ class _Code:
         if one and all(r == rel[0] for r in rel):
             return f"{base}[{rel[0]}]", True
         if len(shape) == 1 and rel == list(range(rel[0], rel[0] + len(rel))):
-            if base != whole and rel[0] == 0 and len(rel) == first[1]:
+            if first is not None and base != whole and rel[0] == 0 and len(rel) == first[1]:
                 return base, True
             return f"{base}[{rel[0]}:{rel[0] + len(rel)}]", True
         import numpy as np
@@ -211,7 +211,8 @@ class _Code:
         """
         b = self.b
         two_d = bool(refs) and isinstance(refs[0], list)
-        flat: list[Ref] = [r for rs in refs for r in rs] if two_d else list(refs)  # type: ignore[union-attr]
+        # (ignore: two_d tells which of the two kinds of list refs is)
+        flat: list[Ref] = [r for rs in refs for r in rs] if two_d else list(refs)  # type: ignore[union-attr,arg-type]
         if not any(r >= 0 and b.wanted[r] for r in flat):
             return
         kinds = {b.kind(r) for r in flat}
@@ -255,7 +256,7 @@ class _Code:
             target = f"{self.grad_view(whole, first)}[{at[0] - first[0]}]" if first else f"{gwhole}[{at[0]}]"
             self._emit(f"{target} += ({contrib}).sum(0)" if n > 1 else f"{target} += ({contrib})[0]")
             return
-        if unique and inside and not two_d:
+        if unique and inside and first is not None and not two_d:
             rel = [a - first[0] for a in at]
             if rel == list(range(rel[0], rel[0] + n)):
                 view = self.grad_view(whole, first)
@@ -395,7 +396,7 @@ def _group_comment(b: Builder, g: Group) -> str:
 # -- the three kinds of groups ---------------------------------------------------------------------
 
 
-def _fixed(code: _Code, g: Group, comment: str) -> Any:
+def _fixed(code: _Code, g: Group, comment: str) -> Callable[[], None] | None:
     """An op with formulas (``+ - * / ** exp tanh relu ...``): its array form, once for the group."""
     b = code.b
     op = g.op
@@ -418,13 +419,15 @@ def _fixed(code: _Code, g: Group, comment: str) -> Any:
         env[var] = e
     if op.n_consts:
         env["c"] = exprs[-1]
-    code.fwd.append(f"{g.name}[...] = {ops.python_expr(op.forward, env, array=True)}  # {comment}")
+    # (ignores: an op of fixed arity, here, always has its forward and grads formulas)
+    forward = ops.python_expr(op.forward, env, array=True)  # type: ignore[arg-type]
+    code.fwd.append(f"{g.name}[...] = {forward}  # {comment}")
     if not code.b.backward or not any(b.wanted[s] for s in g.slots):
         return None
 
     def back() -> None:
         up = code.group_grad(g) + ("[0]" if single else "")
-        for pos, tree in enumerate(op.grads):
+        for pos, tree in enumerate(op.grads):  # type: ignore[arg-type]
             refs = [operands[pos] for operands in g.operands]
             code.note = f"d {g.name} / d {exprs[pos]}"
             if tree == ["num", 1.0]:
@@ -438,7 +441,7 @@ def _fixed(code: _Code, g: Group, comment: str) -> Any:
     return back
 
 
-def _lin(code: _Code, g: Group, comment: str) -> Any:
+def _lin(code: _Code, g: Group, comment: str) -> Callable[[], None] | None:
     """``sum`` and ``dot`` nodes: ``c0 + Σ left * right`` for the group, as matrix products where it can."""
     b = code.b
     varying = g.space == VARYING
@@ -448,7 +451,7 @@ def _lin(code: _Code, g: Group, comment: str) -> Any:
     vpos = [t for t, (kl, kr) in enumerate(kinds) if kl == VARYING and kr == VARYING]
     upos = [t for t, (kl, kr) in enumerate(kinds) if kl != VARYING and kr != VARYING]
     parts: list[str] = []
-    backs: list[Any] = []
+    backs: list[Callable[[], None]] = []
     names = b.names
     up = f"{GRAD}{g.name}"  # registered by back() below, before any of these run
 
@@ -465,7 +468,7 @@ def _lin(code: _Code, g: Group, comment: str) -> Any:
                 x = xname
             parts.append(f"{w} @ {x}")
 
-            def back_w(w: str = w, x: str = x, left: list = left, right: list = right) -> None:
+            def back_w(w: str = w, x: str = x, left: list[list[Ref]] = left, right: list[list[Ref]] = right) -> None:
                 code.scatter(right[0], f"{w}.T @ {up}", True)
                 _weights_grad(code, w, left, f"{up} @ {x}.T")
         else:  # each node its own rows (a convolution's patches): products summed per node
@@ -474,7 +477,8 @@ def _lin(code: _Code, g: Group, comment: str) -> Any:
             code.fwd.append(f"{xname} = {x}")
             parts.append(f"np.einsum('nt,ntb->nb', {w}, {xname})")
 
-            def back_w(w: str = w, x: str = xname, left: list = left, right: list = right) -> None:
+            def back_w(w: str = w, x: str = xname, left: list[list[Ref]] = left,
+                       right: list[list[Ref]] = right) -> None:
                 code.scatter(right, f"{w}[:, :, None] * {up}[:, None, :]", True)
                 _weights_grad(code, w, left, f"np.einsum('ntb,nb->nt', {x}, {up})")
         backs.append(back_w)
@@ -487,7 +491,8 @@ def _lin(code: _Code, g: Group, comment: str) -> Any:
         code.fwd.append(f"{rname} = {code.rows2(right)[0]}")
         parts.append(f"({lname} * {rname}).sum(1)")
 
-        def back_v(left: list = left, right: list = right, ln: str = lname, rn: str = rname) -> None:
+        def back_v(left: list[list[Ref]] = left, right: list[list[Ref]] = right, ln: str = lname,
+                   rn: str = rname) -> None:
             code.scatter(left, f"{rn} * {up}[:, None, :]", True)
             code.scatter(right, f"{ln} * {up}[:, None, :]", True)
         backs.append(back_v)
@@ -501,7 +506,7 @@ def _lin(code: _Code, g: Group, comment: str) -> Any:
         else:
             parts.append(f"({lu} * {ru}).sum(1)" + ("[:, None]" if varying else ""))
 
-        def back_u(left: list = left, right: list = right, lu: str = lu, ru: str = ru) -> None:
+        def back_u(left: list[list[Ref]] = left, right: list[list[Ref]] = right, lu: str = lu, ru: str = ru) -> None:
             total = f"{up}.sum(1)" if varying else up
             _weights_grad(code, lu, left, f"{ru} * {total}[:, None]")
             _weights_grad(code, ru, right, f"{lu} * {total}[:, None]")
@@ -541,7 +546,7 @@ def _weights_grad(code: _Code, w: str, refs: list[list[Ref]], contrib: str) -> N
     code.scatter(refs, contrib, varying_group=False)
 
 
-def _rows_op(code: _Code, g: Group, comment: str) -> Any:
+def _rows_op(code: _Code, g: Group, comment: str) -> Callable[[], None] | None:
     """``max`` and ``logsumexp``: the inputs of each node stacked, reduced per example (ops.max_rows, ...)."""
     b = code.b
     varying = g.space == VARYING

@@ -23,7 +23,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, final
 
 from autograd import ops
 from autograd.compiled.program import FN_PREFIX, Line, Program
@@ -32,6 +32,7 @@ CHUNK = 64  # terms per line of a long sum
 _counter = itertools.count(1)
 
 
+@final  # (so that ``type(result) is Changed`` tells a type checker what result is otherwise)
 class Changed:
     """Returned by a replay whose guard ``index`` failed: the graph would be built differently now."""
 
@@ -182,4 +183,5 @@ def build_function(source: str, fn_name: str, title: str, ns: dict[str, Any] | N
     if ns is None:
         ns = namespace()
     exec(compile(source, filename, "exec"), ns)
-    return ns[fn_name]
+    fn: Callable[..., Any] = ns[fn_name]
+    return fn

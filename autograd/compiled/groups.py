@@ -76,7 +76,7 @@ class Builder:
         self.wanted = [needs[s] and (s in tape.reach or s < self.n_in) for s in range(n)]
         self.names = NameTable()
         self.ns: dict[str, Any] = {}
-        self._arrays: dict[tuple, str] = {}
+        self._arrays: dict[tuple[Any, ...], str] = {}
         self.groups = self._group()
 
     # -- constants and kinds -------------------------------------------------------------------------
@@ -97,13 +97,13 @@ class Builder:
     # -- grouping ------------------------------------------------------------------------------------
 
     def _group(self) -> list[Group]:
-        found: dict[tuple, Group] = {}
+        found: dict[tuple[Any, ...], Group] = {}
         for j, node in enumerate(self.tape.nodes):
             s = self.n_in + j
             op = node.op
             if op.key in LIN:
                 c0, terms = self._terms(node)
-                sig: tuple = ("lin", tuple((self.kind(a), self.kind(b)) for a, b in terms))
+                sig: tuple[Any, ...] = ("lin", tuple((self.kind(a), self.kind(b)) for a, b in terms))
             else:
                 operands = list(node.args)
                 if op.n_consts:

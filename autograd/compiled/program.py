@@ -19,7 +19,7 @@ Order matters for floating point, so the program keeps the engine's:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from autograd import ops
@@ -214,8 +214,9 @@ def build(output: Value, inputs: Sequence[Value], wrt: Sequence[int], answers: S
         consts = ops.constants(node)
         for i, p in enumerate(node.parents):
             if p in needs:
-                prog.terms.append(Term(GRAD + ref[p], upstream, _term(node, op, consts, i, upstream, ref, at),
-                                       f"d {ref[node]} / d {ref[p]}"))
+                # (ignore: op is not None, the forward loop above refused every node without one)
+                term = _term(node, op, consts, i, upstream, ref, at)  # type: ignore[arg-type]
+                prog.terms.append(Term(GRAD + ref[p], upstream, term, f"d {ref[node]} / d {ref[p]}"))
     reached = {t.target for t in prog.terms}
     if prog.root_grad is not None:
         reached.add(prog.root_grad)
@@ -236,7 +237,7 @@ def _comment(node: Value, op: ops.Op) -> str:
     return f"{key}  {label}" if label else key
 
 
-def _forward_line(node: Value, op: ops.Op, name: str, at) -> Line:  # noqa: ANN001 - at: Value -> str
+def _forward_line(node: Value, op: ops.Op, name: str, at: Callable[[Value], str]) -> Line:
     parents = node.parents
     comment = _comment(node, op)
     if op.forward is not None:
@@ -265,7 +266,7 @@ def _forward_line(node: Value, op: ops.Op, name: str, at) -> Line:  # noqa: ANN0
 
 
 def _term(node: Value, op: ops.Op, consts: tuple[float, ...], i: int, upstream: str, ref: dict[Value, str],
-          at) -> str:  # noqa: ANN001
+          at: Callable[[Value], str]) -> str:
     """The contribution of edge ``i`` of ``node``: its local derivative times ``upstream``."""
     name = at(node)
     if op.grads is not None:
@@ -294,7 +295,8 @@ def _term(node: Value, op: ops.Op, consts: tuple[float, ...], i: int, upstream: 
     raise CompileError(f"cannot compile {_describe(node)}: no code generation for the n-ary op {op.key!r}")
 
 
-def _guards(answers: Sequence[Answer], ref: dict[Value, str], at, tape_ref) -> list[Guard]:  # noqa: ANN001
+def _guards(answers: Sequence[Answer], ref: dict[Value, str], at: Callable[[Value], str],
+            tape_ref: Callable[[Value | float], Ref]) -> list[Guard]:
     out: list[Guard] = []
     seen: set[str] = set()
     for a in answers:
@@ -323,7 +325,7 @@ def _guards(answers: Sequence[Answer], ref: dict[Value, str], at, tape_ref) -> l
     return out
 
 
-def _spec(a: Answer, tape_ref, description: str) -> GuardSpec:  # noqa: ANN001 - tape_ref: Value -> Ref
+def _spec(a: Answer, tape_ref: Callable[[Value | float], Ref], description: str) -> GuardSpec:
     if a.kind in ("bool", "float"):
         right = None
     elif isinstance(a.other, Value):

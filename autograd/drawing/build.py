@@ -40,7 +40,7 @@ import graphviz
 from autograd.drawing import text
 from autograd.drawing.drawn import DrawnGraph
 from autograd.drawing.expansion import closed_map, drawn_counts, opened
-from autograd.drawing.highlight import Edge, Highlight, highlight_leaf, highlight_path
+from autograd.drawing.highlight import Edge, Highlight, NodePath, highlight_leaf, highlight_path
 from autograd.drawing.style import (
     COLORS,
     DEFAULT_CAPTION_WIDTH,
@@ -55,7 +55,15 @@ from autograd.drawing.style import (
     role,
 )
 from autograd.graph import check_value, topological_order
-from autograd.hierarchy import Box, derivatives_inside, group_kind, hierarchy, resolve_groups, tree_of_groups
+from autograd.hierarchy import (
+    Box,
+    GroupBy,
+    derivatives_inside,
+    group_kind,
+    hierarchy,
+    resolve_groups,
+    tree_of_groups,
+)
 from autograd.scopes import GroupPath
 from autograd.trace import node_names
 from autograd.value import Value
@@ -131,7 +139,7 @@ def _grad_text(node: Value, opts: Options, grads: dict[Value, float] | None) -> 
 
 def build(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Options,
           groups: dict[Value, GroupPath], *, grads: dict[Value, float] | None = None,
-          highlight: Highlight | None = None, done: frozenset = frozenset(),
+          highlight: Highlight | None = None, done: frozenset[Edge] = frozenset(),
           current: Edge | None = None, caption: Sequence[str] = (),
           legend_marks: Sequence[tuple[str, str]] | None = None) -> DrawnGraph:
     """The DOT picture with ``groups`` (node -> path of group names) as boxes.
@@ -152,7 +160,7 @@ def build(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Op
 
 def build_tree(root: Value, order: Sequence[Value], names: dict[Value, str], opts: Options, tree: Box,
                open_boxes: set[Box], *, grads: dict[Value, float] | None = None,
-               highlight: Highlight | None = None, done: frozenset = frozenset(),
+               highlight: Highlight | None = None, done: frozenset[Edge] = frozenset(),
                current: Edge | None = None, caption: Sequence[str] = (),
                legend_marks: Sequence[tuple[str, str]] | None = None, list_outputs: bool = False) -> DrawnGraph:
     """The DOT picture of ``root``'s graph with the boxes of ``tree`` in ``open_boxes`` open, the others closed.
@@ -382,12 +390,12 @@ def _add_legend(g: graphviz.Digraph, roles: set[str], marks: Sequence[tuple[str,
                 legend.edge(a, b, style="invis")
 
 
-Expand = Union[bool, Box, str, tuple, Sequence[Union[Box, str, tuple]], None]
+Expand = Union[bool, Box, str, tuple[str, ...], Sequence[Union[Box, str, tuple[str, ...]]], None]
 
 
 def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local_grads: bool = True,
-         precision: int = 4, highlight: Any = None, params: Iterable[Value] | None = None,
-         group_by: Any = None, collapse: bool = True, max_nodes: int | None = DEFAULT_MAX_NODES,
+         precision: int = 4, highlight: Value | NodePath | None = None, params: Iterable[Value] | None = None,
+         group_by: GroupBy | None = None, collapse: bool = True, max_nodes: int | None = DEFAULT_MAX_NODES,
          legend: bool = True, expand: Expand = None, caption_width: int = DEFAULT_CAPTION_WIDTH) -> DrawnGraph:
     """The computation graph of ``root`` as a ``graphviz.Digraph`` (a :class:`DrawnGraph`).
 
@@ -447,7 +455,7 @@ def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local
     names = node_names(root, order)
     hl: Highlight | None = None
     if isinstance(highlight, Value):
-        if highlight not in tree._tree.index:  # type: ignore[union-attr]
+        if highlight not in tree._tree.index:  # type: ignore[union-attr]  # a hierarchy's top box has its tree
             raise ValueError(f"highlight={highlight!r} is not a node of the graph of {root!r}")
         hl = highlight_leaf(highlight, root, order, names, precision)
     elif highlight is not None:

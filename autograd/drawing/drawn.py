@@ -22,7 +22,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 _RENDERED_SUFFIXES = (".svg", ".png", ".pdf", ".jpg", ".jpeg", ".gif", ".ps", ".eps")
 
 
-class DrawnGraph(graphviz.Digraph):
+class DrawnGraph(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no annotations: its classes are Any
     """A ``graphviz.Digraph`` whose output goes through :func:`autograd.drawing.render.render`.
 
     ``timeout`` (seconds, on every rendering method) bounds the layout time.
@@ -101,7 +101,7 @@ class DrawnGraph(graphviz.Digraph):
         return self.render(filename=filename, directory=directory, view=True, cleanup=cleanup, quiet=quiet,
                            quiet_view=quiet_view, timeout=timeout)
 
-    def save(self, filename: PathLike | None = None, directory: PathLike | None = None, *,  # type: ignore[override]
+    def save(self, filename: PathLike | None = None, directory: PathLike | None = None, *,
              skip_existing: bool | None = False,
              timeout: float | None = backend.DEFAULT_TIMEOUT) -> Path:
         """Write the graph to ``directory/filename`` and return its path.

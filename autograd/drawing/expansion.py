@@ -126,7 +126,7 @@ def named(tree: Box, expand: Any) -> set[Box]:
     for item in items:
         if isinstance(item, Box):
             if item._tree is tree._tree:
-                box = item
+                box: Box | None = item
             elif item._tree is not None and tree._tree is not None and item._tree.root is tree._tree.root:
                 box = tree.find(item.path)  # a box of a hierarchy made apart from this picture's, same graph
             else:

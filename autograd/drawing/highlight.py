@@ -11,13 +11,24 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 from autograd.drawing.style import fmt
 from autograd.pathsum import first_paths
 from autograd.value import Value
 
 Edge = tuple[Value, int]  # (child, index of the parent in child.parents)
+
+
+class NodePath(Protocol):
+    """A path ``highlight=`` takes besides a node: its ``nodes`` from a leaf to the root (a ``paths()`` item).
+
+    ``local_grads`` and ``edges`` (the parent index of every edge), when it has them, tell parallel edges apart.
+    """
+
+    @property
+    def nodes(self) -> Sequence[Value]: ...
+
 MAX_LISTED_PATHS = 12
 _ROUTE_ENDS = 6  # a long path shows its first and last nodes and factors, the middle as "..."
 
@@ -73,7 +84,7 @@ def highlight_leaf(leaf: Value, root: Value, order: Sequence[Value], names: dict
     return Highlight(edges, reach, lines)
 
 
-def highlight_path(path: Any, order: Sequence[Value], names: dict[Value, str], precision: int) -> Highlight:
+def highlight_path(path: NodePath, order: Sequence[Value], names: dict[Value, str], precision: int) -> Highlight:
     """The edges of one path object with ``.nodes`` (leaf ... root), e.g. from ``paths()``."""
     nodes = list(path.nodes)
     in_graph = set(order)

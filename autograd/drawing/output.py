@@ -14,10 +14,13 @@ from autograd.value import Value
 
 def dot_source(graph_or_dot: Any) -> str:
     """The DOT text of a graphviz graph, of DOT text itself, or of ``draw(value)``."""
+    source: str
     if isinstance(graph_or_dot, Value):
-        return draw(graph_or_dot).source
+        source = draw(graph_or_dot).source
+        return source
     if isinstance(graph_or_dot, (graphviz.Digraph, graphviz.Graph, graphviz.Source)):
-        return graph_or_dot.source
+        source = graph_or_dot.source
+        return source
     if isinstance(graph_or_dot, str):
         return graph_or_dot
     raise TypeError(f"expected a graphviz graph, DOT source text or a Value, got {type(graph_or_dot).__name__}")

@@ -152,7 +152,8 @@ class _BoundedWasm:
                 timer.daemon = True
                 timer.start()
             try:
-                return self._backend._render_in_session(session, source, fmt, "dot")
+                out: bytes = self._backend._render_in_session(session, source, fmt, "dot")
+                return out
             except Exception as err:
                 self._session = self._new_session()  # a trapped instance's memory is in an unknown state
                 if fired.is_set():
@@ -167,7 +168,7 @@ class _BoundedWasm:
             self._lock.release()
 
 
-def _abandonable(render: Callable[[str], bytes]) -> Callable[..., bytes]:
+def _abandonable(render: Callable[..., bytes]) -> Callable[..., bytes]:
     """A renderer without its own bound, run in a worker thread that is left behind on timeout."""
 
     def call(source: str, fmt: str = "svg", timeout: float | None = DEFAULT_TIMEOUT) -> bytes:
@@ -186,7 +187,8 @@ def _abandonable(render: Callable[[str], bytes]) -> Callable[..., bytes]:
             raise RenderTimeoutError(f"Graphviz (WebAssembly) did not finish within {timeout:g} s: {_TIMEOUT_ADVICE}")
         if "err" in box:
             raise _failure(box["err"]) from None
-        return box["out"]
+        out: bytes = box["out"]
+        return out
 
     return call
 

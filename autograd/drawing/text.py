@@ -63,7 +63,8 @@ def _dot_escape(text: str) -> str:
 
 def dot_text(text: str) -> str:
     """A DOT string attribute (label, cluster title) that Graphviz shows exactly as ``text``."""
-    return graphviz.nohtml(_dot_escape(text))
+    attribute: str = graphviz.nohtml(_dot_escape(text))  # a str subclass that Graphviz never reads as HTML
+    return attribute
 
 
 def record_text(text: str) -> str:
@@ -73,7 +74,8 @@ def record_text(text: str) -> str:
 
 def record(fields: list[str]) -> str:
     """A record label ``{ a | b | c }`` from fields already escaped by :func:`record_text`."""
-    return graphviz.nohtml("{ " + " | ".join(fields) + " }")
+    label: str = graphviz.nohtml("{ " + " | ".join(fields) + " }")
+    return label
 
 
 def wrap(lines: list[str], width: int) -> list[str]:
@@ -99,4 +101,5 @@ def caption_text(lines: list[str], width: int | None = None) -> str:
     """A graph label of left-aligned lines (``\\l`` ends each line), wrapped at ``width`` characters if given."""
     if width is not None:
         lines = wrap(lines, width)
-    return graphviz.nohtml("".join(_dot_escape(line) + "\\l" for line in lines))
+    label: str = graphviz.nohtml("".join(_dot_escape(line) + "\\l" for line in lines))
+    return label

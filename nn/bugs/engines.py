@@ -8,6 +8,7 @@ compare with ``autograd`` on random graphs) are the test a repaired engine must 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from nn.bugs.zoo import Bug, Demo, register
@@ -34,7 +35,7 @@ def _topological(root: Any) -> list[Any]:
 class TinyValue:
     """A number in a graph; the bug: see the zoo (bug 3)."""
 
-    def __init__(self, data: Number, parents: tuple = (), local_grads: tuple = ()) -> None:
+    def __init__(self, data: Number, parents: tuple[Any, ...] = (), local_grads: tuple[float, ...] = ()) -> None:
         self.data, self.grad = float(data), 0.0
         self.parents, self.local_grads = parents, local_grads
 
@@ -62,7 +63,7 @@ class TinyValue:
 class TinyValue2:
     """Another tiny engine; the bug: see the zoo (bug 10)."""
 
-    def __init__(self, data: Number, parents: tuple = (), local_grads: tuple = ()) -> None:
+    def __init__(self, data: Number, parents: tuple[Any, ...] = (), local_grads: tuple[float, ...] = ()) -> None:
         self.data, self.grad = float(data), 0.0
         self.parents, self.local_grads = parents, local_grads
 
@@ -136,8 +137,9 @@ def _demo_overwrite() -> Demo:
 
 
 def _demo_derivative() -> Demo:
-    cases = {"x * y + x": lambda x, y: x * y + x, "tanh(x) * y": lambda x, y: x.tanh() * y,
-             "tanh(x * y)": lambda x, y: (x * y).tanh()}
+    cases: dict[str, Callable[[Any, Any], Any]] = {
+        "x * y + x": lambda x, y: x * y + x, "tanh(x) * y": lambda x, y: x.tanh() * y,
+        "tanh(x * y)": lambda x, y: (x * y).tanh()}
     import autograd
 
     lines, data = [], {}

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypedDict
 
 import autograd
 from autograd import Value
@@ -16,13 +17,16 @@ from nn.bugs.zoo import Bug, Demo, register
 from nn.exercises.core import NotYet, call, close, numbers
 
 Net = tuple[list[list[list[float]]], list[list[float]]]  # (W[li][j][k], b[li][j]) per layer
+Weights = list[list[list[float]]]  # W[li][j][k]: layer li's weight from unit k to unit j
+Biases = list[list[float]]  # b[li][j]
 
 
 def _sigmoid(t: float) -> float:
     return 1.0 / (1.0 + math.exp(-t))
 
 
-def _forward(W: list, b: list, x: list[float], g: Any) -> tuple[list[list[float]], list[list[float]]]:
+def _forward(W: Weights, b: Biases, x: list[float], g: Callable[[float], float]
+             ) -> tuple[list[list[float]], list[list[float]]]:
     zs, acts = [], [list(x)]
     for Wl, bl in zip(W, b):
         z = [math.fsum(w * a for w, a in zip(row, acts[-1])) + bj for row, bj in zip(Wl, bl)]
@@ -31,12 +35,12 @@ def _forward(W: list, b: list, x: list[float], g: Any) -> tuple[list[list[float]
     return zs, acts
 
 
-def hand_backward_sigmoid(W: list, b: list, x: list[float], y: list[float]) -> list[list[list[float]]]:
+def hand_backward_sigmoid(W: Weights, b: Biases, x: list[float], y: list[float]) -> Weights:
     """dC/dW for a sigmoid network and C = 1/2 |a - y|^2 (the bug: see the zoo)."""
     zs, acts = _forward(W, b, x, _sigmoid)
     slope = [[_sigmoid(t) * (1 - _sigmoid(t)) for t in z] for z in zs]
     delta = [(a - t) * s for a, t, s in zip(acts[-1], y, slope[-1])]
-    grads = [[] for _ in W]
+    grads: Weights = [[] for _ in W]
     for li in range(len(W) - 1, -1, -1):
         grads[li] = [[d * a for a in acts[li]] for d in delta]
         if li > 0:
@@ -44,11 +48,11 @@ def hand_backward_sigmoid(W: list, b: list, x: list[float], y: list[float]) -> l
     return grads
 
 
-def hand_backward_tanh(W: list, b: list, x: list[float], y: list[float]) -> list[list[list[float]]]:
+def hand_backward_tanh(W: Weights, b: Biases, x: list[float], y: list[float]) -> Weights:
     """dC/dW for a tanh network whose later layers are square, C = 1/2 |a - y|^2 (the bug: see the zoo)."""
     zs, acts = _forward(W, b, x, math.tanh)
     delta = [(a - t) * (1 - a * a) for a, t in zip(acts[-1], y)]
-    grads = [[] for _ in W]
+    grads: Weights = [[] for _ in W]
     for li in range(len(W) - 1, -1, -1):
         grads[li] = [[d * a for a in acts[li]] for d in delta]
         if li > 0:
@@ -57,10 +61,11 @@ def hand_backward_tanh(W: list, b: list, x: list[float], y: list[float]) -> list
     return grads
 
 
-def _fixed_backward(g: Any, g_prime_of_a: Any) -> Any:
+def _fixed_backward(g: Callable[[float], float], g_prime_of_a: Callable[[float], float]
+                    ) -> Callable[[Weights, Biases, list[float], list[float]], Weights]:
     """The reference fix of bugs 1 and 2: the recursion with g'(z) (from the activation a) and W transposed."""
 
-    def backward(W: list, b: list, x: list[float], y: list[float]) -> list[list[list[float]]]:
+    def backward(W: Weights, b: Biases, x: list[float], y: list[float]) -> Weights:
         _, acts = _forward(W, b, x, g)
         delta = [(a - t) * g_prime_of_a(a) for a, t in zip(acts[-1], y)]
         grads: list[list[list[float]]] = [[] for _ in W]
@@ -81,7 +86,7 @@ def random_net(sizes: list[int], rng: random.Random) -> Net:
     return W, b
 
 
-def engine_grads(W: list, b: list, x: list[float], y: list[float], act: str) -> list[list[list[float]]]:
+def engine_grads(W: Weights, b: Biases, x: list[float], y: list[float], act: str) -> Weights:
     """The engine's dC/dW for the same network: the oracle."""
     Wv = [[[Value(w) for w in row] for row in Wl] for Wl in W]
     a: list[Any] = list(x)
@@ -111,7 +116,8 @@ def _accept_backward(candidate: Any, sizes: list[int], act: str) -> str:
     return f"equal to the engine's gradients on 10 random {'-'.join(map(str, sizes))} {act} networks"
 
 
-def _relative_errors(broken: Any, act: str, sizes: list[int]) -> list[list[float]]:
+def _relative_errors(broken: Callable[[Weights, Biases, list[float], list[float]], Weights], act: str,
+                     sizes: list[int]) -> list[list[float]]:
     """Per layer, |hand - engine| / |engine| for every weight, on one random network."""
     rng = random.Random(3)
     W, b = random_net(sizes, rng)
@@ -169,8 +175,18 @@ register(Bug(
 
 # -- bug 11: the sequential update -------------------------------------------------------------------
 
-MAZUR = {"i": (0.05, 0.10), "t": (0.01, 0.99), "b": (0.35, 0.60), "eta": 0.5,
-         "w": {1: 0.15, 2: 0.20, 3: 0.25, 4: 0.30, 5: 0.40, 6: 0.45, 7: 0.50, 8: 0.55}}
+class _MazurNet(TypedDict):
+    """Mazur's 2-2-2 network: inputs, targets, biases, learning rate and the 8 starting weights."""
+
+    i: tuple[float, float]
+    t: tuple[float, float]
+    b: tuple[float, float]
+    eta: float
+    w: dict[int, float]
+
+
+MAZUR: _MazurNet = {"i": (0.05, 0.10), "t": (0.01, 0.99), "b": (0.35, 0.60), "eta": 0.5,
+                    "w": {1: 0.15, 2: 0.20, 3: 0.25, 4: 0.30, 5: 0.40, 6: 0.45, 7: 0.50, 8: 0.55}}
 
 
 def _mazur_forward(w: dict[int, float]) -> dict[str, float]:

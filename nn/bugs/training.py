@@ -31,7 +31,7 @@ def regression_data(n: int = 32, seed: int = 0) -> tuple[list[list[float]], list
     return X, [0.5 * math.sin(math.pi * x[0]) + 0.3 * x[1] for x in X]
 
 
-def batch_loss(model: Any, X: list, Y: list, forward: Any = None) -> Value:
+def batch_loss(model: Any, X: list[list[float]], Y: list[float], forward: Any = None) -> Value:
     """The mean squared error of ``model`` (or ``forward(model, x)``) over the batch."""
     f = forward or (lambda m, x: m(x))
     return mean((f(model, x) - y) ** 2 for x, y in zip(X, Y))
@@ -40,7 +40,7 @@ def batch_loss(model: Any, X: list, Y: list, forward: Any = None) -> Value:
 # -- bugs 4 and 5: the loop ----------------------------------------------------------------------------
 
 
-def train_loop(model: Module, X: list, Y: list, lr: float = LR, steps: int = STEPS) -> list[float]:
+def train_loop(model: Module, X: list[list[float]], Y: list[float], lr: float = LR, steps: int = STEPS) -> list[float]:
     """Full-batch gradient descent on the mean squared error; returns the loss before each step."""
     history = []
     for _ in range(steps):
@@ -52,7 +52,8 @@ def train_loop(model: Module, X: list, Y: list, lr: float = LR, steps: int = STE
     return history
 
 
-def train_loop_v2(model: Module, X: list, Y: list, lr: float = LR, steps: int = STEPS) -> list[float]:
+def train_loop_v2(model: Module, X: list[list[float]], Y: list[float], lr: float = LR,
+                  steps: int = STEPS) -> list[float]:
     """Full-batch gradient descent on the mean squared error; returns the loss before each step."""
     history = []
     for _ in range(steps):
@@ -65,7 +66,8 @@ def train_loop_v2(model: Module, X: list, Y: list, lr: float = LR, steps: int = 
     return history
 
 
-def _fixed_train_loop(model: Module, X: list, Y: list, lr: float = LR, steps: int = STEPS) -> list[float]:
+def _fixed_train_loop(model: Module, X: list[list[float]], Y: list[float], lr: float = LR,
+                      steps: int = STEPS) -> list[float]:
     history = []
     for _ in range(steps):
         model.zero_grad()
@@ -142,12 +144,12 @@ register(Bug(
 # -- bug 6: the step size ----------------------------------------------------------------------------
 
 
-def train_quickly(model: Module, X: list, Y: list) -> list[float]:
+def train_quickly(model: Module, X: list[list[float]], Y: list[float]) -> list[float]:
     """Gradient descent with a learning rate picked to get there in few steps."""
     return _fixed_train_loop(model, X, Y, lr=30.0, steps=STEPS)
 
 
-def _fixed_train_quickly(model: Module, X: list, Y: list) -> list[float]:
+def _fixed_train_quickly(model: Module, X: list[list[float]], Y: list[float]) -> list[float]:
     return _fixed_train_loop(model, X, Y, lr=0.3, steps=STEPS)
 
 

@@ -43,7 +43,7 @@ class Demo:
     """What ``bug.run()`` shows: a few lines of text and the numbers behind them."""
 
     text: str
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[Any, Any] = field(default_factory=dict)  # mostly names; some demos key by (case, point)
 
     def __str__(self) -> str:
         return self.text

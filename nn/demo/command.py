@@ -47,7 +47,8 @@ def _example_run(kind: str, epochs: int | None, lr: float | None, seed: int,
         raise DemoError(f"--model {kind} needs nn.examples, which is not available: {e}", EXIT_FAILED) from None
     fit = examples.fit_cnn_digits if kind == "cnn" else examples.fit_rnn
     given = {name: value for name, value in (("epochs", epochs), ("lr", lr)) if value is not None}
-    return fit(seed=seed, say=say, compiled=compiled, **given)
+    run: Run = fit(seed=seed, say=say, compiled=compiled, **given)  # (examples: a module found at run time)
+    return run
 
 
 def _fmt(x: Any) -> str:

@@ -6,7 +6,7 @@ import random
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from autograd import Value, collector_paused, no_grad
 from nn import checks, interrupts, losses
@@ -36,10 +36,12 @@ def _quiet(message: str) -> None:
 def _loss_and_hit(model: MLP, x: list[float], y: int, binary: bool) -> tuple[Value, bool]:
     """The sample's loss and whether the model's prediction is right."""
     out = model(x)
-    if binary:
-        return losses.binary_cross_entropy(out, float(y)), (out.data > 0.0) == (y == 1)
-    scores = [o.data for o in out]
-    return losses.cross_entropy(out, y), scores.index(max(scores)) == y
+    if binary:  # (casts: the model has one output, a Value, for two classes; else a list)
+        logit = cast(Value, out)
+        return losses.binary_cross_entropy(logit, float(y)), (logit.data > 0.0) == (y == 1)
+    outs = cast("list[Value]", out)
+    scores = [o.data for o in outs]
+    return losses.cross_entropy(outs, y), scores.index(max(scores)) == y
 
 
 def accuracy(model: MLP, data: Dataset) -> float:
@@ -48,10 +50,10 @@ def accuracy(model: MLP, data: Dataset) -> float:
         hits = 0
         for x, y in zip(data.X, data.y):
             out = model(x)
-            if data.n_classes == 2:
-                hits += (out.data > 0.0) == (y == 1)
+            if data.n_classes == 2:  # (casts: one output, a Value, for two classes; else a list)
+                hits += (cast(Value, out).data > 0.0) == (y == 1)
             else:
-                scores = [o.data for o in out]
+                scores = [o.data for o in cast("list[Value]", out)]
                 hits += scores.index(max(scores)) == y
     return hits / len(data)
 
@@ -153,7 +155,7 @@ def fit_mlp(
     if train.n_features == 2:
         with no_grad():
             outputs["decision_boundary.png"] = boundary_png(
-                lambda a, b: model([a, b]).data, train.X, train.y,
+                lambda a, b: cast(Value, model([a, b])).data, train.X, train.y,  # moons: one output
                 f"{title}, train accuracy {metrics['train_accuracy']:.0%}")
     outputs["model.json"] = to_json(model).encode("utf-8")
     svg, note = draw_neuron(model, train.X[0])

@@ -77,7 +77,7 @@ def _bp2(bp2: Any) -> str:
 
 
 # the worked example of notebook 2 (Nielsen's numbering: layer 1 is the input, weights W^2, W^3, W^4)
-WORKED_02 = {
+WORKED_02: dict[str, Any] = {  # the notebook's data, as records (Any: each key its own shape)
     "x": [0.5, -1.0],
     "y": [1.0],
     "W": [[[0.1, -0.2], [0.4, 0.3], [-0.5, 0.6]], [[0.7, -0.8, 0.2], [-0.3, 0.5, 0.9]], [[1.2, -0.6]]],
@@ -85,7 +85,8 @@ WORKED_02 = {
 }
 
 
-def _sigmoid_net(W: list, b: list, x: list, output_sigmoid: bool = True) -> list[Value]:
+def _sigmoid_net(W: list[list[list[float]]], b: list[list[float]], x: list[Value],
+                 output_sigmoid: bool = True) -> list[Value]:
     a = x
     for k, (Wk, bk) in enumerate(zip(W, b)):
         z = [autograd.dot(row, a, start=bi) for row, bi in zip(Wk, bk)]
@@ -114,12 +115,12 @@ def _paths(answer: Any) -> str:
     rng = random.Random(61)
     widths = [2, 3, 4, 5, 1]
     a: list[Any] = [rng.uniform(-1, 1) for _ in range(widths[0])]
-    first = None
+    first: Value | None = None
     for n_in, n_out in zip(widths, widths[1:]):
         rows = [[Value(rng.uniform(-1, 1)) for _ in range(n_in)] for _ in range(n_out)]
         first = first or rows[0][0]
         a = [autograd.dot(row, a).tanh() for row in rows]
-    expected = autograd.count_paths(a[0], first)
+    expected = autograd.count_paths(a[0], first)  # type: ignore[arg-type]  # set in the first layer
     if answer != expected:
         raise NotYet(f"{answer} paths: a path chooses one unit in each layer after the weight's own")
     return f"{expected} = 4 x 5 x 1 (one unit per later layer), as autograd.count_paths counts"
@@ -187,8 +188,8 @@ def _input_grad_09(answer: Any) -> str:
 
 # -- notebook 10: Mazur's example ----------------------------------------------------------------
 
-MAZUR = {"i": [0.05, 0.10], "w": [0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55], "b": [0.35, 0.60],
-         "t": [0.01, 0.99], "eta": 0.5}
+MAZUR: dict[str, Any] = {"i": [0.05, 0.10], "w": [0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55],
+                         "b": [0.35, 0.60], "t": [0.01, 0.99], "eta": 0.5}
 
 
 def _mazur_error(w: list[Any], b: list[Any]) -> Any:

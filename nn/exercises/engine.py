@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from typing import Any
 
 import autograd
@@ -46,7 +47,7 @@ def _ops(V: Any) -> str:
         a, b = rng.uniform(-2, 2), rng.uniform(-2, 2)
         x, y = _make(V, a), _make(V, b)
         ref_x, ref_y = autograd.Value(a), autograd.Value(b)
-        cases = [
+        cases: list[tuple[str, Callable[..., Any], autograd.Value, tuple[Any, ...] | None]] = [
             (f"Value({a:.3g}) + Value({b:.3g})", lambda x=x, y=y: x + y, ref_x + ref_y, (x, y)),
             (f"Value({a:.3g}) * Value({b:.3g})", lambda x=x, y=y: x * y, ref_x * ref_y, (x, y)),
             (f"Value({a:.3g}).tanh()", lambda x=x: x.tanh(), ref_x.tanh(), (x,)),
@@ -161,7 +162,7 @@ def _f2(v: list[float]) -> float:
     return math.exp(-v[0] * v[0]) * v[2] + v[1] ** 3
 
 
-_GRADS = {
+_GRADS: dict[Callable[[list[float]], float], Callable[[list[float]], list[float]]] = {
     _f1: lambda v: [v[1] + 1 - math.tanh(v[0]) ** 2, v[0]],
     _f2: lambda v: [-2 * v[0] * math.exp(-v[0] * v[0]) * v[2], 3 * v[1] ** 2, math.exp(-v[0] * v[0])],
 }

@@ -14,7 +14,7 @@ from nn.exercises.core import NotYet, call, exercise, number, numbers, same
 
 # -- notebook 7: training ---------------------------------------------------------------------------
 
-NEURON_07 = {"w": [0.3, -0.5], "b": 0.1, "samples": [([1.0, 2.0], 0.5), ([-1.0, 0.5], -0.2)], "lr": 0.1}
+NEURON_07: dict[str, Any] = {"w": [0.3, -0.5], "b": 0.1, "samples": [([1.0, 2.0], 0.5), ([-1.0, 0.5], -0.2)], "lr": 0.1}
 
 
 @exercise("7.1", "one SGD step by hand: a tanh neuron, a batch of two samples, the mean squared error")

@@ -82,7 +82,8 @@ numbers above and the flag rules), ``report`` (the rows, the table, ``health()``
 from __future__ import annotations
 
 from nn.health.activations import ActivationStats
-from nn.health.report import HealthReport, LayerHealth, health
+from nn.health.report import HealthReport, health
+from nn.health.rows import LayerHealth
 from nn.health.thresholds import Flag, HealthThresholds
 from nn.health.updates import UpdateRecorder
 

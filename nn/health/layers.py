@@ -43,7 +43,8 @@ def _units_and_weights(module: Module, params: list[Value]) -> tuple[list[Iterab
     if isinstance(module, Neuron):
         return [params], list(module.w)
     if isinstance(module, Conv2d):
-        units = [[*flatten(module.weight[o]), module.bias[o]] for o in range(module.out_channels)]
+        units: list[Iterable[Value]] = [[*flatten(module.weight[o]), module.bias[o]]
+                                        for o in range(module.out_channels)]
         return units, list(flatten(module.weight))
     if isinstance(module, RNN):
         units = [[*module.weight_ih[j], *module.weight_hh[j], module.bias_ih[j], module.bias_hh[j]]

@@ -6,23 +6,31 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (matplotlib is optional: imported when drawing)
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
+
     from nn.health.rows import LayerHealth
 
 
 class _Updates(Protocol):
     """What the figure reads of an update recorder (a protocol: updates.py imports this module when drawing)."""
 
-    steps: list[int]
-    history: dict[str, list[float]]
-    reference: float
+    @property
+    def steps(self) -> list[int]: ...
+    @property
+    def history(self) -> dict[str, list[float]]: ...
+    @property
+    def reference(self) -> float: ...
 
 
 class _Report(Protocol):
     """What the figure reads of a report (a protocol: report.py imports this module, not the other way round)."""
 
-    rows: list[LayerHealth]
-    updates: _Updates | None
+    @property
+    def rows(self) -> list[LayerHealth]: ...
+    @property
+    def updates(self) -> _Updates | None: ...
 
     def layer_rows(self) -> list[LayerHealth]: ...
 
@@ -68,7 +76,8 @@ def _activations(ax: Any, layers: list[LayerHealth]) -> None:
         share, what = (r.saturated, "sat") if r.saturated is not None else (r.dead, "dead")
         if share is not None:
             color = "red" if ("saturated" in r.flags or "dead" in r.flags) else "black"
-            ax.annotate(f"{share:.0%} {what}", (i, r.act_mean + r.act_std), textcoords="offset points",
+            top = r.act_mean + r.act_std  # type: ignore[operator]  # pts keeps the rows that have both
+            ax.annotate(f"{share:.0%} {what}", (i, top), textcoords="offset points",
                         xytext=(0, 4), ha="center", fontsize=7, color=color)
     _layer_ticks(ax, layers)
     ax.set(ylabel="activation", title="activations per layer (over the batch)")
@@ -79,8 +88,9 @@ def _activations(ax: Any, layers: list[LayerHealth]) -> None:
 def _through_time(ax: Any, steps: list[LayerHealth]) -> None:
     for name in dict.fromkeys(r.name.rsplit(" ", 1)[0] for r in steps):
         mine = [r for r in steps if r.name.rsplit(" ", 1)[0] == name]
-        _log_series(ax, [r.step for r in mine], [r.mean_act_grad for r in mine], "o-", f"{name}: |dL/dh_t|")
-        _log_series(ax, [r.step for r in mine], [r.mean_grad for r in mine], "s:", f"{name}: |dL/dW|_t|")
+        ts: list[int] = [r.step for r in mine]  # type: ignore[misc]  # the rows of time steps have their step
+        _log_series(ax, ts, [r.mean_act_grad for r in mine], "o-", f"{name}: |dL/dh_t|")
+        _log_series(ax, ts, [r.mean_grad for r in mine], "s:", f"{name}: |dL/dW|_t|")
         for r in mine:
             if r.flags and _positive(r.mean_act_grad):
                 ax.plot([r.step], [r.mean_act_grad], "o", color="red", ms=10, fillstyle="none")
@@ -99,7 +109,7 @@ def _updates(ax: Any, rec: _Updates) -> None:
     ax.legend(fontsize=7, ncol=2 if len(rec.history) > 4 else 1)
 
 
-def plot_report(report: _Report, dpi: int = 100) -> Any:
+def plot_report(report: _Report, dpi: int = 100) -> Figure:
     """The panels of :meth:`HealthReport.plot`, side by side in one Figure."""
     from matplotlib.figure import Figure
 
@@ -118,7 +128,7 @@ def plot_report(report: _Report, dpi: int = 100) -> Any:
     return fig
 
 
-def plot_updates(rec: _Updates, ax: Any = None, dpi: int = 100) -> Any:
+def plot_updates(rec: _Updates, ax: Axes | None = None, dpi: int = 100) -> Figure | SubFigure:
     """The update-to-data ratios of ``rec`` on ``ax`` (a new Figure when None); returns the Figure."""
     if ax is None:
         from matplotlib.figure import Figure

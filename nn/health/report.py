@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograd import Value, topological_order
 from nn.health.activations import Output, activation_stats, forward_graph, layer_outputs
@@ -16,6 +16,9 @@ from nn.health.thresholds import Flag, HealthThresholds, check_kind, raise_flags
 from nn.health.updates import UpdateRecorder
 from nn.module import Module
 from nn.rnn import RNN
+
+if TYPE_CHECKING:  # (matplotlib is optional: imported when drawing)
+    from matplotlib.figure import Figure
 
 
 @dataclass
@@ -72,7 +75,7 @@ class HealthReport:
     def __repr__(self) -> str:
         return f"<HealthReport of {self.model}: {len(self.rows)} rows, {len(self.flags)} flags>"
 
-    def plot(self, dpi: int = 100) -> Any:
+    def plot(self, dpi: int = 100) -> Figure:
         """Gradients and activations per layer (and through time, and update ratios): a matplotlib ``Figure``.
 
         Panels: mean and max ``|dL/dw|`` per layer on a log scale, flagged rows circled in red; the

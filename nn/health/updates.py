@@ -23,12 +23,16 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from autograd import Value
 from nn.health.layers import find_layers
 from nn.health.thresholds import HealthThresholds
 from nn.module import Module
+
+if TYPE_CHECKING:  # (matplotlib is optional: imported when drawing)
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
 
 
 def _std(xs: Sequence[float]) -> float:
@@ -137,7 +141,12 @@ class UpdateRecorder:
     def __repr__(self) -> str:
         return f"<UpdateRecorder: {len(self.groups)} groups, {len(self.steps)} steps>"
 
-    def plot(self, ax: Any = None, dpi: int = 100) -> Any:
+    # A new Figure; on a given ``ax``, the figure (or subfigure) that holds it.
+    @overload
+    def plot(self, ax: None = None, dpi: int = 100) -> Figure: ...
+    @overload
+    def plot(self, ax: Axes, dpi: int = 100) -> Figure | SubFigure: ...
+    def plot(self, ax: Axes | None = None, dpi: int = 100) -> Figure | SubFigure:
         """One line per group against the step, and the reference line; returns the matplotlib Figure."""
         from nn.health.plot import plot_updates  # matplotlib is optional: imported when drawing
 

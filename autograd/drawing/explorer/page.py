@@ -33,7 +33,7 @@ _SLOT = re.compile(r"\{\{(\w+)\}\}")
 @functools.cache
 def asset(name: str) -> str:
     """The text of a file shipped in ``autograd/drawing/explorer/assets``."""
-    return resources.files("autograd.drawing.explorer").joinpath("assets", name).read_text(encoding="utf-8")
+    return resources.files("autograd.drawing.explorer").joinpath("assets").joinpath(name).read_text(encoding="utf-8")
 
 
 _EXPORTS = re.compile(r"export\s*\{([^}]*)\};?\s*(?://# sourceMappingURL=\S*\s*)?\Z")
@@ -53,7 +53,7 @@ def graphviz_script() -> str:
     for part in match.group(1).split(",") if match else ():
         local, _, exported = part.strip().partition(" as ")
         names[exported.strip() or local] = local
-    if "Graphviz" not in names:
+    if match is None or "Graphviz" not in names:
         raise RuntimeError("graphviz-wasm.js does not end in an export of Graphviz: re-vendor it (see its README)")
     body = code[:match.start()]
     return f"var crGraphviz = (function () {{\n{body}\nreturn {names['Graphviz']};\n}})();\n"

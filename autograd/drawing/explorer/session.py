@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import json
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Union
 
@@ -27,7 +28,7 @@ from autograd.drawing.explorer.page import asset, graphviz_script, page_html
 from autograd.drawing.explorer.tree import gradient_flow
 from autograd.drawing.style import COLORS, DEFAULT_MAX_NODES, DONE, HIGHLIGHT, options
 from autograd.graph import _steps, check_value, topological_order
-from autograd.hierarchy import hierarchy
+from autograd.hierarchy import GroupBy, hierarchy
 from autograd.trace import node_names
 from autograd.value import Value
 
@@ -49,7 +50,8 @@ class Explorer:
     """
 
     def __init__(self, root: Value, *, title: str = DEFAULT_TITLE, rankdir: str = "LR",
-                 show_local_grads: bool = True, precision: int = 4, params: Any = None, group_by: Any = None,
+                 show_local_grads: bool = True, precision: int = 4, params: Iterable[Value] | None = None,
+                 group_by: GroupBy | None = None,
                  max_nodes: int | None = DEFAULT_MAX_NODES, legend: bool = True,
                  timeout: float | None = backend.DEFAULT_TIMEOUT, thresholds: Any = None,
                  _order: list[Value] | None = None) -> None:
