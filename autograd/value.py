@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
 from typing import TYPE_CHECKING, Union
 
+from autograd import collector as _collector
 from autograd import ops as _ops
 
 Number = Union[int, float]
@@ -439,12 +440,28 @@ _OP_SUM = _ops.by_key("sum")
 _OP_DOT = _ops.by_key("dot")
 
 
+def _made_paused(items: Iterable[Operand]) -> list[Operand]:
+    """``list(items)`` with the cyclic collector paused: a generator's terms are made here.
+
+    ``total(x * w for ...)`` builds its terms while it reads them, and they
+    outlive the call as its node's parents: collections during the build would
+    look at each of them again and again (see :mod:`autograd.collector`).
+    """
+    token = _collector.pause()
+    try:
+        return list(items)
+    finally:
+        _collector.resume(token)
+
+
 def total(values: Iterable[Operand], start: Operand = 0.0) -> Value:
     """One n-ary node ``start + sum(values)``: every edge has local derivative 1.
 
     Cheaper and easier to draw than a chain of binary ``+`` nodes. The plain
     numbers among the terms are added into one recorded constant ``c0``.
     """
+    if type(values) is not list and type(values) is not tuple:
+        values = _made_paused(values)
     parents: list[Value] = []
     c0 = 0.0
     s = 0.0
@@ -473,8 +490,8 @@ def dot(a: Iterable[Operand], b: Iterable[Operand], start: Operand = 0.0) -> Val
     numbers of the second group...)``; the node stores only the first two, the
     numbers being its last local derivatives already.
     """
-    a = list(a)
-    b = list(b)
+    a = list(a) if type(a) is list or type(a) is tuple else _made_paused(a)
+    b = list(b) if type(b) is list or type(b) is tuple else _made_paused(b)
     if len(a) != len(b):
         raise ValueError(f"dot needs two sequences of the same length, got {len(a)} and {len(b)}")
     pairs: list[Value] = []  # Value-Value pairs, flattened: x0, y0, x1, y1, ...
