@@ -23,7 +23,7 @@ TINY = {
     "train_scaling": {"points": 2, "factor": 2, "steps": 1},
     "mlp_step_large": {"points": 5, "steps": 1},
     "digits_epoch": {"n": 20, "hidden": 3, "batch_size": 8, "repeats": 1},
-    "collector_scaling": {"factors": (1, 2), "points": 2, "sum_size": 20, "repeats": 1},
+    "collector_scaling": {"factors": (1, 2), "points": 2, "sum_size": 20, "rounds": 1, "steps": 2},
 }
 NEEDS = {"ours": "autograd", "compiled": "autograd", "batched": "numpy", "micrograd": "micrograd", "torch": "torch",
          "torch_batched": "torch", "jax": "jax"}
