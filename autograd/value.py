@@ -439,19 +439,10 @@ _install_methods()
 _OP_SUM = _ops.by_key("sum")
 _OP_DOT = _ops.by_key("dot")
 
-
-def _made_paused(items: Iterable[Operand]) -> list[Operand]:
-    """``list(items)`` with the cyclic collector paused: a generator's terms are made here.
-
-    ``total(x * w for ...)`` builds its terms while it reads them, and they
-    outlive the call as its node's parents: collections during the build would
-    look at each of them again and again (see :mod:`autograd.collector`).
-    """
-    token = _collector.pause()
-    try:
-        return list(items)
-    finally:
-        _collector.resume(token)
+# Read as they are. Anything else (a generator: ``total(x * w for ...)``) makes its terms while it
+# is read, and they outlive the call as the node's parents: the collector is paused for the call,
+# else its collections would walk the terms again and again as they pile up (autograd.collector).
+_SEQUENCES = (list, tuple)
 
 
 def total(values: Iterable[Operand], start: Operand = 0.0) -> Value:
@@ -460,8 +451,12 @@ def total(values: Iterable[Operand], start: Operand = 0.0) -> Value:
     Cheaper and easier to draw than a chain of binary ``+`` nodes. The plain
     numbers among the terms are added into one recorded constant ``c0``.
     """
-    if type(values) is not list and type(values) is not tuple:
-        values = _made_paused(values)
+    if type(values) not in _SEQUENCES:  # a generator makes the terms here, as they are read
+        token = _collector.pause()  # (see _SEQUENCES)
+        try:
+            return total(list(values), start)
+        finally:
+            _collector.resume(token)
     parents: list[Value] = []
     c0 = 0.0
     s = 0.0
@@ -490,8 +485,14 @@ def dot(a: Iterable[Operand], b: Iterable[Operand], start: Operand = 0.0) -> Val
     numbers of the second group...)``; the node stores only the first two, the
     numbers being its last local derivatives already.
     """
-    a = list(a) if type(a) is list or type(a) is tuple else _made_paused(a)
-    b = list(b) if type(b) is list or type(b) is tuple else _made_paused(b)
+    if type(a) not in _SEQUENCES or type(b) not in _SEQUENCES:  # generators make the factors here
+        token = _collector.pause()  # (see _SEQUENCES)
+        try:
+            return dot(list(a), list(b), start)
+        finally:
+            _collector.resume(token)
+    a = list(a)
+    b = list(b)
     if len(a) != len(b):
         raise ValueError(f"dot needs two sequences of the same length, got {len(a)} and {len(b)}")
     pairs: list[Value] = []  # Value-Value pairs, flattened: x0, y0, x1, y1, ...
