@@ -128,13 +128,15 @@ def reverse_topological_order(root: Value) -> list[Value]:
     several threads take turns, so the counts of a shared node never mix.
     """
     check_value(root, "reverse_topological_order")
-    token = ENGINE_LOCK.acquire()  # the counts on shared nodes must not interleave with another sort
     paused = collector.pause()  # (see backward)
     try:
-        return _sort(root)
+        token = ENGINE_LOCK.acquire()  # the counts on shared nodes must not interleave with another sort
+        try:
+            return _sort(root)
+        finally:
+            ENGINE_LOCK.release(token)
     finally:
         collector.resume(paused)
-        ENGINE_LOCK.release(token)
 
 
 def _sort(root: Value) -> list[Value]:
@@ -213,17 +215,19 @@ def backward(root: Value, grad: float = 1.0, *, create_graph: bool = False) -> d
         for _ in chain_rule_steps(root, seed):
             pass
         return None
-    token = ENGINE_LOCK.acquire()  # another thread's pass must not interleave its += on shared nodes
-    # The pass makes a few containers only, but the first of them would start the young collection
-    # that a graph just built owes (a pause in a module call or in total() defers it): over the whole
-    # graph, which is often freed right after its backward pass. Deferred past the pass, it then
-    # looks only at what survives.
+    # The pass makes a few containers only (taking the lock makes one), but the first of them would
+    # start the young collection that a graph just built owes (a pause in a module call or in total()
+    # defers it): over the whole graph, cold in the caches, and often freed right after its backward
+    # pass. Deferred past the pass, that collection looks only at what survives.
     paused = collector.pause()
     try:
-        _backward(root, seed)
+        token = ENGINE_LOCK.acquire()  # another thread's pass must not interleave its += on shared nodes
+        try:
+            _backward(root, seed)
+        finally:
+            ENGINE_LOCK.release(token)
     finally:
         collector.resume(paused)
-        ENGINE_LOCK.release(token)
     return None
 
 
