@@ -13,7 +13,8 @@ faster (or smaller); the "x" figure beside it is peer / ours.
 (``autograd/`` and ``nn/`` exported with ``git archive`` into a temporary
 directory), interleaved with the current one on the demo step, the digits
 epoch (its Value path ``ref`` and its whole-batch compiled steps
-``ref_compiled``) and the deep chain, and prints the ratios current / REF.
+``ref_compiled``), the collector's scaling and the deep chain, and prints the
+ratios current / REF.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ DEFAULT_OUT = ROOT / "benchmarks" / "results" / "latest.json"
 ENGINES = ("ours", "compiled", "batched", "micrograd", "torch", "torch_batched", "jax")
 REF = "ref"  # the name of the --against engine in results
 # the --against engines: name -> (engine run with REF's code, the workloads it runs)
-REFS = {REF: ("ours", ("mlp_step", "digits_epoch")), "ref_compiled": ("compiled", ("digits_epoch",))}
+REFS = {REF: ("ours", ("mlp_step", "digits_epoch", "collector_scaling")),
+        "ref_compiled": ("compiled", ("digits_epoch",))}
 
 # Sizes from the issue; --quick shrinks everything so the whole run takes seconds.
 FULL: dict[str, Any] = {
@@ -49,7 +51,7 @@ FULL: dict[str, Any] = {
     "train_scaling": {"points": 10, "factor": 100, "steps": 5},
     "mlp_step_large": {"points": 1000, "steps": 5},
     "digits_epoch": {},
-    "collector_scaling": {"factors": [1, 10, 100], "points": 10, "sum_size": 10_000, "rounds": 3, "steps": 8},
+    "collector_scaling": {"factors": [1, 10, 100], "points": 10, "sum_size": 10_000, "rounds": 2, "steps": 8},
     "rounds": 3,
 }
 QUICK: dict[str, Any] = {
@@ -406,6 +408,10 @@ def targets(results: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
                    _value(results, "ours", ("collector_scaling", "sum_gen", "on_over_off")), None))
     if REF in results:
         checks.append(("mlp_step ours/ref (1: unchanged)", ratio("ours", REF, ("mlp_step", "seconds")), None))
+        for kind in ("loop", "sum", "sum_gen"):
+            what = COLLECTOR_KINDS[kind]
+            checks.append((f"{what} as is on the --against commit: x{last} nodes / collector off",
+                           _value(results, REF, ("collector_scaling", kind, "on_over_off")), None))
         checks.append((f"deep_chain n={_n(biggest)} ours/ref (1: unchanged)",
                        ratio("ours", REF, ("deep_chain", "by_n", str(biggest), "seconds")), None))
         checks.append(("digits epoch ref_compiled/batched (whole-batch compiled on the --against commit)",
@@ -421,25 +427,27 @@ def targets(results: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
 
 def collector_report(results: dict[str, Any], config: dict[str, Any]) -> list[str]:
     """What the cyclic collector did at the largest size, per kind of work (from gc.callbacks)."""
-    node: Any = results.get("ours", {}).get("collector_scaling")
-    if not node or not node.get("ok"):
-        return []
-    res = node["result"]
     last = config["collector_scaling"]["factors"][-1]
-    lines = [f"the collector at x{last} nodes, collector on (gc.callbacks), per call (a step, a sum): "
-             "collections, seconds in them, objects they examined; where the most began"]
-    for kind in COLLECTOR_KINDS:
-        if kind not in res:
+    lines = []
+    for engine in ("ours", REF):
+        node: Any = results.get(engine, {}).get("collector_scaling")
+        if not node or not node.get("ok"):
             continue
-        found = res[kind]["collections"]
-        stats = found["by_generation"]
-        parts = [f"gen {g}: {stats[g]['count']:.3g} x, {stats[g]['seconds']:.3g} s, {stats[g]['objects']:.3g} objects"
-                 for g in ("0", "1", "2")]
-        lines.append(f"  {kind:<7} " + "; ".join(parts))
-        places = sorted(found["places"].items(), key=lambda kv: -kv[1])[:4]
-        if places:
-            lines.append("          began: " + "; ".join(f"{p} {n:.3g} x" for p, n in places))
-    return lines + [""]
+        res = node["result"]
+        lines.append(f"the collector at x{last} nodes, collector on (gc.callbacks), {engine}, per call (a step, a "
+                     "sum): collections, seconds in them, objects they examined; where the most began")
+        for kind in COLLECTOR_KINDS:
+            if kind not in res:
+                continue
+            found = res[kind]["collections"]
+            stats = found["by_generation"]
+            parts = [f"gen {g}: {stats[g]['count']:.3g} x, {stats[g]['seconds']:.3g} s, "
+                     f"{stats[g]['objects']:.3g} objects" for g in ("0", "1", "2")]
+            lines.append(f"  {kind:<7} " + "; ".join(parts))
+            places = sorted(found["places"].items(), key=lambda kv: -kv[1])[:4]
+            if places:
+                lines.append("          began: " + "; ".join(f"{p} {n:.3g} x" for p, n in places))
+    return lines + [""] if lines else []
 
 
 def machine() -> dict[str, Any]:
