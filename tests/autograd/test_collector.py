@@ -216,7 +216,9 @@ def test_nested_pauses_of_every_kind_restore_the_state(plan: list[tuple[int, boo
 # -- threads and processes --------------------------------------------------------------------------
 
 
-def test_pauses_overlapping_across_threads_restart_the_collector_at_the_last() -> None:
+@contextmanager
+def another_thread_paused() -> Iterator[None]:
+    """The block runs while another thread is inside ``collector_paused()``; it leaves after the block."""
     entered, leave = threading.Event(), threading.Event()
 
     def other() -> None:
@@ -224,15 +226,22 @@ def test_pauses_overlapping_across_threads_restart_the_collector_at_the_last() -
             entered.set()
             leave.wait(10)
 
-    with collector_state(True):
-        token = collector.pause()
-        t = threading.Thread(target=other)
-        t.start()
+    t = threading.Thread(target=other)
+    t.start()
+    try:
         assert entered.wait(10)
-        collector.resume(token)  # the first pause ends while the other thread's goes on
-        assert not gc.isenabled()
+        yield
+    finally:
         leave.set()
         t.join(10)
+
+
+def test_pauses_overlapping_across_threads_restart_the_collector_at_the_last() -> None:
+    with collector_state(True):
+        token = collector.pause()
+        with another_thread_paused():
+            collector.resume(token)  # the first pause ends while the other thread's goes on
+            assert not gc.isenabled()
         assert gc.isenabled()
 
 
@@ -267,27 +276,14 @@ def test_many_threads_calling_modules_leave_the_collector_on() -> None:
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_child_forked_during_another_threads_pause_has_the_collector_on() -> None:
-    entered, leave = threading.Event(), threading.Event()
-
-    def other() -> None:
-        with autograd.collector_paused():
-            entered.set()
-            leave.wait(10)
-
     with collector_state(True):
-        t = threading.Thread(target=other)
-        t.start()
-        try:
-            assert entered.wait(10)
+        with another_thread_paused():
             pid = os.fork()
             if pid == 0:  # the child: only this thread lives on, and its pauses are none
                 os._exit(0 if gc.isenabled() and not collector.in_force() else 1)
             _, status = os.waitpid(pid, 0)
             assert os.waitstatus_to_exitcode(status) == 0
             assert not gc.isenabled()  # the parent's other thread is still inside its pause
-        finally:
-            leave.set()
-            t.join(10)
         assert gc.isenabled()
 
 
