@@ -3,19 +3,22 @@
 Why: a graph here holds no reference cycles (parents point back, nothing
 points forward), so reference counting frees it without the cyclic
 collector. But the collector still runs while a graph is built: a young
-collection every 700 new container objects, and a full one, which walks every
-live object, whenever the objects that survived the young ones have grown by a
-quarter since the last. A graph that grows by 100x meets a full collection
-over all of it a few times more often, so its cost stops being linear
-(measured with ``gc.callbacks`` in ``python -m benchmarks``, collector_scaling).
+collection every 700 new container objects (a node makes two or three), a
+middle one every 10 young ones, and a full one, which walks every live
+object, every 10 middle ones as long as the long-lived objects have grown by
+a quarter since the last. A graph of 100x the nodes outlives many more of
+them, and meets full collections over all of it, so its cost stops being
+linear (measured with ``gc.callbacks``: ``python -m benchmarks``,
+collector_scaling).
 
 What: :func:`pause` and :func:`resume` bracket a bounded operation of the
 engine or of ``nn`` (the outermost module call, a backward pass, a sort, an
 n-ary node built from a generator) and ``autograd.collector_paused()`` a
 block of user code. Inside, no automatic collection starts; after the last
 pause ends, the collector is back in the state it had before the first began,
-and the containers made meanwhile are counted as usual, so the next young
-collection looks at the survivors once.
+and the containers made meanwhile are counted as usual: the next young
+collection looks at those still alive once (when it starts is
+:func:`resume`'s business).
 
 The collector is one per process, so pauses are counted for the process:
 pauses nest, overlap across threads, and the collector comes back on only
@@ -23,7 +26,8 @@ when the last one ends, and only if it was on when the first began. (A
 ``gc.disable()`` called while a pause is in force is therefore undone when the
 last pause ends, as with any pause that restores the state it found; a
 ``gc.enable()`` takes effect at once.) An explicit ``gc.collect()`` still runs
-inside a pause.
+inside a pause. While one thread is inside a pause, reference cycles that any
+thread leaves behind wait for the collector until the pause ends.
 """
 
 from __future__ import annotations
