@@ -87,9 +87,9 @@ def resume(token: int) -> None:
     in the CPU caches by then. So when the short pauses since the collector
     last ran have made more than ``SETTLE`` young collections' worth, the
     collection runs as the last of them ends, over objects still warm
-    (measured: a user's loop at 1,000 points took 1.22x the time with the
-    collector off, against 1.55x with one collection over the pile and 1.5x
-    without any pause). A long pause, which made that much by itself, leaves
+    (measured: a user's loop at 1,000 points took 1.18x the time with the
+    collector off, against 1.39x-1.55x with one collection over the pile and
+    1.37x without any pause). A long pause, which made that much by itself, leaves
     its collection owed: its objects are cold already and are often freed
     before the next container is made (a sum built from a generator, then its
     backward pass: a short pause that must not collect them either).

@@ -253,9 +253,9 @@ def record_calls(call: Callable[..., Any], positions: bool = False) -> Callable[
     it builds outlives it, and young collections during the build would look
     at each of its nodes again and again, and full ones at everything alive,
     once the graph is large (measured: a user's loop calling the demo MLP per
-    example on 1,000 points, 279 young and 2 full collections per step without
-    the pause, 12 young with it; one young collection afterwards looks at the
-    call's survivors once).
+    example on 1,000 points ran 271 young, 25 middle and 2.1 full collections
+    a step without the pauses, 37, 3.25 and 0.25 with them, and took 1.18x the
+    time with the collector off instead of 1.37x).
     ``positions``: the module's parts are told by position (``recorded_parts``
     is asked when the call returns, and each output is marked with its part).
     """
