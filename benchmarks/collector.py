@@ -29,6 +29,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from types import FrameType
 from typing import Any, Callable
 
 from benchmarks.engines import Engine
@@ -76,7 +77,7 @@ def _large_sum_from_generator(n: int) -> None:
     total(x * y for x, y in zip(a, b)).backward()
 
 
-def scenario(kind: str, factor: int, points: int, sum_size: int) -> Callable[[], None]:
+def scenario(kind: str, factor: int, points: int, sum_size: int) -> Callable[[], Any]:
     """A callable running one unit of ``kind`` (a step, a sum) at ``factor`` times the base size."""
     import nn
 
@@ -105,7 +106,7 @@ def scenario(kind: str, factor: int, points: int, sum_size: int) -> Callable[[],
     return lambda: fit(model, loss_fn, samples, opt, epochs=1, batch_size=len(samples), rng=random.Random(0))
 
 
-def run_policy(call: Callable[[], None], policy: str, calls: int) -> float:
+def run_policy(call: Callable[[], Any], policy: str, calls: int) -> float:
     """CPU seconds per call over ``calls`` consecutive calls under ``policy`` (after one ``gc.collect()``)."""
     from autograd import collector_paused
 
@@ -127,7 +128,7 @@ def run_policy(call: Callable[[], None], policy: str, calls: int) -> float:
 
 def _place() -> str:
     """Where the running code is: the innermost function of autograd or nn on the stack, else user code."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         path = frame.f_code.co_filename
         if path.startswith(_PACKAGES):
@@ -137,7 +138,7 @@ def _place() -> str:
     return "user code"
 
 
-def collections(call: Callable[[], None], calls: int) -> dict[str, Any]:
+def collections(call: Callable[[], Any], calls: int) -> dict[str, Any]:
     """Per call, over ``calls`` consecutive calls: each generation's collections (count, seconds, objects
     examined) and where they started.
 
