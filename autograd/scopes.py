@@ -12,7 +12,8 @@ built, and read back by :mod:`autograd.hierarchy`:
 * A call of an ``nn`` module (any subclass of ``nn.Module``: nn wraps each
   ``__call__`` with :func:`record_calls`) pushes a :class:`Call` and, when it
   returns, marks the op results it returns that carry no mark yet. That is all
-  it does per call: a few operations and one small object, nothing per node.
+  it does per call: a few operations and one small object, nothing per node
+  (and, for a call not made inside another, a pause of the cyclic collector).
   Which nodes a call made is worked out later, only when someone looks
   (:func:`autograd.hierarchy.hierarchy`): the nodes its outputs depend on,
   stopping at its arguments.
@@ -33,7 +34,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from autograd import modes
+from autograd import collector, modes
 from autograd.value import Value
 
 GroupPath = tuple[str, ...]
@@ -246,50 +247,73 @@ def record_calls(call: Callable[..., Any], positions: bool = False) -> Callable[
 
     Per call: one :class:`Call` object pushed on the thread's frames and popped
     when the call ends (also on an exception), and the returned Values marked.
+    A call made directly inside another module call is covered by that one;
+    any other (the model called by user code, or inside a ``scope``) pauses
+    the cyclic collector while it runs (:mod:`autograd.collector`): the graph
+    it builds outlives it, and young collections during the build would look
+    at each of its nodes again and again, and full ones at everything alive,
+    once the graph is large (measured: a user's loop calling the demo MLP per
+    example on 1,000 points ran 271 young, 25 middle and 2.1 full collections
+    a step without the pauses, 37, 3.25 and 0.25 with them, and took 1.18x the
+    time with the collector off instead of 1.37x).
     ``positions``: the module's parts are told by position (``recorded_parts``
     is asked when the call returns, and each output is marked with its part).
     """
 
     def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
         frames = _thread.modes.frames
-        frame = _new(Call)  # Call's fields set here: no __init__ frame, the cost of a call is in this one
-        frame.parent = frames[-1] if frames else None
-        frame.module = self
-        frame.args = args
-        frame.kwargs = kwargs or None
-        frame.n_outputs = 0
-        frames.append(frame)
+        parent = frames[-1] if frames else None
+        # A call not made directly inside another defers collection while it runs, from before its
+        # first object to after its last (see above); an inner call is covered by the outer one.
+        paused = None if type(parent) is Call else collector.pause()
         try:
-            out = call(self, *args, **kwargs)
-        finally:
-            if frames and frames[-1] is frame:
-                frames.pop()
+            frame = _new(Call)  # Call's fields set here: no __init__ frame, the cost of a call is in this one
+            frame.parent = parent
+            frame.module = self
+            frame.args = args
+            frame.kwargs = kwargs or None
+            frame.n_outputs = 0
+            frames.append(frame)
+            try:
+                out = call(self, *args, **kwargs)
+            finally:
+                if frames and frames[-1] is frame:
+                    frames.pop()
+                else:
+                    _drop(frames, frame)
+            if positions:
+                mark_outputs(out, frame, lambda n: self.recorded_parts(n, args, kwargs))
             else:
-                _drop(frames, frame)
-        if positions:
-            mark_outputs(out, frame, lambda n: self.recorded_parts(n, args, kwargs))
-        else:
-            mark_outputs(out, frame)
-        return out
+                mark_outputs(out, frame)
+            return out
+        finally:
+            if paused is not None:
+                collector.resume(paused)
 
     def __call__one(self: Any, x: Any) -> Any:  # the same for a call of one argument, without packing it
         frames = _thread.modes.frames
-        frame = _new(Call)
-        frame.parent = frames[-1] if frames else None
-        frame.module = self
-        frame.args = (x,)
-        frame.kwargs = None
-        frame.n_outputs = 0
-        frames.append(frame)
+        parent = frames[-1] if frames else None
+        paused = None if type(parent) is Call else collector.pause()
         try:
-            out = call(self, x)
+            frame = _new(Call)
+            frame.parent = parent
+            frame.module = self
+            frame.args = (x,)
+            frame.kwargs = None
+            frame.n_outputs = 0
+            frames.append(frame)
+            try:
+                out = call(self, x)
+            finally:
+                if frames and frames[-1] is frame:
+                    frames.pop()
+                else:
+                    _drop(frames, frame)
+            mark_outputs(out, frame)
+            return out
         finally:
-            if frames and frames[-1] is frame:
-                frames.pop()
-            else:
-                _drop(frames, frame)
-        mark_outputs(out, frame)
-        return out
+            if paused is not None:
+                collector.resume(paused)
 
     if not positions and _one_argument(call):
         __call__ = __call__one  # noqa: F811

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
 from typing import TYPE_CHECKING, Any, Union
 
+from autograd import collector as _collector
 from autograd import ops as _ops
 
 Number = Union[int, float]
@@ -454,6 +455,11 @@ _install_methods()
 _OP_SUM = _ops.by_key("sum")
 _OP_DOT = _ops.by_key("dot")
 
+# Read as they are. Anything else (a generator: ``total(x * w for ...)``) makes its terms while it
+# is read, and they outlive the call as the node's parents: the collector is paused for the call,
+# else its collections would walk the terms again and again as they pile up (autograd.collector).
+_SEQUENCES = (list, tuple)
+
 
 def total(values: Iterable[Operand], start: Operand = 0.0) -> Value:
     """One n-ary node ``start + sum(values)``: every edge has local derivative 1.
@@ -461,6 +467,12 @@ def total(values: Iterable[Operand], start: Operand = 0.0) -> Value:
     Cheaper and easier to draw than a chain of binary ``+`` nodes. The plain
     numbers among the terms are added into one recorded constant ``c0``.
     """
+    if type(values) not in _SEQUENCES:  # a generator makes the terms here, as they are read
+        token = _collector.pause()  # (see _SEQUENCES)
+        try:
+            return total(list(values), start)
+        finally:
+            _collector.resume(token)
     parents: list[Value] = []
     c0 = 0.0
     s = 0.0
@@ -489,6 +501,12 @@ def dot(a: Iterable[Operand], b: Iterable[Operand], start: Operand = 0.0) -> Val
     numbers of the second group...)``; the node stores only the first two, the
     numbers being its last local derivatives already.
     """
+    if type(a) not in _SEQUENCES or type(b) not in _SEQUENCES:  # generators make the factors here
+        token = _collector.pause()  # (see _SEQUENCES)
+        try:
+            return dot(list(a), list(b), start)
+        finally:
+            _collector.resume(token)
     a = list(a)
     b = list(b)
     if len(a) != len(b):

@@ -14,7 +14,7 @@ import json
 import sys
 from typing import Any
 
-from benchmarks import engines, workloads
+from benchmarks import collector, engines, workloads
 
 WORKLOADS = {
     "mlp_step": workloads.mlp_step,
@@ -27,7 +27,7 @@ WORKLOADS = {
     "train_scaling": workloads.train_scaling,
     "mlp_step_large": workloads.mlp_step_large,
     "digits_epoch": workloads.digits_epoch,
-    "collector_scaling": workloads.collector_scaling,
+    "collector_scaling": collector.collector_scaling,
 }
 
 

@@ -36,7 +36,7 @@ from nn.optim import Adam
 from nn.plots import loss_png
 from nn.rnn import RNN
 from nn.runs import Run, finish, progress_bar, write_run
-from nn.train import CompiledStep, check_finite, one_hot
+from nn.train import BatchedStep, check_finite, one_hot
 from nn.train import cross_entropy as cross_entropy_of_values  # targets as Values: inputs of a compiled step
 from nn.train import mse as mse_of_values
 
@@ -110,8 +110,8 @@ def fit_cnn_digits(
 
     ``n_train`` / ``n_test`` cap the split's sizes (None: all 1437 / 360).
     The batch loss is ``(1/m) Σ cross_entropy(logits, label)``. ``say`` receives one line per stage.
-    ``compiled=True`` runs each step as a compiled replay (:class:`nn.train.CompiledStep`): same
-    losses, faster.
+    ``compiled=True`` runs each step as a batched replay (:class:`nn.train.BatchedStep`): one image's
+    loss recorded once, replayed over each batch with NumPy arrays; the same losses (to rounding), faster.
     """
     say = say or _quiet
     _check_settings(epochs, lr, batch_size=batch_size, channels=channels, n_train=n_train, n_test=n_test)
@@ -125,14 +125,14 @@ def fit_cnn_digits(
     say(f"training a CNN ({model.num_parameters()} parameters) on {len(X_train)} images: {epochs} epochs, "
         f"Adam lr {lr:g}, mini-batches of {batch_size}{_COMPILED_NOTE if compiled else ''}")
 
-    def numbers(idx: list[int]) -> list[Any]:  # the batch as a compiled step takes it: every number an input
+    def numbers(idx: list[int]) -> list[Any]:  # the batch as a batched step takes it: every number an input
         return [(X_train[i], one_hot(y_train[i], 10)) for i in idx]
 
     def graph(idx: list[int]) -> Value:  # the batch loss on the Value path
         return losses.mean(losses.cross_entropy(model(_image(X_train[i])), y_train[i]) for i in idx)
 
     history: list[float] = []
-    step = CompiledStep(model, _cnn_batch_loss) if compiled else None
+    step = BatchedStep(model, _cnn_batch_loss) if compiled else None
     start = time.perf_counter()
     for epoch in range(epochs):
         running = 0.0
@@ -211,7 +211,8 @@ def fit_rnn(
     hidden state, so every step's weights get their gradient through time
     (BPTT). Accuracy: the fraction of sequences whose rounded output is the
     exact count. The test sequences are fresh draws. ``say`` receives one line per stage.
-    ``compiled=True`` runs each step as a compiled replay (:class:`nn.train.CompiledStep`).
+    ``compiled=True`` runs each step as a batched replay (:class:`nn.train.BatchedStep`): every
+    sequence has the same length, so one sequence's loss is recorded once and replayed over each batch.
     """
     say = say or _quiet
     _check_settings(epochs, lr, n_train=n_train, n_test=n_test, length=length, hidden_size=hidden_size,
@@ -233,7 +234,7 @@ def fit_rnn(
         return losses.mean(losses.mse(model(train[i]), sum(train[i])) for i in idx)
 
     history: list[float] = []
-    step = CompiledStep(model, _rnn_batch_loss) if compiled else None
+    step = BatchedStep(model, _rnn_batch_loss) if compiled else None
     start = time.perf_counter()
     with progress_bar(range(epochs), progress, desc="rnn", unit="epoch") as bar:
         for epoch in bar:
@@ -254,9 +255,9 @@ def fit_rnn(
     )
 
 
-# -- compiled steps (nn.train): every number of a batch is an input, targets included ------------
+# -- batched steps (nn.train): every number of an example is an input, targets included -----------
 
-_COMPILED_NOTE = "; compiled replay (each batch shape recorded once, replayed on plain floats)"
+_COMPILED_NOTE = "; compiled replay over the batch (one example recorded once, replayed over each batch as arrays)"
 
 
 def _cnn_batch_loss(model: Module, batch: Sequence[Any]) -> Value:
@@ -269,11 +270,12 @@ def _rnn_batch_loss(model: Module, batch: Sequence[Any]) -> Value:
     return losses.mean(mse_of_values(model(bits), count) for bits, count in batch)
 
 
-def _step(model: Module, opt: Adam, lr: float, where: str, compiled: CompiledStep | None, idx: list[int],
+def _step(model: Module, opt: Adam, lr: float, where: str, compiled: BatchedStep | None, idx: list[int],
           numbers: Callable[[list[int]], Any], graph: Callable[[list[int]], Value]) -> float:
     """One Adam step on the batch of samples ``idx``; the batch loss.
 
-    Compiled: ``compiled`` replays its recording on ``numbers(idx)`` (every number an input). Value path:
+    Compiled: ``compiled`` replays one example's recording over the examples ``numbers(idx)`` (every number
+    an input; its first batch runs on the Value path and checks the replay against it). Value path:
     ``graph(idx)`` builds the loss and ``backward()`` runs, with the collector paused as ``nn.train.fit``
     does. A Ctrl-C that a finaliser swallowed stops before the step; a non-finite loss raises
     ``FloatingPointError`` (:func:`nn.train.check_finite`).

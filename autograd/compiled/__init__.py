@@ -42,11 +42,11 @@ scalar replay's to about 1e-15 of the terms summed rather than bit for bit.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
 from typing import Any, overload
 
+from autograd import collector
 from autograd.compiled import arrays, codegen, program, watch
 from autograd.compiled.arrays import BatchGuardWarning
 from autograd.compiled.names import comment_text
@@ -127,8 +127,7 @@ class Compiled:
         if numbers is not None:
             for v, x in zip(self.inputs, numbers):
                 v.data = x
-        was_enabled = gc.isenabled()
-        gc.disable()  # the graph is garbage as soon as the code exists: no full collections while it grows
+        paused = collector.pause()  # the graph is garbage as soon as the code exists: no collections while it grows
         try:
             with watch.watching() as answers, enable_grad():
                 out = self._fn(list(self.inputs))
@@ -139,8 +138,7 @@ class Compiled:
         finally:
             for v, x in zip(self.inputs, saved):
                 v.data = x
-            if was_enabled:
-                gc.enable()
+            collector.resume(paused)
         self._program = prog
         self._forward_only: Callable[..., Any] | None = None
         self._batch = arrays.BatchRunner(prog, self._wrt, self._title)

@@ -55,8 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"seed for data, initial weights and shuffling, 0 to {MAX_SEED} (default 0)")
     parser.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out/)")
     parser.add_argument("--compiled", action=argparse.BooleanOptionalAction, default=None,
-                        help="train --model cnn|rnn with compiled replay: each step's graph recorded once, then "
-                        "replayed on plain floats (same losses, several times faster; default on for cnn and rnn)")
+                        help="train --model cnn|rnn with compiled replay: one example's graph recorded once, then "
+                        "replayed over each batch with NumPy arrays (same losses, many times faster; default on for "
+                        "cnn and rnn)")
     return parser
 
 

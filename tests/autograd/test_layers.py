@@ -21,6 +21,7 @@ PACKAGE = ROOT / "autograd"
 ENGINE_LAYERS = [
     "autograd.ops",  # the op table: imports nothing of the package
     "autograd.version",
+    "autograd.collector",  # pauses of the cyclic collector during the engine's bounded work
     "autograd.value",  # Value and its generated ops; the layers above register what it calls
     "autograd.roles",  # what a leaf is (input, parameter, constant), marked on the node
     "autograd.serialize",  # installs Value's pickle and copy protocol

@@ -105,3 +105,34 @@ def test_a_diverging_example_raises_and_writes_nothing(ex, tmp_path):
     with pytest.raises(FloatingPointError, match="training diverged"):
         ex.train_cnn_digits(epochs=1, lr=1e308, out_dir=tmp_path, progress=False, n_train=64, n_test=8, channels=2)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("model", ["cnn", "rnn"])
+def test_compiled_examples_replay_one_example_over_each_batch_with_the_value_paths_losses(ex, model, monkeypatch):
+    """compiled=True trains with batched replay (nn.train.BatchedStep), never falling back, to the same losses."""
+    import warnings
+
+    from autograd.compiled import BatchGuardWarning
+    from nn.train import BatchedStep, FallbackWarning
+
+    if model == "cnn":
+        fit, kwargs = ex.fit_cnn_digits, dict(epochs=2, lr=0.05, n_train=48, n_test=16, channels=2, batch_size=16)
+    else:
+        fit, kwargs = ex.fit_rnn, dict(epochs=3, lr=0.03, n_train=40, n_test=10, length=5, hidden_size=3,
+                                       batch_size=10)
+    steps = []
+
+    def spy(*args, **kw):
+        steps.append(BatchedStep(*args, **kw))
+        return steps[-1]
+
+    monkeypatch.setattr(ex, "BatchedStep", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FallbackWarning)
+        warnings.simplefilter("error", BatchGuardWarning)
+        fast = fit(progress=False, compiled=True, **kwargs)
+    plain = fit(progress=False, compiled=False, **kwargs)
+    assert len(steps) == 1 and isinstance(steps[0], BatchedStep)
+    assert steps[0].mode == "batched" and steps[0].scale == "mean" and steps[0].recordings == 1
+    assert fast.metrics["loss"] == pytest.approx(plain.metrics["loss"], rel=1e-12, abs=0)
+    assert fast.metrics["test_accuracy"] == plain.metrics["test_accuracy"]
