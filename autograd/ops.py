@@ -572,8 +572,10 @@ def _eval_tree(t: Tree, env: dict[str, Any], mode: str) -> Any:
                 a, p = args
                 # 0 is PyTorch's constant where the exponent is 0. Only a constant exponent may drop its
                 # formula there: a Value exponent keeps p·a**(p-1), whose derivative in p is not 0
-                # (d²(a**b)/da db = 1 at a = 1, b = 0), except at a = 0, where a**(p-1) is infinite.
-                if _data(p) == 0.0 and (not hasattr(p, "parents") or _data(a) == 0.0):
+                # (d²(a**b)/da db = 1 at a = 1, b = 0), except where a**(p-1) is not finite (a = 0, a
+                # subnormal whose reciprocal overflows, nan): there 0·inf would put nan where the float is 0.
+                if _data(p) == 0.0 and (not hasattr(p, "parents")
+                                        or not math.isfinite(f_pow(_data(a), _data(p) - 1.0))):
                     return 0.0
                 return p * a ** (p - 1.0)
             if t[1] == "xlog":  # out·ln a with a Value: masked where PyTorch masks it

@@ -73,6 +73,15 @@ def test_value_formulas_equal_the_float_ones(key, a, b, c):
         assert close(number, local), (key, number, local)
 
 
+@pytest.mark.parametrize("a", [5e-324, 1e-310, 0.0, -0.0, math.nan])
+def test_the_built_derivative_of_a_power_at_exponent_zero_is_zero_where_the_float_one_is(a):
+    """d(a**b)/da at b = 0 is 0 whatever a; built as b·a**(b-1) it would be 0·inf = nan where 1/a overflows."""
+    node = Value(a) ** Value(0.0)
+    built = O.value_grads(node)[0]
+    number = built.data if isinstance(built, Value) else built
+    assert number == 0.0 and node.local_grads[0] == 0.0
+
+
 @given(xs=st.lists(anything, min_size=1, max_size=6), c=moderate)
 def test_n_ary_ops_match_their_descriptions(xs, c):
     vs = [Value(x) for x in xs]
