@@ -7,15 +7,14 @@ alone in a fresh interpreter, which must not pull in anything optional.
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-PACKAGE = ROOT / "autograd"
+from tests.imports import ROOT, find_cycle, modules_of
+from tests.imports import import_graph as package_import_graph
 
 # Bottom first: each may import only the modules listed before it (ARCHITECTURE.md, layers 1 and 2).
 ENGINE_LAYERS = [
@@ -46,60 +45,12 @@ def present_layers() -> list[str]:
     return [m for m in ENGINE_LAYERS if m in modules]
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
 def all_modules() -> dict[str, Path]:
-    return {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
-
-
-def imports_of(path: Path, known: set[str]) -> set[str]:
-    """The package's modules ``path`` imports anywhere in its code (``from autograd import ops`` is autograd.ops)."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names if a.name.split(".")[0] == "autograd")
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
-                and node.module.split(".")[0] == "autograd":
-            for a in node.names:
-                full = f"{node.module}.{a.name}"
-                found.add(full if full in known else node.module)
-        elif isinstance(node, ast.ImportFrom) and node.level:
-            raise AssertionError(f"{path}: relative import; the package uses absolute imports")
-    return found
+    return modules_of("autograd")
 
 
 def import_graph() -> dict[str, set[str]]:
-    modules = all_modules()
-    known = set(modules)
-    return {name: imports_of(path, known) - {name} for name, path in modules.items()}
-
-
-def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    """A cycle ``[a, b, ..., a]`` of the graph, or None (iterative depth-first search)."""
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    for start in sorted(graph):
-        if state.get(start):
-            continue
-        path = [start]
-        stack = [iter(sorted(graph[start]))]
-        state[start] = 1
-        while stack:
-            nxt = next(stack[-1], None)
-            if nxt is None:
-                state[path.pop()] = 2
-                stack.pop()
-            elif state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
-            elif not state.get(nxt) and nxt in graph:
-                state[nxt] = 1
-                path.append(nxt)
-                stack.append(iter(sorted(graph[nxt])))
-    return None
+    return package_import_graph("autograd")
 
 
 def test_cycle_finder_finds_cycles():
