@@ -2,8 +2,8 @@
 
 The pages follow the README's conventions (see ``tests/test_readme.py``, whose matching this reuses): a
 ```python block runs in a fresh namespace in a temporary folder, and a ```text block right after it is
-what it prints, with ``...`` wildcards. A ```console block's ``python -m autograd`` commands are run and
-compared; its other commands are set-up commands (``make ...``) and are not run here.
+what it prints, with ``...`` wildcards. A ```console block's ``python -m autograd`` and ``python -m nn``
+commands are run and compared; its other commands are set-up commands (``make ...``) and are not run here.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_readme import matches
+from tests.test_readme import RUNNABLE, matches
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted((ROOT / "docs").rglob("*.md"))
@@ -80,7 +80,7 @@ def test_python_snippet(code: str, expected: str | None, where: str, tmp_path: P
 @pytest.mark.parametrize(("command", "expected", "where"), console_commands(),
                          ids=[w for *_, w in console_commands()])
 def test_console_command(command: str, expected: str, where: str, tmp_path: Path) -> None:
-    if not command.startswith("python -m autograd"):
+    if not command.startswith(RUNNABLE):
         assert command.startswith(("make ", ".venv/bin/")), f"{where}: {command!r} is neither run here nor set-up"
         return
     argv = [sys.executable, *shlex.split(command)[1:]]

@@ -60,10 +60,15 @@ def test_the_makefile_pin_is_the_oracle_extras_pin():
     assert f"torch=={version}" in extras["bench"]
 
 
-def test_readme_and_pyproject_say_what_make_test_downloads():
-    """#20: both said "PyTorch 2.13.0 (CPU)" although PyPI's pin is the CUDA build on Linux (several GB)."""
-    readme = (ROOT / "README.md").read_text()
-    setup = " ".join(readme[readme.index("## Set up and run"):readme.index("## Quick start")].split())
+@pytest.mark.parametrize(("page", "start", "end"), [("README.md", "## Set up and run", "## Quick start"),
+                                                     ("docs/getting-started.md", "## Install", "## A value")])
+def test_readme_and_pyproject_say_what_make_test_downloads(page, start, end):
+    """#20: both said "PyTorch 2.13.0 (CPU)" although PyPI's pin is the CUDA build on Linux (several GB).
+
+    The README's set-up section and the set-up page of the documentation both say it.
+    """
+    text = (ROOT / page).read_text(encoding="utf-8")
+    setup = " ".join(text[text.index(start):text.index(end)].split())
     assert "(CPU)" not in setup and "CUDA build" in setup and "over 2.5 GB to download" in setup
     for option in ("make test ORACLE=", "TORCH_INDEX=https://download.pytorch.org/whl/cpu",
                    "VENV_OPTIONS=--system-site-packages"):

@@ -540,9 +540,9 @@ def test_a_missing_package_is_one_line_with_one_command(monkeypatch, capsys, tmp
 
 
 def test_the_neuron_picture_says_it_shows_the_gradients_of_the_neurons_output(tmp_path):
-    """The picture and the README agree: the gradients are d a / d value for the neuron's output a."""
+    """The picture and the demo's page agree: the gradients are d a / d value for the neuron's output a."""
     assert main(["--epochs", "1", "--out", str(tmp_path)]) == 0
     svg = (tmp_path / "neuron.svg").read_text()
     assert "grad = d L0.N0.a / d value: one backward pass from this neuron&#39;s output L0.N0.a" in svg
-    readme = " ".join((ROOT / "README.md").read_text().split())
-    assert "with the gradients of one backward pass from that neuron's output `a`" in readme
+    page = " ".join((ROOT / "docs" / "demo.md").read_text(encoding="utf-8").split())
+    assert "with the gradients of one backward pass from that neuron's output `a`" in page
