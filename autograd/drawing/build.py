@@ -2,9 +2,10 @@
 
 ``draw(root)`` returns a :class:`~autograd.drawing.drawn.DrawnGraph` in which
 
-* every value is a record ``{ name | data | grad }`` (``name`` is its label, or
-  ``v<k>`` with ``k`` its index in topological order, with ``#k`` appended to
-  names used twice: the names ``trace_backward`` prints),
+* every value is a record of three stacked lines, ``name``, ``data`` and
+  ``grad`` (``name`` is its label, or ``v<k>`` with ``k`` its index in
+  topological order, with ``#k`` appended to names used twice: the names
+  ``trace_backward`` prints),
 * every op is its own small node between the value it produced and its inputs,
 * every edge input -> op is labelled with its local derivative
   ``d node / d parents[i]`` (``node.local_grads[i]``): Nielsen's "rate" of the
@@ -20,6 +21,10 @@ values of each open box; a closed box is one node showing its output's value
 and gradient, and an edge into it carries ``d box output / d input``
 (:func:`autograd.hierarchy.box_derivatives`), the derivative of the whole box.
 Which boxes are open: :mod:`autograd.drawing.expansion`.
+
+The picture is laid out for a column (:mod:`autograd.drawing.layout`): its
+direction, unless asked, is the one that fits an 880 px column at its
+natural size.
 
 Every element has a stable id in the DOT source, which Graphviz copies into
 the SVG: value ``k`` (in topological order) is ``n<k>``, its op ``n<k>op``, the
