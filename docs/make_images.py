@@ -10,8 +10,15 @@ that input.
 
 ``mlp_collapsed.svg`` and ``mlp_layer.svg``: the README's ``MLP(2, [16, 16, 1])``
 with a hinge loss on four points, drawn as ``draw(loss)`` draws it (collapsed:
-the parameters, one box per example, the mean) and with one layer of one
-example opened (``expand="example 0/MLP/layer 1"``).
+the parameters, one box per example, the mean) and with one example opened
+down to its layers (``expand="example 0/MLP"``: the MLP's three layers as
+boxes, then the example's hinge term). One level deeper does not read in a
+column: a layer's 16 neurons side by side, or one neuron open among its 15
+closed siblings, make a picture 2,000-3,400 px long with text 3-6 px high
+when shown 880 px wide; the explorer opens those levels one box at a time.
+
+Every picture is laid out for a column 880 px wide (``draw``'s default
+``rankdir="auto"``): all four show their text at least 13 px high there.
 
 The explorer's page and screenshots are made by ``docs/make_explorer_images.py``.
 
@@ -79,7 +86,7 @@ def main() -> None:
     written = [save_graph(draw(o, highlight=x1), DOCS / "graph.svg"),
                save_graph(draw(mlp(), expand=[f"MLP/layer {i}" for i in range(3)]), DOCS / "mlp_neurons.svg"),
                save_graph(draw(loss), DOCS / "mlp_collapsed.svg"),
-               save_graph(draw(loss, expand="example 0/MLP/layer 1"), DOCS / "mlp_layer.svg")]
+               save_graph(draw(loss, expand="example 0/MLP"), DOCS / "mlp_layer.svg")]
     for path in written:
         print(f"wrote {path.relative_to(DOCS.parent)}")
 

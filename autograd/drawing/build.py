@@ -2,9 +2,10 @@
 
 ``draw(root)`` returns a :class:`~autograd.drawing.drawn.DrawnGraph` in which
 
-* every value is a record ``{ name | data | grad }`` (``name`` is its label, or
-  ``v<k>`` with ``k`` its index in topological order, with ``#k`` appended to
-  names used twice: the names ``trace_backward`` prints),
+* every value is a record of three stacked lines, ``name``, ``data`` and
+  ``grad`` (``name`` is its label, or ``v<k>`` with ``k`` its index in
+  topological order, with ``#k`` appended to names used twice: the names
+  ``trace_backward`` prints),
 * every op is its own small node between the value it produced and its inputs,
 * every edge input -> op is labelled with its local derivative
   ``d node / d parents[i]`` (``node.local_grads[i]``): Nielsen's "rate" of the
@@ -20,6 +21,10 @@ values of each open box; a closed box is one node showing its output's value
 and gradient, and an edge into it carries ``d box output / d input``
 (:func:`autograd.hierarchy.box_derivatives`), the derivative of the whole box.
 Which boxes are open: :mod:`autograd.drawing.expansion`.
+
+The picture is laid out for a column (:mod:`autograd.drawing.layout`): its
+direction, unless asked, is the one that fits an 880 px column at its
+natural size.
 
 Every element has a stable id in the DOT source, which Graphviz copies into
 the SVG: value ``k`` (in topological order) is ``n<k>``, its op ``n<k>op``, the
@@ -41,6 +46,7 @@ from autograd.drawing import text
 from autograd.drawing.drawn import DrawnGraph
 from autograd.drawing.expansion import closed_map, drawn_counts, opened
 from autograd.drawing.highlight import Edge, Highlight, NodePath, highlight_leaf, highlight_path
+from autograd.drawing.layout import COLUMN_PX, NODESEP, RANKSEP, Shape, choose_rankdir, text_width
 from autograd.drawing.style import (
     COLORS,
     DEFAULT_CAPTION_WIDTH,
@@ -48,7 +54,11 @@ from autograd.drawing.style import (
     DEFAULT_EXPANDED_NODES,
     DEFAULT_MAX_NODES,
     DONE,
+    FONT_SIZE,
     HIGHLIGHT,
+    LEGEND_FONT_SIZE,
+    RANKDIRS,
+    SMALL_FONT_SIZE,
     Options,
     fmt,
     options,
@@ -124,11 +134,12 @@ def check_size(root: Value, order: Sequence[Value], groups: dict[Value, GroupPat
                         "with expand=[...] to open chosen boxes; or draw a smaller piece of the graph.")
 
 
-def _value_label(name: str, node: Value, opts: Options, grads: dict[Value, float] | None) -> str:
-    fields = [text.record_text(name), f"data {fmt(node.data, opts.precision)}"]
+def _value_fields(name: str, node: Value, opts: Options, grads: dict[Value, float] | None) -> list[str]:
+    """A value's lines: its name, ``data ...`` and ``grad ...`` (plain text, escaped when written)."""
+    fields = [name, f"data {fmt(node.data, opts.precision)}"]
     if opts.show_grad:
         fields.append(_grad_text(node, opts, grads))
-    return text.record(fields)
+    return fields
 
 
 def _grad_text(node: Value, opts: Options, grads: dict[Value, float] | None) -> str:
@@ -190,11 +201,9 @@ def build_tree(root: Value, order: Sequence[Value], names: dict[Value, str], opt
     hl_nodes = highlight.nodes if highlight else set()
     f = functools.partial(fmt, precision=opts.precision)
 
-    g = DrawnGraph(name="autograd", graph_attr={"rankdir": opts.rankdir, "fontname": "Helvetica"},
-                   node_attr={"fontname": "Helvetica", "fontsize": "11"},
-                   edge_attr={"fontname": "Helvetica", "fontsize": "10", "color": "#555555"})
     placed: dict[Box | None, list[tuple[str, dict[str, str]]]] = defaultdict(list)  # frame -> node statements
     edges: list[tuple[str, str, dict[str, str]]] = []  # written after the nodes, which then come in reading order
+    fields: dict[str, list[str]] = {}  # record node -> its lines (plain text), written once the direction is known
     roles_seen: set[str] = set()
     rank = tree._tree.rank if tree._tree is not None else index
 
@@ -205,8 +214,8 @@ def build_tree(root: Value, order: Sequence[Value], names: dict[Value, str], opt
         n_values += 1
         kind = role(node, root, opts)
         roles_seen.add(kind)
-        attrs = {"label": _value_label(names[node], node, opts, grads), "shape": "record",
-                 "style": "filled", "fillcolor": COLORS[kind], "id": ids[node]}
+        fields[ids[node]] = _value_fields(names[node], node, opts, grads)
+        attrs = {"shape": "record", "style": "filled", "fillcolor": COLORS[kind], "id": ids[node]}
         if node in hl_nodes:
             attrs.update(color=HIGHLIGHT, penwidth="2.5")
         where = frame_of(tree.box_of(node))
@@ -216,15 +225,18 @@ def build_tree(root: Value, order: Sequence[Value], names: dict[Value, str], opt
             roles_seen.add("op")
             oid = op_id(index[node])
             placed[where].append((oid, {"label": text.dot_text(str(node.op)), "shape": "ellipse", "style": "filled",
-                                        "fillcolor": COLORS["op"], "fontsize": "10", "id": oid}))
-            edges.append((oid, ids[node], {"id": f"{oid}_out"}))
+                                        "fillcolor": COLORS["op"], "fontsize": str(SMALL_FONT_SIZE), "id": oid}))
+            # Heavier edges are kept short and straight: an op stays in line with its result, and a chain of
+            # results runs straight with its leaves beside it (unweighted, a chain drifts a little at every
+            # op towards its leaf, and a deep one grows as wide as it is long).
+            edges.append((oid, ids[node], {"id": f"{oid}_out", "weight": "4"}))
 
     highlighted_boxes = {s for s in map(shown, hl_nodes) if isinstance(s, Box)}
     for box in drawn_boxes:
         kind = "output" if closed[tree.box_of(root)] is box else ("chunk" if box.kind == "chunk" else "group")
         roles_seen.add("box" if kind == "group" else kind)
-        attrs = {"label": _box_label(box, root, names, opts, grads, list_outputs), "shape": "record",
-                 "style": "rounded,dashed,filled" if box.kind == "chunk" else "rounded,filled",
+        fields[box_ids[box]] = _box_fields(box, root, names, opts, grads, list_outputs)
+        attrs = {"shape": "record", "style": "rounded,dashed,filled" if box.kind == "chunk" else "rounded,filled",
                  "fillcolor": COLORS[kind], "id": box_ids[box]}
         if box in highlighted_boxes:
             attrs.update(color=HIGHLIGHT, penwidth="2.5")
@@ -246,9 +258,11 @@ def build_tree(root: Value, order: Sequence[Value], names: dict[Value, str], opt
     # Edges between what is drawn: one per edge of the graph into a drawn op; edges that enter or leave a
     # closed box are merged per (tail, head).
     merged: dict[tuple[Any, Any], list[tuple[Value, int, Value]]] = defaultdict(list)
+    parallel: list[list[dict[str, str]]] = []  # edges from one value into one op (x * x), each group in order
     for child in order:
         head = shown(child)
         k = index[child]
+        repeated: dict[Value, list[dict[str, str]]] = defaultdict(list)
         for i, p in enumerate(child.parents):
             tail = shown(p)
             if isinstance(head, Value) and isinstance(tail, Value):
@@ -256,13 +270,19 @@ def build_tree(root: Value, order: Sequence[Value], names: dict[Value, str], opt
                 if opts.show_local_grads:
                     attrs["label"] = f(child.local_grads[i])
                 attrs["id"] = edge_id(k, i)
+                if p.parents:
+                    attrs["weight"] = "2"
                 edges.append((ids[p], op_id(k), attrs))
+                repeated[p].append(attrs)
             elif tail is not head:
                 merged[(tail, head)].append((child, i, p))
+        parallel.extend(group for group in repeated.values() if len(group) > 1)
     through: dict[Box, dict[Value, float] | None] = {}  # one backward pass per closed box, not per edge
     for j, ((tail, head), crossing) in enumerate(merged.items()):
         attrs = edge_style((c, i) for c, i, _ in crossing)
         attrs["id"] = f"ge{j}"
+        if any(p.parents for _, _, p in crossing):
+            attrs["weight"] = "2"
         if isinstance(head, Value):  # from a closed box into a drawn op
             if opts.show_local_grads:
                 c, i, _ = crossing[0]
@@ -280,20 +300,39 @@ def build_tree(root: Value, order: Sequence[Value], names: dict[Value, str], opt
                 attrs["label"] = f(d.get(sources[0], 0.0))
         edges.append((tail_id(tail), box_ids[head], attrs))
 
+    if legend_marks is not None:
+        marks = list(legend_marks)
+    elif current is not None:
+        marks = [("this step", HIGHLIGHT), ("used", DONE)] if done else [("this step", HIGHLIGHT)]
+    else:
+        marks = [("highlighted", HIGHLIGHT)] if hl_edges else []
+    entries = _legend_entries(roles_seen, marks) if opts.legend else []
+    lines = text.wrap([*(highlight.caption if highlight else ()), *caption], opts.caption_width)
+
+    rankdir = opts.rankdir
+    if rankdir == "auto":
+        depth = max((sum(1 for a in (b, *_above(b)) if a is not tree and a.kind != "chunk")
+                     for b in open_boxes), default=0)
+        rankdir = choose_rankdir(_shape(placed, fields, edges, entries, lines, depth), opts.column)
+    for statements in placed.values():
+        for node_id, attrs in statements:
+            if node_id in fields:
+                attrs["label"] = text.record([text.record_text(line) for line in fields[node_id]], rankdir)
+    for group in parallel:  # parallel edges enter their op side by side, so their labels do not meet
+        for attrs, port in zip(group, _ports(rankdir, len(group))):
+            attrs["headport"] = port
+
+    g = DrawnGraph(name="autograd", graph_attr={"rankdir": rankdir, "fontname": "Helvetica",
+                                                "nodesep": f"{NODESEP:g}", "ranksep": f"{RANKSEP:g}"},
+                   node_attr={"fontname": "Helvetica", "fontsize": str(FONT_SIZE)},
+                   edge_attr={"fontname": "Helvetica", "fontsize": str(SMALL_FONT_SIZE), "color": "#555555"})
     _emit_frames(g, tree, placed, open_boxes, box_index, frame_of)
     for tail_name, head_name, attrs in edges:
         g.edge(tail_name, head_name, **attrs)
-    if opts.legend:
-        if legend_marks is not None:
-            marks = list(legend_marks)
-        elif current is not None:
-            marks = [("this step", HIGHLIGHT), ("used", DONE)] if done else [("this step", HIGHLIGHT)]
-        else:
-            marks = [("highlighted", HIGHLIGHT)] if hl_edges else []
-        _add_legend(g, roles_seen, marks, opts.rankdir)
-    if highlight is not None or caption:
-        lines = [*(highlight.caption if highlight else ()), *caption]
-        g.attr(label=text.caption_text(lines, opts.caption_width), labelloc="b", labeljust="l", fontsize="11")
+    if entries:
+        _add_legend(g, entries, rankdir)
+    if lines:
+        g.attr(label=text.caption_text(lines), labelloc="b", labeljust="l", fontsize=str(FONT_SIZE))
     leaves = n_values - n_ops
     boxes_text = f", {len(drawn_boxes)} closed box{'' if len(drawn_boxes) == 1 else 'es'}" if drawn_boxes else ""
     g.summary = (f"{leaves} {'leaf' if leaves == 1 else 'leaves'}, {n_ops} op result{'' if n_ops == 1 else 's'}"
@@ -309,12 +348,12 @@ def _through(box: Box) -> dict[Value, float] | None:
     return derivatives_inside(members, box.outputs[0], set(members))
 
 
-def _box_label(box: Box, root: Value, names: dict[Value, str], opts: Options, grads: dict[Value, float] | None,
-               list_outputs: bool) -> str:
-    """``{ name | data | grad | n values }`` for a box with one output. With several, each output's name,
-    data and gradient when ``list_outputs`` (``group_by``'s boxes), else how many."""
+def _box_fields(box: Box, root: Value, names: dict[Value, str], opts: Options, grads: dict[Value, float] | None,
+                list_outputs: bool) -> list[str]:
+    """``name, data, grad, n values`` (plain text) for a box with one output. With several, each output's
+    name, data and gradient when ``list_outputs`` (``group_by``'s boxes), else how many."""
     f = functools.partial(fmt, precision=opts.precision)
-    fields = [text.record_text(box.name)]
+    fields = [box.name]
     outs = box.outputs
     if len(outs) == 1:
         fields.append(f"data {f(outs[0].data)}")
@@ -323,14 +362,14 @@ def _box_label(box: Box, root: Value, names: dict[Value, str], opts: Options, gr
     elif list_outputs:
         for o in outs:
             grad = f"  {_grad_text(o, opts, grads)}" if opts.show_grad else ""
-            fields.append(f"{text.record_text(names[o])}: data {f(o.data)}{grad}")
+            fields.append(f"{names[o]}: data {f(o.data)}{grad}")
     members = box.members()
     if all(role(n, root, opts) == "parameter" for n in members):
         fields.append(f"{box.count:,} parameter{'' if box.count == 1 else 's'}")
     else:
         size = f"{box.count:,} value{'' if box.count == 1 else 's'}"
         fields.append(f"{len(outs):,} outputs, {size}" if len(outs) > 1 and not list_outputs else size)
-    return text.record(fields)
+    return fields
 
 
 def _emit_frames(g: graphviz.Digraph, tree: Box, placed: dict[Box | None, list[tuple[str, dict[str, str]]]],
@@ -361,42 +400,79 @@ def _above(box: Box) -> Iterable[Box]:
         b = b.parent
 
 
-def _add_legend(g: graphviz.Digraph, roles: set[str], marks: Sequence[tuple[str, str]], rankdir: str) -> None:
-    """A row of small swatches in a box (plain nodes: HTML labels need a Graphviz built with expat).
+_LEGEND_NAMES = {"input": "input (leaf)", "parameter": "parameter (nn or marked)", "constant": "constant (marked)",
+                 "value": "intermediate", "box": "box (closed)", "chunk": "chunk (closed)"}
+_LEGEND_ORDER = ("input", "parameter", "constant", "value", "op", "box", "chunk", "output")
+
+
+def _legend_entries(roles: set[str], marks: Sequence[tuple[str, str]]) -> list[tuple[str, str, dict[str, str]]]:
+    """The legend's swatches ``(id, text, attributes)``: the roles drawn, then the ``(text, colour)`` marks.
 
     Roles come from what a value is (an nn parameter, a marked leaf), never from its label: the entries say
-    so. ``marks`` are ``(text, colour)`` entries for highlighted or stepped edges.
+    so. ``marks`` are entries for highlighted or stepped edges.
     """
-    names = {"input": "input (leaf)", "parameter": "parameter (nn or marked)", "constant": "constant (marked)",
-             "value": "intermediate", "box": "box (closed)", "chunk": "chunk (closed)"}
     colours = {**COLORS, "box": COLORS["group"]}
-    entries = [r for r in ("input", "parameter", "constant", "value", "op", "box", "chunk", "output") if r in roles]
-    ids = [f"legend_{r}" for r in entries]
+    entries = [(f"legend_{kind}", _LEGEND_NAMES.get(kind, kind),
+                {"shape": "ellipse" if kind == "op" else "box", "fillcolor": colours[kind],
+                 "style": "filled,rounded" + (",dashed" if kind == "chunk" else "")})
+               for kind in _LEGEND_ORDER if kind in roles]
+    entries += [(f"legend_mark{k}", mark, {"shape": "box", "style": "rounded", "color": color, "fontcolor": color,
+                                           "penwidth": "2.5"})
+                for k, (mark, color) in enumerate(marks)]
+    return entries
+
+
+def _add_legend(g: graphviz.Digraph, entries: list[tuple[str, str, dict[str, str]]], rankdir: str) -> None:
+    """A column of small swatches in a box (plain nodes: HTML labels need a Graphviz built with expat).
+
+    A column, so that the legend widens a picture by one swatch, not by all of them in a row.
+    """
     with g.subgraph(name="cluster_legend") as legend:
-        legend.attr(label="legend", style="rounded", color="#bbbbbb", fontcolor="#777777", fontsize="9",
-                    id="legend")
-        for kind, node_id in zip(entries, ids):
-            legend.node(node_id, label=names.get(kind, kind), shape="ellipse" if kind == "op" else "box",
-                        style="filled,rounded" + (",dashed" if kind == "chunk" else ""), fillcolor=colours[kind],
-                        fontsize="9", height="0.25", id=node_id)
-        for k, (mark, color) in enumerate(marks):
-            ids.append(f"legend_mark{k}")
-            legend.node(ids[-1], label=mark, shape="box", style="rounded", color=color, fontcolor=color,
-                        penwidth="2.5", fontsize="9", height="0.25", id=ids[-1])
-        if rankdir in ("TB", "BT"):
-            legend.attr(rank="same")  # one rank is one row when ranks run top to bottom
+        legend.attr(label="legend", style="rounded", color="#bbbbbb", fontcolor="#777777",
+                    fontsize=str(LEGEND_FONT_SIZE), id="legend")
+        for node_id, label, attrs in entries:
+            legend.node(node_id, label=label, fontsize=str(LEGEND_FONT_SIZE), height="0.25", id=node_id, **attrs)
+        if rankdir in ("LR", "RL"):
+            legend.attr(rank="same")  # one rank is one column when ranks run left to right
         else:
-            for a, b in zip(ids, ids[1:]):  # successive ranks make a row when ranks run left to right
+            ids = [node_id for node_id, _, _ in entries]
+            for a, b in zip(ids, ids[1:]):  # successive ranks make a column when ranks run top to bottom
                 legend.edge(a, b, style="invis")
+
+
+def _ports(rankdir: str, n: int) -> list[str]:
+    """Where ``n`` parallel edges enter their op: spread along the side they arrive at."""
+    side = {"TB": "n", "BT": "s", "LR": "w", "RL": "e"}[rankdir]
+    ends = {"TB": ("nw", "ne"), "BT": ("sw", "se"), "LR": ("nw", "sw"), "RL": ("ne", "se")}[rankdir]
+    spread = [ends[0], side, ends[1]] if n >= 3 else list(ends)
+    return [spread[k * len(spread) // n] for k in range(n)]
+
+
+def _shape(placed: dict[Any, list[tuple[str, dict[str, str]]]], fields: dict[str, list[str]],
+           edges: list[tuple[str, str, dict[str, str]]], legend: list[tuple[str, str, dict[str, str]]],
+           caption: list[str], frames: int) -> Shape:
+    """What :func:`~autograd.drawing.layout.estimate` needs to know of a picture: sizes, edges, legend."""
+    shape = Shape(frames=frames, caption=caption, caption_font=FONT_SIZE)
+    for statements in placed.values():
+        for node_id, attrs in statements:
+            if node_id in fields:
+                shape.record(node_id, fields[node_id], FONT_SIZE)
+            else:
+                shape.ellipse(node_id, str(attrs.get("label", "")), SMALL_FONT_SIZE)
+    for tail, head, attrs in edges:
+        shape.edge(tail, head, attrs.get("label"), SMALL_FONT_SIZE)
+    shape.legend = [(text_width(label, LEGEND_FONT_SIZE) + 16, 18.0) for _, label, _ in legend]
+    return shape
 
 
 Expand = Union[bool, Box, str, tuple[str, ...], Sequence[Union[Box, str, tuple[str, ...]]], None]
 
 
-def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local_grads: bool = True,
+def draw(root: Value, *, rankdir: str = "auto", show_grad: bool = True, show_local_grads: bool = True,
          precision: int = 4, highlight: Value | NodePath | None = None, params: Iterable[Value] | None = None,
          group_by: GroupBy | None = None, collapse: bool = True, max_nodes: int | None = DEFAULT_MAX_NODES,
-         legend: bool = True, expand: Expand = None, caption_width: int = DEFAULT_CAPTION_WIDTH) -> DrawnGraph:
+         legend: bool = True, expand: Expand = None, caption_width: int = DEFAULT_CAPTION_WIDTH,
+         column: int = COLUMN_PX) -> DrawnGraph:
     """The computation graph of ``root`` as a ``graphviz.Digraph`` (a :class:`DrawnGraph`).
 
     Each edge input -> op carries ``d node / d input``, so for any leaf ``x``
@@ -412,8 +488,14 @@ def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local
     paths (a tuple of names when a name holds ``/``), or boxes from
     ``autograd.hierarchy.hierarchy(loss)``; ``expand=True`` opens everything.
 
+    The picture is made to be read in a column (a README, a notebook's
+    output: ``column`` px wide) at its natural size: each value's name, data
+    and gradient are stacked, and ``rankdir="auto"`` lays the graph out left
+    to right when that fits the column, else top to bottom when that is
+    narrower (:mod:`autograd.drawing.layout`).
+
     Args:
-        rankdir: layout direction, "LR" (inputs left), "RL", "TB" or "BT".
+        rankdir: layout direction, "auto" (the default: see above), "LR" (inputs left), "RL", "TB" or "BT".
         show_grad: show each value's ``.grad`` (as left by the last backward pass).
         show_local_grads: label each edge with its local derivative.
         precision: significant digits of every number shown.
@@ -431,9 +513,11 @@ def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local
         legend: add the colour legend.
         expand: the boxes to open (see above); None opens as many as stay legible.
         caption_width: characters after which a caption line (a path product) wraps.
+        column: the width in px of the column the picture is for (``rankdir="auto"`` chooses by it).
     """
     check_value(root, "draw", " to draw")
-    opts = options(rankdir, show_grad, show_local_grads, precision, params, collapse, legend, caption_width)
+    opts = options(rankdir, show_grad, show_local_grads, precision, params, collapse, legend, caption_width, column,
+                   rankdirs=("auto", *RANKDIRS))
     order = topological_order(root)
     if group_by is not None:
         if expand is not None:

@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from autograd.drawing.layout import COLUMN_PX
 from autograd.roles import role_of
 from autograd.value import Value
 
@@ -29,6 +30,11 @@ DEFAULT_EXPANDED_LENGTH = 13
 # wider than a picture needs to be.
 DEFAULT_CAPTION_WIDTH = 100
 RANKDIRS = ("LR", "RL", "TB", "BT")
+# Font sizes (points): values, boxes and captions; ops and edge labels; the legend. A picture at most a
+# column wide (layout.COLUMN_PX) shows them 15, 13 and 13 px high.
+FONT_SIZE = 11
+SMALL_FONT_SIZE = 10
+LEGEND_FONT_SIZE = 10
 
 # Colours: roles fill value records; highlighted paths and the current stepper edge are red.
 COLORS = {
@@ -54,6 +60,7 @@ class Options:
     collapse: bool
     legend: bool
     caption_width: int = DEFAULT_CAPTION_WIDTH
+    column: int = COLUMN_PX  # px: rankdir="auto" lays a picture out to fit a column this wide
 
 
 def number(x: object) -> float:
@@ -93,10 +100,11 @@ def role(node: Value, root: Value, opts: Options) -> str:
 
 def options(rankdir: str, show_grad: bool, show_local_grads: bool, precision: int,
             params: Iterable[Value] | None, collapse: bool, legend: bool,
-            caption_width: int = DEFAULT_CAPTION_WIDTH) -> Options:
-    """Checked drawing options (a ValueError or TypeError naming the bad one)."""
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir must be one of {RANKDIRS}, got {rankdir!r}")
+            caption_width: int = DEFAULT_CAPTION_WIDTH, column: int = COLUMN_PX,
+            rankdirs: tuple[str, ...] = RANKDIRS) -> Options:
+    """Checked drawing options (a ValueError or TypeError naming the bad one); ``rankdirs``: those allowed."""
+    if rankdir not in rankdirs:
+        raise ValueError(f"rankdir must be one of {rankdirs}, got {rankdir!r}")
     if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
         raise ValueError(f"precision must be an int between 1 and 17 significant digits, got {precision!r}")
     param_set = None
@@ -108,5 +116,7 @@ def options(rankdir: str, show_grad: bool, show_local_grads: bool, precision: in
             param_set.add(p)
     if isinstance(caption_width, bool) or not isinstance(caption_width, int) or caption_width < 20:
         raise ValueError(f"caption_width must be an int of at least 20 characters, got {caption_width!r}")
+    if isinstance(column, bool) or not isinstance(column, int) or column < 100:
+        raise ValueError(f"column must be an int of at least 100 px, got {column!r}")
     return Options(rankdir, bool(show_grad), bool(show_local_grads), precision, param_set, bool(collapse),
-                   bool(legend), caption_width)
+                   bool(legend), caption_width, column)

@@ -72,9 +72,16 @@ def record_text(text: str) -> str:
     return _RECORD_SYNTAX.sub(r"\\\1", _dot_escape(text))
 
 
-def record(fields: list[str]) -> str:
-    """A record label ``{ a | b | c }`` from fields already escaped by :func:`record_text`."""
-    label: str = graphviz.nohtml("{ " + " | ".join(fields) + " }")
+def record(fields: list[str], rankdir: str = "TB") -> str:
+    """A record label from fields already escaped by :func:`record_text`, stacked one above the other.
+
+    A record's top-level fields run across the ranks' direction: down in a
+    left-to-right picture (``a | b | c``), side by side in a top-to-bottom one,
+    where braces turn them (``{ a | b | c }``). Stacked, a value is as wide as
+    its widest line, not as its name, data and gradient in a row.
+    """
+    body = " | ".join(fields)
+    label: str = graphviz.nohtml(body if rankdir in ("LR", "RL") else "{ " + body + " }")
     return label
 
 

@@ -56,8 +56,11 @@ def parse_dot(source: str) -> tuple[dict[str, dict[str, str]], list[tuple[str, s
 
 
 def record_fields(label: str) -> list[str]:
-    """The fields of a record label ``{ a | b | c }``, unescaped."""
-    inner = label.strip()[1:-1]
+    """The fields of a record label, unescaped: ``{ a | b | c }`` (top to bottom) or ``a | b | c`` (left to
+    right: both stack the fields); a brace in a name is escaped, so a label's first ``{`` is its own."""
+    inner = label.strip()
+    if inner.startswith("{"):
+        inner = inner[1:-1]
     parts = re.split(r"(?<!\\) ?\| ?", inner)
     return [re.sub(r"\\(.)", r"\1", p).strip() for p in parts]
 
