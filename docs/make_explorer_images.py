@@ -10,7 +10,7 @@ gradient size of its parameters.
 neuron's ``tanh``: the neuron's scalar graph with the step's formula
 (``d tanh(a)/da = 1 - out * out = ...``) in the side panel.
 
-``explorer.html`` and ``explorer.png``: the page of one neuron
+``explorer.png``: the page of one neuron
 ``o = tanh(x1*w1 + x2*w2 + b)`` opened at step 6 with ``w1`` selected and
 nudged by 0.01 (the prediction grad x delta beside the actual change).
 
@@ -92,7 +92,7 @@ def main() -> None:
     mlp_page = DOCS / "explorer_mlp.html"
     ex.save(mlp_page)
     one = explore(neuron(), title="One neuron, o = tanh(x1·w1 + x2·w2 + b): the backward pass")
-    neuron_page = one.save(DOCS / "explorer.html")
+    neuron_page = Path(one.save(DOCS / "explorer_one_neuron.html"))
     written = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
@@ -127,8 +127,10 @@ def main() -> None:
         page.screenshot(path=str(DOCS / "explorer.png"))
         written.append(DOCS / "explorer.png")
         browser.close()
+    # the pages were only the screenshots' subjects (the site's gallery has live ones): not kept
     mlp_page.unlink()
-    for path in [neuron_page, *written]:
+    neuron_page.unlink()
+    for path in written:
         print(f"wrote {path.relative_to(DOCS.parent)}")
 
 
