@@ -386,3 +386,14 @@ def test_widget_sends_the_script_once_and_data_on_update() -> None:
     o2.label = "o"
     ex.update(o2)
     assert json.loads(w.data)["v"][-1] == o2.data
+
+
+def test_explore_takes_draws_default_direction_and_refuses_others_by_name() -> None:
+    """``draw``'s default ``rankdir="auto"`` is the explorer's own left to right; an unknown one is named."""
+    x = Value(1.5, label="x")
+    y = (x * x).tanh()
+    y.backward()
+    assert explore(y, rankdir="auto").data["rankdir"] == explore(y).data["rankdir"] == "LR"
+    assert explore(y, rankdir="TB").data["rankdir"] == "TB"
+    with pytest.raises(ValueError, match="'sideways'"):
+        explore(y, rankdir="sideways")

@@ -60,6 +60,8 @@ class Explorer:
             raise TypeError(f"title must be a str, got {type(title).__name__}: {title!r}")
         backend.check_timeout(timeout)  # accepted as before; the layout now runs in the page
         self.title = text.plain(title)  # control characters and lone surrogates shown, as in the picture
+        if rankdir == "auto":  # draw()'s default: the page lays each view out itself, left to right
+            rankdir = "LR"
         self._opts = options(rankdir, True, show_local_grads, precision, params, True, False)
         self._legend = bool(legend)
         self._group_by = group_by
@@ -204,7 +206,8 @@ def explore(root: Value, **options: Any) -> Explorer:
 
     Displays inline in Jupyter; ``.save(path)`` writes a standalone page. A
     large graph opens collapsed into its boxes (modules, examples, scopes,
-    chunks), each expandable in place. Options: ``title``, ``rankdir``,
+    chunks), each expandable in place. Options: ``title``, ``rankdir`` (``"LR"``
+    by default; ``"auto"``, draw's default, is the same here),
     ``show_local_grads``, ``precision``, ``params``, ``group_by`` (the boxes,
     as ``draw`` takes it), ``max_nodes`` (the most nodes drawn at once: the
     page collapses other boxes to stay under it), ``legend``, ``thresholds``
