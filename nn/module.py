@@ -64,6 +64,7 @@ from typing import Any, Union
 from autograd import Value, dot
 from autograd.roles import mark
 from autograd.scopes import record_calls
+from autograd.value import _describe
 from nn import checkpoint, checks
 
 Seed = Union[int, random.Random, None]
@@ -431,7 +432,7 @@ class MLP(Module):
         super().__init__()
         self.nin = _positive_int(nin, "MLP's nin")
         if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or not sizes:
-            raise ValueError(f"MLP's sizes must be a non-empty list of positive ints, got {sizes!r}")
+            raise ValueError(f"MLP's sizes must be a non-empty list of positive ints, got {_describe(sizes)}")
         self.sizes = [_positive_int(s, f"MLP layer size {i}") for i, s in enumerate(sizes)]
         get_activation(activation)
         get_activation(output_activation)
