@@ -174,7 +174,9 @@ class Box:
 
     def __repr__(self) -> str:
         where = " > ".join(self.path) if self.path else self.name
-        return f"<Box {self.kind} {where!r}: {self.count} values, {len(self.children)} boxes>"
+        n = len(self.children)
+        return (f"<Box {self.kind} {where!r}: {self.count} value{'' if self.count == 1 else 's'}, "
+                f"{n} box{'' if n == 1 else 'es'}>")
 
 
 class _Tree:
