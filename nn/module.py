@@ -59,6 +59,7 @@ import math
 import random
 from collections.abc import Callable, Iterator, Sequence
 from os import PathLike
+from pathlib import Path
 from typing import Any, Union
 
 from autograd import Value, dot
@@ -308,9 +309,9 @@ class Module:
         for value, number in checkpoint.match_state(self, state):
             value.data = number
 
-    def save(self, path: str | PathLike[str]) -> None:
-        """Write a JSON checkpoint (architecture + parameters) atomically; see :mod:`nn.checkpoint`."""
-        checkpoint.save(self, path)
+    def save(self, path: str | PathLike[str]) -> Path:
+        """Write a JSON checkpoint (architecture + parameters) atomically; return its path (:mod:`nn.checkpoint`)."""
+        return checkpoint.save(self, path)
 
     def load(self, path: str | PathLike[str]) -> None:
         """Load a checkpoint into this module in place, after validating the whole file."""
