@@ -24,7 +24,7 @@ from autograd.higher import hessian
 from autograd.inputs import Inputs, InputsLike, as_inputs
 from autograd.modes import AnomalyError, detect_anomaly, no_grad
 from autograd.trace import format_table
-from autograd.value import Value, as_float
+from autograd.value import Value, _describe, as_float
 
 __all__ = ["AnomalyError", "GradcheckEntry", "GradcheckError", "GradcheckReport", "detect_anomaly", "gradcheck",
            "gradgradcheck"]
@@ -119,7 +119,7 @@ def _evaluate(f: Callable[..., Value], given: Inputs, xs: list[float], labels: l
 def _tolerances(eps: float, atol: float, rtol: float, who: str) -> tuple[float, float, float]:
     eps = as_float(eps, what=f"{who}'s eps")
     if not eps > 0.0 or not math.isfinite(eps):
-        raise ValueError(f"{who}'s eps must be a positive finite number, got {eps!r}")
+        raise ValueError(f"{who}'s eps must be a positive finite number, got {_describe(eps)}")
     atol = as_float(atol, what=f"{who}'s atol")
     rtol = as_float(rtol, what=f"{who}'s rtol")
     if not (atol >= 0.0 and rtol >= 0.0):

@@ -40,7 +40,7 @@ from autograd import value as _value
 from autograd.graph import grad, topological_order
 from autograd.inputs import Inputs, InputsLike, as_inputs
 from autograd.modes import enable_grad
-from autograd.value import Value, as_float
+from autograd.value import Value, _describe, as_float
 
 # ``max`` is left out: ``from autograd.forward import *`` must not shadow the built-in
 __all__ = ["Dual", "ModeComparison", "compare_modes", "dot", "forward_mode_gradient", "jvp", "log_softmax",
@@ -288,7 +288,7 @@ def compare_modes(f: Callable[..., object], inputs: InputsLike, repeat: int = 3)
     given = as_inputs(inputs, "compare_modes")
     xs = given.floats()
     if repeat < 1:
-        raise ValueError(f"repeat must be >= 1, got {repeat!r}")
+        raise ValueError(f"repeat must be >= 1, got {_describe(repeat)}")
 
     reverse_seconds = math.inf
     for _ in range(repeat):
@@ -335,7 +335,7 @@ def mlp_loss(
     """
     sizes = list(sizes)
     if len(sizes) < 2 or any(type(s) is not int or s < 1 for s in sizes):
-        raise ValueError(f"sizes must be at least two positive ints [n_in, ..., n_out], got {sizes!r}")
+        raise ValueError(f"sizes must be at least two positive ints [n_in, ..., n_out], got {_describe(sizes)}")
     if len(x) != sizes[0]:
         raise ValueError(f"x has {len(x)} features but sizes[0] is {sizes[0]}")
     if sizes[-1] != 1:

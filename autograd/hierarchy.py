@@ -64,7 +64,7 @@ from typing import Any, Union
 from autograd.graph import check_value, collector_paused, topological_order
 from autograd.scopes import Call, Frame, GroupPath, Part, Scope, ScopeFrame, parts_of, values_in
 from autograd.trace import node_names
-from autograd.value import Value
+from autograd.value import Value, _describe
 
 DEFAULT_MAX_ITEMS = 32
 #: What ``group_by=`` takes (:func:`resolve_groups`): ``"labels"``, a Scope, Scopes, or a function of a node
@@ -174,7 +174,9 @@ class Box:
 
     def __repr__(self) -> str:
         where = " > ".join(self.path) if self.path else self.name
-        return f"<Box {self.kind} {where!r}: {self.count} values, {len(self.children)} boxes>"
+        n = len(self.children)
+        return (f"<Box {self.kind} {where!r}: {self.count} value{'' if self.count == 1 else 's'}, "
+                f"{n} box{'' if n == 1 else 'es'}>")
 
 
 class _Tree:
@@ -233,7 +235,7 @@ def hierarchy(root: Value, order: Sequence[Value] | None = None, group_by: Group
     """
     check_value(root, "hierarchy")
     if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 2):
-        raise ValueError(f"max_items must be an int >= 2 or None, got {max_items!r}")
+        raise ValueError(f"max_items must be an int >= 2 or None, got {_describe(max_items)}")
     if order is None:
         order = topological_order(root)
     paths = None if group_by is None else resolve_groups(order, group_by)

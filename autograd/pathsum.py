@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from autograd.graph import check_value, topological_order
-from autograd.value import Value
+from autograd.value import Value, _describe
 
 DEFAULT_LIMIT = 100_000
 
@@ -135,7 +135,7 @@ def paths(root: Value, leaf: Value, limit: int = DEFAULT_LIMIT) -> Iterator[Path
     """
     _check(root, leaf, "paths")
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-        raise ValueError(f"paths' limit must be a non-negative int, got {limit!r}")
+        raise ValueError(f"paths' limit must be a non-negative int, got {_describe(limit)}")
     order = topological_order(root)
     count = _count(order, leaf)
     if count > limit:

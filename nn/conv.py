@@ -88,7 +88,7 @@ class Conv2d(Module):
         self.kernel_size = _positive_int(kernel_size, "Conv2d's kernel_size")
         self.stride = _positive_int(stride, "Conv2d's stride")
         if isinstance(padding, bool) or not isinstance(padding, int) or padding < 0:
-            raise ValueError(f"Conv2d's padding must be an int >= 0, got {padding!r}")
+            raise ValueError(f"Conv2d's padding must be an int >= 0, got {_describe(padding)}")
         self.padding = padding
         self._act = get_activation(activation)
         self.activation = activation or "linear"

@@ -374,6 +374,12 @@ def write_all_atomic(files: Mapping[str | PathLike[str], bytes]) -> list[Path]:
     it is held back until they are all done, then raised as
     :class:`InterruptedAfterWriting`. Returns the paths written.
     """
+    for given in files:
+        text = os.fspath(given)
+        if isinstance(text, str) and (not text.strip() or text.endswith(("/", os.sep))):
+            # Path('out/') is Path('out'): the slash would be dropped and a file named 'out' written
+            raise ValueError(f"cannot write {text!r}: give a file name"
+                             + (", not a folder (the name ends in /)" if text.strip() else ""))
     paths = [Path(p) for p in files]
     if not paths:
         return []

@@ -15,7 +15,7 @@ from typing import Union
 
 from autograd import Value, dot, logsumexp, total
 from autograd.functional import shifted_by_max
-from autograd.value import as_float
+from autograd.value import _describe, as_float
 
 Output = Union[Value, float, Sequence[Union[Value, float]]]
 
@@ -89,7 +89,8 @@ def cross_entropy(logits: Sequence[Value | float], target: int | Sequence[float]
     if isinstance(target, int) and not isinstance(target, bool):
         return lse - shifted[target]
     if isinstance(target, (str, bytes)) or not isinstance(target, Sequence):
-        raise TypeError(f"cross_entropy's target must be a class index or a list of probabilities, got {target!r}")
+        raise TypeError("cross_entropy's target must be a class index or a list of probabilities, "
+                        f"got {_describe(target)}")
     ys = [as_float(y, f"cross_entropy target {j}") for j, y in enumerate(target)]
     if len(ys) != len(zs):
         raise ValueError(f"cross_entropy: {len(zs)} logits but {len(ys)} target probabilities")
@@ -137,7 +138,7 @@ def hinge(score: Value | float, target: float, margin: float = 1.0) -> Value:
     """``max(0, margin - y·s)`` for a score s and a label y in {-1, +1} (an SVM's max-margin loss)."""
     y = as_float(target, "hinge's target")
     if y not in (-1.0, 1.0):
-        raise ValueError(f"hinge's target must be -1 or +1, got {target!r}")
+        raise ValueError(f"hinge's target must be -1 or +1, got {_describe(target)}")
     if not isinstance(score, Value):
         score = Value(as_float(score, "hinge's score"))
     return (margin - score * y).relu()

@@ -59,11 +59,13 @@ import math
 import random
 from collections.abc import Callable, Iterator, Sequence
 from os import PathLike
+from pathlib import Path
 from typing import Any, Union
 
 from autograd import Value, dot
 from autograd.roles import mark
 from autograd.scopes import record_calls
+from autograd.value import _describe
 from nn import checkpoint, checks
 
 Seed = Union[int, random.Random, None]
@@ -307,9 +309,9 @@ class Module:
         for value, number in checkpoint.match_state(self, state):
             value.data = number
 
-    def save(self, path: str | PathLike[str]) -> None:
-        """Write a JSON checkpoint (architecture + parameters) atomically; see :mod:`nn.checkpoint`."""
-        checkpoint.save(self, path)
+    def save(self, path: str | PathLike[str]) -> Path:
+        """Write a JSON checkpoint (architecture + parameters) atomically; return its path (:mod:`nn.checkpoint`)."""
+        return checkpoint.save(self, path)
 
     def load(self, path: str | PathLike[str]) -> None:
         """Load a checkpoint into this module in place, after validating the whole file."""
@@ -431,7 +433,7 @@ class MLP(Module):
         super().__init__()
         self.nin = _positive_int(nin, "MLP's nin")
         if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or not sizes:
-            raise ValueError(f"MLP's sizes must be a non-empty list of positive ints, got {sizes!r}")
+            raise ValueError(f"MLP's sizes must be a non-empty list of positive ints, got {_describe(sizes)}")
         self.sizes = [_positive_int(s, f"MLP layer size {i}") for i, s in enumerate(sizes)]
         get_activation(activation)
         get_activation(output_activation)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any, Union
 
 from autograd import Value, dot
+from autograd.value import _describe
 from nn.module import Module, Seed, _positive_int, get_activation, make_rng
 
 Scalar = Union[Value, float]
@@ -76,7 +77,7 @@ class RNN(Module):
 
     def __call__(self, seq: Sequence[Sequence[Scalar]], h0: Sequence[Scalar] | None = None) -> list[list[Value]]:
         if isinstance(seq, (str, bytes)) or not isinstance(seq, Sequence) or not seq:
-            raise ValueError(f"RNN needs a non-empty list of input vectors, got {seq!r}")
+            raise ValueError(f"RNN needs a non-empty list of input vectors, got {_describe(seq)}")
         xs = [_vector(x, self.input_size, f"RNN input at step {t}") for t, x in enumerate(seq)]
         h: Sequence[Scalar] = (
             [0.0] * self.hidden_size if h0 is None else _vector(h0, self.hidden_size, "RNN's h0")

@@ -51,6 +51,9 @@ def check_output(option: str, path: str | None) -> None:
     if not path.strip():
         raise ExplainError(f"{option} needs a file name, e.g. {option} {EXAMPLES[option]} (got an empty one)")
     shown = display_path(path)
+    if path.endswith(("/", os.sep)):  # Path() drops the slash: 'out/' would become a file named 'out'
+        raise ExplainError(f"cannot write {shown}: a name ending in / is a folder; give a file name, "
+                           f"e.g. {option} {shown}{EXAMPLES[option]}")
     target = Path(path)
     if option == "--svg" and target.suffix.lower() != ".svg":
         raise ExplainError(f"--svg writes an SVG file: give a name ending in .svg (got {shown})")

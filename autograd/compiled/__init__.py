@@ -107,10 +107,13 @@ def _short(x: object) -> str:
 class Compiled:
     """The callable :func:`compile` returns; see there. ``c(numbers) -> (value, grads)``."""
 
-    def __init__(self, fn: Callable[[list[Value]], Value], inputs: list[Value], wrt: list[int],
-                 on_change: str, write_back: bool) -> None:
+    def __init__(self, fn: Callable[[Any], Value], inputs: list[Value], wrt: list[int],
+                 on_change: str, write_back: bool, single: bool = False) -> None:
         self._fn = fn
         self.inputs = inputs
+        # one input given bare (a Value or a number, not a list): fn receives that Value, and a call may give its
+        # number bare and gets its gradient bare, the rule of hessian, gradcheck and jvp (autograd.inputs)
+        self.single = single
         self._wrt = wrt
         self.on_change = on_change
         self.write_back = write_back
@@ -130,7 +133,7 @@ class Compiled:
         paused = collector.pause()  # the graph is garbage as soon as the code exists: no collections while it grows
         try:
             with watch.watching() as answers, enable_grad():
-                out = self._fn(list(self.inputs))
+                out = self._fn(self.inputs[0] if self.single else list(self.inputs))
             if not isinstance(out, Value):
                 raise TypeError(f"compile's fn must return a Value, got {type(out).__name__}: {out!r}")
             prog = program.build(out, self.inputs, self._wrt, answers)
@@ -166,12 +169,28 @@ class Compiled:
                 break
         return xs
 
+    def _listed(self, numbers: object) -> list[Any]:
+        """The numbers of a call as a list; one clear TypeError for a string, a bare number or a non-sequence."""
+        if isinstance(numbers, (str, bytes, dict)) or not isinstance(numbers, Iterable):
+            wanted = ("one number (or a list of one)" if self.single
+                      else f"a sequence of {len(self.inputs)} numbers (one per input)")
+            raise TypeError(f"this compiled function takes {wanted}, got {type(numbers).__name__}: {_short(numbers)}")
+        return list(numbers)
+
+    def _bare(self, numbers: object) -> bool:
+        """Whether a call gives the one input of a bare-input recording bare (a number or a 1-D array)."""
+        return self.single and (_is_number(numbers) or (arrays.is_array(numbers) and getattr(numbers, "ndim", 0) == 1))
+
     # Numbers give a float and a list of floats; a batch (arrays among the numbers) gives NumPy arrays.
+    @overload
+    def __call__(self, numbers: float, *, sum_grads: bool = False) -> tuple[float, float]: ...
     @overload
     def __call__(self, numbers: Iterable[float], *, sum_grads: bool = False) -> tuple[float, list[float]]: ...
     @overload
     def __call__(self, numbers: Iterable[Any], *, sum_grads: bool = False) -> tuple[Any, list[Any]]: ...
-    def __call__(self, numbers: Iterable[Any], *, sum_grads: bool = False) -> tuple[Any, list[Any]]:
+    @overload
+    def __call__(self, numbers: Any, *, sum_grads: bool = False) -> tuple[Any, Any]: ...
+    def __call__(self, numbers: Any, *, sum_grads: bool = False) -> tuple[Any, Any]:
         """``(value, grads)`` at ``numbers`` (one per input); grads follow ``wrt`` (all inputs by default).
 
         Any number may be a 1-D NumPy array of shape (B,): the call then replays the
@@ -179,8 +198,14 @@ class Compiled:
         example) and returns the values as an array of shape (B,) and each gradient as an
         array of shape (B,), one per example. With ``sum_grads=True`` the gradient of an
         input given as a number is summed over the batch (a float: what a parameter needs).
+
+        Compiled from one bare input, a call may give its number (or array) bare too: the
+        gradient then comes back bare, ``(value, grad)``.
         """
-        xs = numbers if type(numbers) is list else list(numbers)
+        if self._bare(numbers):
+            value, grads = self([numbers], sum_grads=sum_grads)
+            return value, grads[0]
+        xs = numbers if type(numbers) is list else self._listed(numbers)
         for x in xs:
             if type(x) is not float and arrays.is_array(x):
                 batched: tuple[Any, list[Any]] = self._batched(xs, sum_grads, backward=True)
@@ -205,12 +230,16 @@ class Compiled:
         return replay(xs)
 
     @overload
+    def value(self, numbers: float) -> float: ...
+    @overload
     def value(self, numbers: Iterable[float]) -> float: ...
     @overload
-    def value(self, numbers: Iterable[Any]) -> Any: ...
-    def value(self, numbers: Iterable[Any]) -> Any:
+    def value(self, numbers: Any) -> Any: ...
+    def value(self, numbers: Any) -> Any:
         """The output alone at ``numbers`` (the forward lines only: for evaluation); arrays give an array."""
-        xs = numbers if type(numbers) is list else list(numbers)
+        if self._bare(numbers):
+            numbers = [numbers]
+        xs = numbers if type(numbers) is list else self._listed(numbers)
         if any(arrays.is_array(x) for x in xs):
             return self._batched(xs, False, backward=False)
         xs = self._numbers(xs)
@@ -263,7 +292,7 @@ class Compiled:
             subset = [x[good] if arrays.is_array(x) else x for x in numbers]
             part = self._batched(subset, sum_grads, backward)
         if self._side is None:
-            self._side = Compiled(self._fn, self.inputs, self._wrt, "record", False)
+            self._side = Compiled(self._fn, self.inputs, self._wrt, "record", False, self.single)
         side = self._side
         value = np.empty(size)
         spaces = self._batch.spaces(tuple(i for i, x in enumerate(numbers) if arrays.is_array(x)), sum_grads)
@@ -339,7 +368,7 @@ class Compiled:
 
 
 def compile(  # noqa: A001 - autograd.compile, by analogy with torch.compile
-    fn: Callable[[list[Value]], Value],
+    fn: Callable[[Any], Value],
     inputs: Value | float | Iterable[Any],
     *,
     wrt: Value | Iterable[Value | int] | None = None,
@@ -348,9 +377,12 @@ def compile(  # noqa: A001 - autograd.compile, by analogy with torch.compile
 ) -> Compiled:
     """Record ``fn(inputs)`` once; return ``c`` with ``c(numbers) -> (value, grads)`` replaying it on floats.
 
-    ``inputs``: leaf Values (parameters, data points, both). ``fn`` is called
-    once with the list of those Values and must return one Value; numbers it
-    closes over, and nodes that depend on no input, are constants.
+    ``inputs``: leaf Values (parameters, data points, both) or numbers (each a
+    fresh leaf), as a sequence: ``fn`` is called once with the list of those
+    Values and must return one Value; numbers it closes over, and nodes that
+    depend on no input, are constants. One input given bare (a Value or a
+    number, as in :func:`hessian`): ``fn`` receives that one Value, and
+    ``c(3.0)`` gives ``(value, grad)`` with the gradient bare.
     ``wrt``: the inputs to differentiate with respect to (default: all), as input
     Values or positions, in the order ``grads`` lists them; the others are data
     (no gradient computed).
@@ -370,6 +402,8 @@ def compile(  # noqa: A001 - autograd.compile, by analogy with torch.compile
         (-4.0, [-2.0, 2.0])
         >>> c([1.0, 5.0])                  # replayed on floats, no Values built
         (6.0, [6.0, 1.0])
+        >>> compile(lambda x: x ** 3, 2.0)(3.0)    # one bare input: f(x), a bare gradient
+        (27.0, 27.0)
     """
     xs = _check_inputs(inputs)
     if not xs:
@@ -390,5 +424,6 @@ def compile(  # noqa: A001 - autograd.compile, by analogy with torch.compile
                 positions.append(index[v])
             else:
                 raise ValueError(f"compile's wrt[{k}] ({v!r}) is not one of the inputs (an input Value or position)")
-    return Compiled(fn, xs, positions, on_change, bool(write_back))
+    single = isinstance(inputs, Value) or _is_number(inputs)
+    return Compiled(fn, xs, positions, on_change, bool(write_back), single)
 

@@ -60,6 +60,7 @@ from autograd.drawing.style import (
     RANKDIRS,
     SMALL_FONT_SIZE,
     Options,
+    check_int,
     fmt,
     options,
     role,
@@ -516,6 +517,8 @@ def draw(root: Value, *, rankdir: str = "auto", show_grad: bool = True, show_loc
         column: the width in px of the column the picture is for (``rankdir="auto"`` chooses by it).
     """
     check_value(root, "draw", " to draw")
+    if max_nodes is not None:  # nan, inf or 1e308 compared as no limit at all; 0 or -1 refused every graph
+        check_int("max_nodes", max_nodes, 1, None, "nodes (or None for no limit)")
     opts = options(rankdir, show_grad, show_local_grads, precision, params, collapse, legend, caption_width, column,
                    rankdirs=("auto", *RANKDIRS))
     order = topological_order(root)

@@ -21,6 +21,7 @@ graph collapsed (what ``draw`` does with a large graph by default).
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import subprocess
 import threading
@@ -269,6 +270,9 @@ SUFFIX_FORMATS = {".svg": "svg", ".dot": "dot", ".gv": "dot"}
 
 def write(source: str, path: Union[str, Path], timeout: float | None = DEFAULT_TIMEOUT) -> Path:
     """Write ``source`` to ``path`` in the format its suffix names (.svg, .dot/.gv, or any ``dot`` format)."""
+    if isinstance(path, str) and path.endswith(("/", os.sep)):  # Path() would drop the slash and write a file
+        raise ValueError(f"cannot save a graph to {path!r}: a name ending in / is a folder; give a file name, "
+                         f"e.g. {path}graph.svg")
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in SUFFIX_FORMATS:

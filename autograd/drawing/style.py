@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from autograd.drawing.layout import COLUMN_PX
 from autograd.roles import role_of
-from autograd.value import Value
+from autograd.value import Value, _describe
 
 DEFAULT_MAX_NODES = 300
 # A large graph is drawn collapsed, its boxes opened from the top while the picture stays under this many
@@ -98,6 +98,22 @@ def role(node: Value, root: Value, opts: Options) -> str:
     return role_of(node) or "input"
 
 
+# Upper bounds: beyond them an option means nothing more (a caption never that long, a column no screen has),
+# and an unbounded int (10**400) would reach float arithmetic as an OverflowError instead of this ValueError.
+MAX_CAPTION_WIDTH = 100_000
+MAX_COLUMN_PX = 100_000
+
+
+def check_int(name: str, value: object, low: int, high: int | None, unit: str) -> None:
+    """A ValueError naming ``name`` unless ``value`` is an int (not a bool) in [low, high] (no upper bound: None).
+
+    The offending value is shown cut to a line (``10**400`` is not printed in full).
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        bounds = f"from {low:,} to {high:,}" if high is not None else f"of at least {low:,}"
+        raise ValueError(f"{name} must be an int {bounds} {unit}, got {_describe(value)}")
+
+
 def options(rankdir: str, show_grad: bool, show_local_grads: bool, precision: int,
             params: Iterable[Value] | None, collapse: bool, legend: bool,
             caption_width: int = DEFAULT_CAPTION_WIDTH, column: int = COLUMN_PX,
@@ -105,8 +121,7 @@ def options(rankdir: str, show_grad: bool, show_local_grads: bool, precision: in
     """Checked drawing options (a ValueError or TypeError naming the bad one); ``rankdirs``: those allowed."""
     if rankdir not in rankdirs:
         raise ValueError(f"rankdir must be one of {rankdirs}, got {rankdir!r}")
-    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
-        raise ValueError(f"precision must be an int between 1 and 17 significant digits, got {precision!r}")
+    check_int("precision", precision, 1, 17, "significant digits")
     param_set = None
     if params is not None:
         param_set = set()
@@ -114,9 +129,7 @@ def options(rankdir: str, show_grad: bool, show_local_grads: bool, precision: in
             if not isinstance(p, Value):
                 raise TypeError(f"params must be Values, got {type(p).__name__}: {p!r}")
             param_set.add(p)
-    if isinstance(caption_width, bool) or not isinstance(caption_width, int) or caption_width < 20:
-        raise ValueError(f"caption_width must be an int of at least 20 characters, got {caption_width!r}")
-    if isinstance(column, bool) or not isinstance(column, int) or column < 100:
-        raise ValueError(f"column must be an int of at least 100 px, got {column!r}")
+    check_int("caption_width", caption_width, 20, MAX_CAPTION_WIDTH, "characters")
+    check_int("column", column, 100, MAX_COLUMN_PX, "px")
     return Options(rankdir, bool(show_grad), bool(show_local_grads), precision, param_set, bool(collapse),
                    bool(legend), caption_width, column)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import NamedTuple
 
+from autograd.value import _describe
 from nn.health.rows import LayerHealth
 
 FLAG_KINDS = ("vanishing", "exploding", "saturated", "dead")
@@ -35,7 +36,7 @@ class HealthThresholds:
         for f in fields(self):
             v = getattr(self, f.name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-                raise ValueError(f"HealthThresholds.{f.name} must be a finite number >= 0, got {v!r}")
+                raise ValueError(f"HealthThresholds.{f.name} must be a finite number >= 0, got {_describe(v)}")
         if not self.sigmoid_low < self.sigmoid_high:
             raise ValueError(f"HealthThresholds needs sigmoid_low < sigmoid_high, got "
                              f"{self.sigmoid_low!r} and {self.sigmoid_high!r}")

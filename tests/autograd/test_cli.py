@@ -596,6 +596,14 @@ def test_the_html_path_is_checked_first_too_and_the_two_differ(tmp_path, monkeyp
     assert list(tmp_path.iterdir()) == []  # the probe file is gone
 
 
+def test_a_name_ending_in_a_slash_is_a_folder_not_a_file_named_without_it(tmp_path, monkeypatch):
+    """`--html out/` wrote a 0.9 MB file named `out`: a name ending in / names a folder."""
+    _never_computed(monkeypatch)
+    lines = assert_clean_error(*run("explain", "x", "x=1", "--html", str(tmp_path / "out") + "/"))
+    assert len(lines) == 1 and "a name ending in / is a folder" in lines[0] and "out/page.html" in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_proc_case_in_a_real_process_is_one_line_at_once():
     if not os.path.isdir("/proc/self"):
         pytest.skip("needs Linux /proc")

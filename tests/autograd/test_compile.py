@@ -301,10 +301,14 @@ def test_bad_inputs_name_the_argument(inputs, error, message):
 
 @pytest.mark.parametrize("inputs", [2.0, 3, Value(2.0), [2.0], (2.0,), [Value(2.0)], [2, Value(2.0)]])
 def test_inputs_follow_the_rule_of_the_api(inputs):
-    """A Value, a number, or a sequence of either: numbers become fresh leaves labelled x<i>."""
-    c = autograd.compile(lambda v: v[0] * v[0] + v[-1], inputs)
+    """A Value, a number, or a sequence of either: numbers become fresh leaves labelled x<i>.
+
+    One bare input gives ``fn`` one Value (as hessian, gradcheck and jvp do), a sequence a list.
+    """
+    bare = isinstance(inputs, (int, float, Value))
+    c = autograd.compile((lambda v: v * v + v) if bare else (lambda v: v[0] * v[0] + v[-1]), inputs)
     n = len(c.inputs)
-    assert n == (1 if isinstance(inputs, (int, float, Value)) else len(inputs))
+    assert n == (1 if bare else len(inputs))
     value, grads = c([3.0] * n)
     assert value == (12.0 if n == 1 else 12.0)
     assert grads == ([7.0] if n == 1 else [6.0, 1.0])

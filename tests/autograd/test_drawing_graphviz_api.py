@@ -96,3 +96,12 @@ def test_missing_renderer_names_one_command(no_system_dot, monkeypatch) -> None:
 def test_png_with_system_dot(tmp_path) -> None:
     out = draw(neuron()).render(directory=tmp_path, format="png")
     assert Path(out).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_save_graph_refuses_a_name_ending_in_a_slash(tmp_path, no_system_dot) -> None:
+    """`save_graph(g, "out/")` wrote a file named `out` (Path drops the slash): a folder name is refused."""
+    from autograd.drawing import save_graph
+
+    with pytest.raises(ValueError, match="a name ending in / is a folder"):
+        save_graph(draw(neuron()), str(tmp_path / "out") + "/")
+    assert list(tmp_path.iterdir()) == []

@@ -141,14 +141,6 @@ def test_column_must_be_a_number_of_px(bad) -> None:
         draw(o, column=bad)
 
 
-def test_explore_does_not_take_auto() -> None:
-    from autograd import explore
-
-    o, _ = neuron()
-    with pytest.raises(ValueError, match="rankdir"):
-        explore(o, rankdir="auto")
-
-
 @pytest.mark.parametrize("make", [lambda: neuron()[0], lambda: chain(6), lambda: dot_product(6),
                                   lambda: readme_mlp_loss(4)], ids=["neuron", "chain", "dot", "mlp"])
 @pytest.mark.parametrize("rankdir", ["LR", "TB"])

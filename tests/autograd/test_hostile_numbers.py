@@ -186,3 +186,36 @@ def test_a_loud_subclass_leaves_no_text_behind():
         lambda vs: vs[0] * Loud(2.0), [Loud(1.0)]))]
     assert not any(MARK in t or "7.0" in t for t in texts)
     assert math.isclose(x.grad, 3.0 * (1 - math.tanh(1.5 * -0.25 + 2.0) ** 2) * -0.25, rel_tol=1e-15)
+
+
+def tool_options(bad: object) -> dict[str, object]:
+    """Every int or float setting of a seeing tool, as a thunk passing ``bad`` there."""
+    x = Value(1.5, label="x")
+    y = (x * 2.0).tanh()
+    y.backward()
+    return {
+        "draw precision": lambda: autograd.draw(y, precision=bad),
+        "draw column": lambda: autograd.draw(y, rankdir="auto", column=bad),
+        "draw caption_width": lambda: autograd.draw(y, caption_width=bad),
+        "draw max_nodes": lambda: autograd.draw(y, max_nodes=bad),
+        "paths limit": lambda: autograd.paths(y, x, limit=bad),
+        "gradcheck eps": lambda: autograd.gradcheck(lambda v: v * v, 1.0, eps=bad),
+        "hierarchy max_items": lambda: autograd.hierarchy.hierarchy(y, max_items=bad),
+    }
+
+
+@pytest.mark.parametrize("point", sorted(tool_options(0)))
+@pytest.mark.parametrize("bad", [10**400, -(10**400), float("inf"), float("nan"), -1, True, "3"],
+                         ids=["10**400", "-10**400", "inf", "nan", "-1", "True", "str"])
+def test_tool_settings_refuse_huge_and_non_finite_numbers_in_one_line(point, bad):
+    """draw(column=10**400) was an OverflowError, max_nodes=nan or inf drew with no limit, and the
+    refusals printed all 401 digits: a ValueError or TypeError naming the setting, in one short line."""
+    limits = ("draw max_nodes", "paths limit", "hierarchy max_items")
+    if point in limits and isinstance(bad, int) and bad > 0 and not isinstance(bad, bool):
+        return  # a huge limit is a valid limit
+    with pytest.raises((ValueError, TypeError)) as caught:
+        tool_options(bad)[point]()
+    assert not isinstance(caught.value, OverflowError)
+    message = str(caught.value)
+    assert point.split()[-1] in message, message
+    assert "\n" not in message and len(message) < 200, message

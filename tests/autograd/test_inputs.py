@@ -142,3 +142,26 @@ def test_value_inputs_are_read_not_touched():
     x.grad = 5.0
     assert math.isclose(hessian(lambda v: v.sin(), x), -math.sin(0.3), rel_tol=1e-15)
     assert x.grad == 5.0 and x.data == 0.3
+
+
+@pytest.mark.parametrize("bare", [2.0, 2, Value(2.0, label="x")], ids=["float", "int", "Value"])
+def test_compile_takes_one_bare_input_as_the_other_tools(bare):
+    """compile(f, 2.0) calls f on one Value (it used to pass a list: ``'list' ** 'int'``), as hessian does."""
+    import autograd
+
+    c = autograd.compile(cube, bare)
+    assert c(3.0) == (27.0, 27.0)  # a bare number gives a bare gradient
+    assert c([3.0]) == (27.0, [27.0])  # a list of one, a list
+    assert c.value(3.0) == 27.0
+    assert autograd.compile(cube_of_first, [bare])([3.0]) == (27.0, [27.0])
+
+
+@pytest.mark.parametrize("numbers", ["abc", None, object()], ids=["str", "None", "object"])
+def test_compiled_call_refuses_what_is_not_numbers_in_one_line(numbers):
+    import autograd
+
+    for c in (autograd.compile(cube, 2.0), autograd.compile(cube_of_first, [2.0])):
+        with pytest.raises(TypeError, match=r"this compiled function takes .*got "):
+            c(numbers)
+    with pytest.raises(TypeError, match=r"a sequence of 1 numbers.*got float: 3.0"):
+        autograd.compile(cube_of_first, [2.0])(3.0)

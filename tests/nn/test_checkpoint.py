@@ -719,3 +719,15 @@ def test_fuzz_special_files_are_refused_at_once_by_load_and_save(tmp_path, kind,
     assert os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode)
     if str(path).startswith(str(folder)):
         assert not [p for p in folder.iterdir() if p.name.startswith(".chainrule-")]  # nothing staged or left
+
+
+def test_save_returns_the_path_and_refuses_a_folder_name(tmp_path):
+    """`model.save("out/")` wrote a file named `out` (Path drops the slash) and returned None."""
+    from nn import MLP
+
+    model = MLP(2, [2], seed=0)
+    assert model.save(tmp_path / "m.json") == tmp_path / "m.json"
+    for bad in (str(tmp_path / "out") + "/", "", "  "):
+        with pytest.raises(ValueError, match="give a file name"):
+            model.save(bad)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json"]
