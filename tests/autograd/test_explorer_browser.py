@@ -150,6 +150,39 @@ def test_an_mlp_opens_collapsed_legible_and_expands_to_a_neuron(browser, tmp_pat
     assert not opened.errors and not opened.requests
 
 
+def test_boxes_expand_by_keyboard_and_the_breadcrumb_closes_what_was_opened(browser, tmp_path) -> None:
+    """Away from the current step: the breadcrumb names the box just opened (not the step's), and closes it."""
+    loss = mlp_loss()
+    ex = explore(loss)
+    boxes = ex.data["boxes"]
+    example = next(j for j, b in enumerate(boxes) if b["name"] == "example 1" and b["parent"] == 0)
+    model = next(j for j, b in enumerate(boxes) if b["parent"] == example and b["name"] == "MLP")
+    opened = open_page(browser, ex.html(), tmp_path, "#step=30")  # a step inside example 0
+
+    def crumbs() -> list[tuple[str, bool]]:
+        return [tuple(c) for c in opened.page.eval_on_selector_all(
+            "button.cr-crumb", "els => els.map(e => [e.textContent, !e.classList.contains('cr-closed')])")]
+
+    page = opened.page
+    assert crumbs()[1][0] == "example 0"
+    for box in (example, model):  # the keyboard: a box in focus, Enter
+        old = view_key(page)
+        page.focus(f'g.cr-boxnode[data-box="{box}"]')
+        page.keyboard.press("Enter")
+        wait_view(page, old)
+        assert page.locator(f'g.cr-cluster[data-box="{box}"]').count() == 1
+    assert crumbs() == [("graph", True), ("example 1", True), ("MLP", True)]
+    old = view_key(page)
+    page.click(f'button.cr-crumb[data-box="{example}"]')  # closes example 1, and the MLP inside it
+    wait_view(page, old)
+    assert page.locator(f'g.cr-boxnode[data-box="{example}"]').count() == 1
+    assert page.locator("g.cr-cluster").count() == 0
+    assert crumbs() == [("graph", True), ("example 1", False)]  # closed: a click opens it again
+    page.keyboard.press("ArrowRight")  # a step: the breadcrumb follows it again
+    assert crumbs()[1] == ("example 0", False)
+    assert not opened.errors
+
+
 def test_a_neurons_whole_graph_is_in_view_after_fit_legible_and_inside_its_nodes(browser, tmp_path) -> None:
     from docs.sitegen.gallery import neuron as five_values_neuron
 

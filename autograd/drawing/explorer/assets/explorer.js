@@ -323,7 +323,8 @@ function crMount(root, data, options) {
   options = options || {};
   var prefix = options.idPrefix || "";
   var graph = root.querySelector(".cr-graph");
-  var state = { step: 0, selected: -1, playing: null, nudge: null, expanded: {}, sort: ["made", 1], view: null };
+  var state = { step: 0, selected: -1, playing: null, nudge: null, expanded: {}, sort: ["made", 1], view: null,
+                crumbBox: -1 };  // crumbBox: the box last expanded or collapsed into, while nothing else is in focus
   var D, N, P, L, users, stepStart, nSteps, stepNode, stepIdx, stepUp, stepContrib, stepAfter, stepBefore;
   var finalGrad, values, boxParent, boxChildren, boxNodes, boxDepth, boxEnd, boxLast, boxInfos, opTable, flowColor;
   var boxLeafOnly, boxLeafRoles;
@@ -923,6 +924,7 @@ function crMount(root, data, options) {
       status("Other boxes were collapsed so that no view draws more than " + D.maxNodes + " nodes.");
     } else status("");
     state.expanded = wanted;
+    state.crumbBox = b;
     var anchor = pic ? screenCentre(pic.rep[b] === -1 ? pic.el["c" + b] : pic.el["b" + pic.rep[b]]) : null;
     state.afterLayout = function () {
       var el = pic.el["c" + b];
@@ -938,6 +940,7 @@ function crMount(root, data, options) {
     var wanted = Object.assign({}, state.expanded);
     Object.keys(wanted).forEach(function (c) { if (boxPath(+c).indexOf(b) >= 0) delete wanted[c]; });
     state.expanded = wanted;
+    state.crumbBox = b;  // shown closed: one click opens it again
     status("");
     var anchor = pic ? screenCentre(pic.el["c" + b]) : null;
     state.afterLayout = function () {
@@ -949,6 +952,7 @@ function crMount(root, data, options) {
 
   function collapseAll() {
     state.expanded = {};
+    state.crumbBox = -1;
     status("");
     state.afterLayout = function () { fit(); };
     render();
@@ -1480,7 +1484,7 @@ function crMount(root, data, options) {
     caption(step);
     if (options.page) document.body.setAttribute("data-step", String(step));
     root.setAttribute("data-step", String(step));
-    if (!quiet) { state.followSelection = false; follow(); breadcrumb(); writeHash(); }
+    if (!quiet) { state.followSelection = false; state.crumbBox = -1; follow(); breadcrumb(); writeHash(); }
   }
 
   function caption(step) {
@@ -1561,11 +1565,12 @@ function crMount(root, data, options) {
     ui.play.textContent = "\u25b6 play";
   }
 
-  /* -- breadcrumb: the boxes around the focus (the selection, else the current step) ---------------------- */
+  /* -- breadcrumb: the boxes around the focus (the box just expanded or collapsed into, else the selection,
+   * else the current step): what was opened can be closed from it --------------------------------------- */
   function breadcrumb() {
     ui.crumbs.textContent = "";
     var focus = state.selected >= 0 ? state.selected : state.step > 0 ? stepNode[state.step - 1] : D.root;
-    var path = [0].concat(boxPath(D.box[focus]));
+    var path = [0].concat(state.crumbBox > 0 ? boxPath(state.crumbBox) : boxPath(D.box[focus]));
     path.forEach(function (b, j) {
       if (j) ui.crumbs.appendChild(crEl("span", { "class": "cr-sep", "aria-hidden": "true" }, " \u203a "));
       var open = b === 0 || (pic && pic.rep[b] === -1);
@@ -1628,6 +1633,7 @@ function crMount(root, data, options) {
       breadcrumb();
       return;
     }
+    state.crumbBox = -1;
     showSelected(k);
     var reach = new Uint8Array(N), count = new Float64Array(N), sum = new Float64Array(N);
     reach[k] = 1; count[k] = 1; sum[k] = 1;
