@@ -382,6 +382,33 @@ def test_every_sampled_step_is_in_the_viewport_at_every_level(browser, tmp_path)
         assert min(sizes) >= 10
 
 
+def test_a_shared_weights_step_across_an_unrolled_rnn_shows_the_box_it_enters(browser, tmp_path) -> None:
+    """An edge from the RNN's weights to its 8th step is wider than the window at a legible scale: the view
+    shows the box it enters, highlighted with it (the caption names that box)."""
+    from nn import RNN
+
+    model = RNN(1, 4, seed=0)
+    states = model([[float(k % 2)] for k in range(8)])
+    loss = total(states[-1]) ** 2
+    loss.label = "loss"
+    opened = open_page(browser, explore(loss).html(), tmp_path)
+    page = opened.page
+    n = int(page.get_attribute("input.cr-slider", "max"))
+    for step in [1, 5, 12, 14, 16, 49, 53, 69, n // 2, n]:
+        page.evaluate("(s) => chainruleExplorer.showStep(s)", step)
+        settle(page)
+        current = page.eval_on_selector_all(".cr-graph .cr-current", "els => els.map(e => '#' + e.id)")
+        assert current, step
+        seen = [sel for sel in current if page.evaluate(IN_VIEW, sel)]
+        assert seen, (step, current)
+        caption = page.inner_text(".cr-caption")
+        boxes = [sel for sel in current if page.get_attribute(sel, "class").count("cr-boxnode")]
+        for sel in boxes:  # a highlighted box is the one the caption names
+            assert f"\u201c{page.get_attribute(sel, 'data-name')}\u201d" in caption, (step, caption)
+        assert min(page.evaluate(TEXT_SIZES)) >= 10
+    assert not opened.errors
+
+
 def test_selection_changes_no_value_and_the_url_follows(browser, tmp_path) -> None:
     o, leaves = neuron()
     opened = open_page(browser, explore(o, precision=6).html(), tmp_path)

@@ -669,7 +669,7 @@ function crMount(root, data, options) {
             aliases[id] = bundle.id;
             return;
           }
-          edges.push({ id: id, steps: [stepStart[k] + i] });
+          edges.push({ id: id, steps: [stepStart[k] + i], head: "n" + k + "op" });
           edgeLines.push(repId(src) + " -> n" + k + "op [id=\"" + id + "\"" +
             (D.edgeLabels ? ", label=\"" + f(L[k][i]) + "\"" : "") + "];");
         });
@@ -690,7 +690,7 @@ function crMount(root, data, options) {
       var title = bundle(from, "n" + e.k + "op", e.id, e.locals.length, "edges",
         "from \u201c" + D.boxes[~e.src].name + "\u201d into " + name(e.k),
         e.locals.length === 1 && D.edgeLabels ? f(L[e.k][e.locals[0]]) : "");
-      edges.push({ id: e.id, steps: e.steps, title: title });
+      edges.push({ id: e.id, steps: e.steps, title: title, head: "n" + e.k + "op" });
     });
     // edges into collapsed boxes: one per drawn source (one pass over every edge)
     var into = {}, keys = [];
@@ -713,7 +713,7 @@ function crMount(root, data, options) {
       var title = bundle(from, "b" + c, id, compact[c] ? 0 : e.inputs.length, "values",
         "from " + (e.src >= 0 ? name(e.src) : "\u201c" + D.boxes[~e.src].name + "\u201d") + " into \u201c" +
         D.boxes[c].name + "\u201d", D.edgeLabels && e.inputs.length === 1 && d ? f(d[e.inputs[0]]) : "");
-      edges.push({ id: id, steps: e.steps, inputs: e.inputs, box: c, key: key, title: title });
+      edges.push({ id: id, steps: e.steps, inputs: e.inputs, box: c, key: key, title: title, head: "b" + c });
     });
     bundled.forEach(function (e) {
       var label = e.derivative ? ", label=\"" + e.derivative + "\"" :
@@ -1078,11 +1078,16 @@ function crMount(root, data, options) {
     var c = clamped(s, tx, ty);
     setView(s, c.tx, c.ty, animate);
   }
-  /* The part of `el` to keep in view: an edge's label (its local derivative) when the edge is long. */
+  /* The part of `el` to keep in view when it is too long to be seen whole at a legible scale: an edge's label
+   * (its local derivative), else the node it points into (a shared weight's edge across an unrolled RNN). */
   function focusPart(el) {
     if (el.classList && el.classList.contains("edge")) {
       var label = el.querySelector("text");
       if (label) return label;
+      for (var j = 0; pic && j < pic.edges.length; j++) {
+        var e = pic.edges[j];
+        if (e.el === el) return (e.head && pic.el[e.head]) || el;
+      }
     }
     return el;
   }
@@ -1465,9 +1470,10 @@ function crMount(root, data, options) {
       e.cls = cls;
     });
     pic.boxes.forEach(function (b) { var g = pic.el["b" + b]; if (g) g.classList.remove("cr-current"); });
-    if (step > 0) {
-      var el = elementOfStep(step - 1);
+    if (step > 0) {  // a step inside a collapsed box, or into it, highlights the box
+      var el = elementOfStep(step - 1), within = pic.rep[D.box[stepNode[step - 1]]];
       if (el && el.classList.contains("cr-boxnode")) el.classList.add("cr-current");
+      else if (within !== undefined && within !== -1 && pic.el["b" + within]) pic.el["b" + within].classList.add("cr-current");
     }
     updateTable(grads);
   }
