@@ -35,8 +35,8 @@ Where a value goes (the rules, and why)
   joins it.
 * **Chunks**: a box with more than ``max_items`` direct items (values and
   boxes) is split into nested ``chunk`` boxes of consecutive items (boxes of
-  one kind together, values in reading order; the box's last value, often its
-  output, stays out), so no level of the tree is large: a chain of 10,000
+  one kind together, values in reading order; the box's last op result, often
+  its output, stays out), so no level of the tree is large: a chain of 10,000
   values becomes top > chunk > chunk > values.
 
 Order: ``nodes``, ``outputs`` and ``inputs`` follow ``order`` (the topological
@@ -930,9 +930,11 @@ def _chunk(box: Box, max_items: int, rank: dict[Value, int], names: dict[Value, 
 
     # Items of one kind are chunked together (examples with examples, values with values, each in
     # topological order), the largest group first, until the box holds few enough.
-    # The box's last value (its output, often: a neuron's activation, the loss) stays outside the chunks.
+    # The box's last op result (its output, often: a neuron's activation, the loss) stays outside the chunks;
+    # a leaf is no output (an RNN's last parameter would be left alone beside a chunk of the others).
     items: list[Value | Box] = sorted([*box.nodes, *box.children], key=position)
-    last = max(box.nodes, key=rank.__getitem__) if box.nodes else None
+    results = [n for n in box.nodes if n.parents]
+    last = max(results, key=rank.__getitem__) if results else None
     by_kind: dict[str, list[Value | Box]] = {}
     for it in items:
         if it is not last:

@@ -150,6 +150,39 @@ def test_an_mlp_opens_collapsed_legible_and_expands_to_a_neuron(browser, tmp_pat
     assert not opened.errors and not opened.requests
 
 
+def test_boxes_expand_by_keyboard_and_the_breadcrumb_closes_what_was_opened(browser, tmp_path) -> None:
+    """Away from the current step: the breadcrumb names the box just opened (not the step's), and closes it."""
+    loss = mlp_loss()
+    ex = explore(loss)
+    boxes = ex.data["boxes"]
+    example = next(j for j, b in enumerate(boxes) if b["name"] == "example 1" and b["parent"] == 0)
+    model = next(j for j, b in enumerate(boxes) if b["parent"] == example and b["name"] == "MLP")
+    opened = open_page(browser, ex.html(), tmp_path, "#step=30")  # a step inside example 0
+
+    def crumbs() -> list[tuple[str, bool]]:
+        return [tuple(c) for c in opened.page.eval_on_selector_all(
+            "button.cr-crumb", "els => els.map(e => [e.textContent, !e.classList.contains('cr-closed')])")]
+
+    page = opened.page
+    assert crumbs()[1][0] == "example 0"
+    for box in (example, model):  # the keyboard: a box in focus, Enter
+        old = view_key(page)
+        page.focus(f'g.cr-boxnode[data-box="{box}"]')
+        page.keyboard.press("Enter")
+        wait_view(page, old)
+        assert page.locator(f'g.cr-cluster[data-box="{box}"]').count() == 1
+    assert crumbs() == [("graph", True), ("example 1", True), ("MLP", True)]
+    old = view_key(page)
+    page.click(f'button.cr-crumb[data-box="{example}"]')  # closes example 1, and the MLP inside it
+    wait_view(page, old)
+    assert page.locator(f'g.cr-boxnode[data-box="{example}"]').count() == 1
+    assert page.locator("g.cr-cluster").count() == 0
+    assert crumbs() == [("graph", True), ("example 1", False)]  # closed: a click opens it again
+    page.keyboard.press("ArrowRight")  # a step: the breadcrumb follows it again
+    assert crumbs()[1] == ("example 0", False)
+    assert not opened.errors
+
+
 def test_a_neurons_whole_graph_is_in_view_after_fit_legible_and_inside_its_nodes(browser, tmp_path) -> None:
     from docs.sitegen.gallery import neuron as five_values_neuron
 
@@ -347,6 +380,33 @@ def test_every_sampled_step_is_in_the_viewport_at_every_level(browser, tmp_path)
         assert page.evaluate(IN_VIEW, ".cr-graph .cr-current"), step
         sizes = page.evaluate(TEXT_SIZES)
         assert min(sizes) >= 10
+
+
+def test_a_shared_weights_step_across_an_unrolled_rnn_shows_the_box_it_enters(browser, tmp_path) -> None:
+    """An edge from the RNN's weights to its 8th step is wider than the window at a legible scale: the view
+    shows the box it enters, highlighted with it (the caption names that box)."""
+    from nn import RNN
+
+    model = RNN(1, 4, seed=0)
+    states = model([[float(k % 2)] for k in range(8)])
+    loss = total(states[-1]) ** 2
+    loss.label = "loss"
+    opened = open_page(browser, explore(loss).html(), tmp_path)
+    page = opened.page
+    n = int(page.get_attribute("input.cr-slider", "max"))
+    for step in [1, 5, 12, 14, 16, 49, 53, 69, n // 2, n]:
+        page.evaluate("(s) => chainruleExplorer.showStep(s)", step)
+        settle(page)
+        current = page.eval_on_selector_all(".cr-graph .cr-current", "els => els.map(e => '#' + e.id)")
+        assert current, step
+        seen = [sel for sel in current if page.evaluate(IN_VIEW, sel)]
+        assert seen, (step, current)
+        caption = page.inner_text(".cr-caption")
+        boxes = [sel for sel in current if page.get_attribute(sel, "class").count("cr-boxnode")]
+        for sel in boxes:  # a highlighted box is the one the caption names
+            assert f"\u201c{page.get_attribute(sel, 'data-name')}\u201d" in caption, (step, caption)
+        assert min(page.evaluate(TEXT_SIZES)) >= 10
+    assert not opened.errors
 
 
 def test_selection_changes_no_value_and_the_url_follows(browser, tmp_path) -> None:

@@ -165,6 +165,23 @@ def test_a_long_chain_is_chunked_so_no_level_is_large() -> None:
         hierarchy(y, max_items=1)
 
 
+def test_a_chunked_box_of_parameters_leaves_none_of_them_alone() -> None:
+    """Only an op result (a box's output) stays beside its chunks: an RNN's last weight is no output."""
+    from nn import RNN
+
+    model = RNN(1, 4, seed=0)
+    states = model([[float(k % 2)] for k in range(8)])
+    loss = total(states[-1]) ** 2
+    for max_items in (DEFAULT_MAX_ITEMS, 16):  # the 28 parameters in one chunk, or in two
+        top = hierarchy(loss, max_items=max_items)
+        check_tree(top, loss)
+        rnn = top.find("RNN")
+        assert rnn.nodes == []  # every parameter is in a chunk, none stranded next to them
+        chunks = [c for c in rnn.children if c.kind == "chunk"]
+        assert {n for c in chunks for n in c.nodes} == set(model.parameters())
+        assert len(chunks) == (1 if max_items == DEFAULT_MAX_ITEMS else 2)
+
+
 def _build_time(make, sizes) -> list[float]:
     """Seconds per value to build the tree, best of three, for graphs of each size."""
     out = []

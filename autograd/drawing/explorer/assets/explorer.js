@@ -323,7 +323,8 @@ function crMount(root, data, options) {
   options = options || {};
   var prefix = options.idPrefix || "";
   var graph = root.querySelector(".cr-graph");
-  var state = { step: 0, selected: -1, playing: null, nudge: null, expanded: {}, sort: ["made", 1], view: null };
+  var state = { step: 0, selected: -1, playing: null, nudge: null, expanded: {}, sort: ["made", 1], view: null,
+                crumbBox: -1 };  // crumbBox: the box last expanded or collapsed into, while nothing else is in focus
   var D, N, P, L, users, stepStart, nSteps, stepNode, stepIdx, stepUp, stepContrib, stepAfter, stepBefore;
   var finalGrad, values, boxParent, boxChildren, boxNodes, boxDepth, boxEnd, boxLast, boxInfos, opTable, flowColor;
   var boxLeafOnly, boxLeafRoles;
@@ -668,7 +669,7 @@ function crMount(root, data, options) {
             aliases[id] = bundle.id;
             return;
           }
-          edges.push({ id: id, steps: [stepStart[k] + i] });
+          edges.push({ id: id, steps: [stepStart[k] + i], head: "n" + k + "op" });
           edgeLines.push(repId(src) + " -> n" + k + "op [id=\"" + id + "\"" +
             (D.edgeLabels ? ", label=\"" + f(L[k][i]) + "\"" : "") + "];");
         });
@@ -689,7 +690,7 @@ function crMount(root, data, options) {
       var title = bundle(from, "n" + e.k + "op", e.id, e.locals.length, "edges",
         "from \u201c" + D.boxes[~e.src].name + "\u201d into " + name(e.k),
         e.locals.length === 1 && D.edgeLabels ? f(L[e.k][e.locals[0]]) : "");
-      edges.push({ id: e.id, steps: e.steps, title: title });
+      edges.push({ id: e.id, steps: e.steps, title: title, head: "n" + e.k + "op" });
     });
     // edges into collapsed boxes: one per drawn source (one pass over every edge)
     var into = {}, keys = [];
@@ -712,7 +713,7 @@ function crMount(root, data, options) {
       var title = bundle(from, "b" + c, id, compact[c] ? 0 : e.inputs.length, "values",
         "from " + (e.src >= 0 ? name(e.src) : "\u201c" + D.boxes[~e.src].name + "\u201d") + " into \u201c" +
         D.boxes[c].name + "\u201d", D.edgeLabels && e.inputs.length === 1 && d ? f(d[e.inputs[0]]) : "");
-      edges.push({ id: id, steps: e.steps, inputs: e.inputs, box: c, key: key, title: title });
+      edges.push({ id: id, steps: e.steps, inputs: e.inputs, box: c, key: key, title: title, head: "b" + c });
     });
     bundled.forEach(function (e) {
       var label = e.derivative ? ", label=\"" + e.derivative + "\"" :
@@ -923,6 +924,7 @@ function crMount(root, data, options) {
       status("Other boxes were collapsed so that no view draws more than " + D.maxNodes + " nodes.");
     } else status("");
     state.expanded = wanted;
+    state.crumbBox = b;
     var anchor = pic ? screenCentre(pic.rep[b] === -1 ? pic.el["c" + b] : pic.el["b" + pic.rep[b]]) : null;
     state.afterLayout = function () {
       var el = pic.el["c" + b];
@@ -938,6 +940,7 @@ function crMount(root, data, options) {
     var wanted = Object.assign({}, state.expanded);
     Object.keys(wanted).forEach(function (c) { if (boxPath(+c).indexOf(b) >= 0) delete wanted[c]; });
     state.expanded = wanted;
+    state.crumbBox = b;  // shown closed: one click opens it again
     status("");
     var anchor = pic ? screenCentre(pic.el["c" + b]) : null;
     state.afterLayout = function () {
@@ -949,6 +952,7 @@ function crMount(root, data, options) {
 
   function collapseAll() {
     state.expanded = {};
+    state.crumbBox = -1;
     status("");
     state.afterLayout = function () { fit(); };
     render();
@@ -1074,11 +1078,16 @@ function crMount(root, data, options) {
     var c = clamped(s, tx, ty);
     setView(s, c.tx, c.ty, animate);
   }
-  /* The part of `el` to keep in view: an edge's label (its local derivative) when the edge is long. */
+  /* The part of `el` to keep in view when it is too long to be seen whole at a legible scale: an edge's label
+   * (its local derivative), else the node it points into (a shared weight's edge across an unrolled RNN). */
   function focusPart(el) {
     if (el.classList && el.classList.contains("edge")) {
       var label = el.querySelector("text");
       if (label) return label;
+      for (var j = 0; pic && j < pic.edges.length; j++) {
+        var e = pic.edges[j];
+        if (e.el === el) return (e.head && pic.el[e.head]) || el;
+      }
     }
     return el;
   }
@@ -1461,9 +1470,10 @@ function crMount(root, data, options) {
       e.cls = cls;
     });
     pic.boxes.forEach(function (b) { var g = pic.el["b" + b]; if (g) g.classList.remove("cr-current"); });
-    if (step > 0) {
-      var el = elementOfStep(step - 1);
+    if (step > 0) {  // a step inside a collapsed box, or into it, highlights the box
+      var el = elementOfStep(step - 1), within = pic.rep[D.box[stepNode[step - 1]]];
       if (el && el.classList.contains("cr-boxnode")) el.classList.add("cr-current");
+      else if (within !== undefined && within !== -1 && pic.el["b" + within]) pic.el["b" + within].classList.add("cr-current");
     }
     updateTable(grads);
   }
@@ -1480,7 +1490,7 @@ function crMount(root, data, options) {
     caption(step);
     if (options.page) document.body.setAttribute("data-step", String(step));
     root.setAttribute("data-step", String(step));
-    if (!quiet) { state.followSelection = false; follow(); breadcrumb(); writeHash(); }
+    if (!quiet) { state.followSelection = false; state.crumbBox = -1; follow(); breadcrumb(); writeHash(); }
   }
 
   function caption(step) {
@@ -1561,11 +1571,12 @@ function crMount(root, data, options) {
     ui.play.textContent = "\u25b6 play";
   }
 
-  /* -- breadcrumb: the boxes around the focus (the selection, else the current step) ---------------------- */
+  /* -- breadcrumb: the boxes around the focus (the box just expanded or collapsed into, else the selection,
+   * else the current step): what was opened can be closed from it --------------------------------------- */
   function breadcrumb() {
     ui.crumbs.textContent = "";
     var focus = state.selected >= 0 ? state.selected : state.step > 0 ? stepNode[state.step - 1] : D.root;
-    var path = [0].concat(boxPath(D.box[focus]));
+    var path = [0].concat(state.crumbBox > 0 ? boxPath(state.crumbBox) : boxPath(D.box[focus]));
     path.forEach(function (b, j) {
       if (j) ui.crumbs.appendChild(crEl("span", { "class": "cr-sep", "aria-hidden": "true" }, " \u203a "));
       var open = b === 0 || (pic && pic.rep[b] === -1);
@@ -1628,6 +1639,7 @@ function crMount(root, data, options) {
       breadcrumb();
       return;
     }
+    state.crumbBox = -1;
     showSelected(k);
     var reach = new Uint8Array(N), count = new Float64Array(N), sum = new Float64Array(N);
     reach[k] = 1; count[k] = 1; sum[k] = 1;
