@@ -268,12 +268,26 @@ def render(source: str, fmt: str = "svg", *, renderer: str = "auto",
 SUFFIX_FORMATS = {".svg": "svg", ".dot": "dot", ".gv": "dot"}
 
 
+def file_target(path: Union[str, Path], what: str, example: str) -> Path:
+    """``path`` as a file to write ``what`` to, or a ValueError saying why not, before any work.
+
+    A name ending in / is a folder (``Path()`` would drop the slash and write a file named without it); an
+    existing folder, FIFO, device or socket is not a file (writing to a FIFO blocks until someone reads it).
+    """
+    if isinstance(path, str) and path.endswith(("/", os.sep)):
+        raise ValueError(f"cannot save {what} to {path!r}: a name ending in / is a folder; give a file name, "
+                         f"e.g. {path}{example}")
+    target = Path(path)
+    if target.exists() and not target.is_file():
+        kind = "a folder" if target.is_dir() else "not a regular file (a FIFO, a device or a socket)"
+        raise ValueError(f"cannot save {what} to {str(target)!r}: it is {kind}; give a file name, "
+                         f"e.g. {str(target / example) if target.is_dir() else example!r}")
+    return target
+
+
 def write(source: str, path: Union[str, Path], timeout: float | None = DEFAULT_TIMEOUT) -> Path:
     """Write ``source`` to ``path`` in the format its suffix names (.svg, .dot/.gv, or any ``dot`` format)."""
-    if isinstance(path, str) and path.endswith(("/", os.sep)):  # Path() would drop the slash and write a file
-        raise ValueError(f"cannot save a graph to {path!r}: a name ending in / is a folder; give a file name, "
-                         f"e.g. {path}graph.svg")
-    path = Path(path)
+    path = file_target(path, "a graph", "graph.svg")
     suffix = path.suffix.lower()
     if suffix in SUFFIX_FORMATS:
         fmt = SUFFIX_FORMATS[suffix]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import math
 import re
 import sys
@@ -369,7 +370,7 @@ def test_repr_html_works_without_anywidget(monkeypatch) -> None:
     assert bundle["text/html"] == html_text
     with pytest.raises(ImportError, match=r"chainrule\[widget\]"):
         ex.widget  # noqa: B018
-    assert repr(ex) == "<Explorer of 'z': 5 values, 6 backward steps, 1 boxes>"
+    assert repr(ex) == "<Explorer of 'z': 5 values, 6 backward steps, 1 box>"
 
 
 def test_widget_sends_the_script_once_and_data_on_update() -> None:
@@ -397,3 +398,23 @@ def test_explore_takes_draws_default_direction_and_refuses_others_by_name() -> N
     assert explore(y, rankdir="TB").data["rankdir"] == "TB"
     with pytest.raises(ValueError, match="'sideways'"):
         explore(y, rankdir="sideways")
+
+
+def test_save_refuses_a_folder_name_a_fifo_and_a_folder_in_one_line(tmp_path) -> None:
+    """'out/' wrote a file named 'out'; a FIFO blocked forever; each is a ValueError before any writing."""
+    x = Value(2.0, label="x")
+    y = x * x
+    y.backward()
+    ex = explore(y)
+    with pytest.raises(ValueError, match="ending in / is a folder"):
+        ex.save(str(tmp_path) + "/")
+    with pytest.raises(ValueError, match="it is a folder"):
+        ex.save(tmp_path)
+    if hasattr(os, "mkfifo"):
+        fifo = tmp_path / "pipe.html"
+        os.mkfifo(fifo)
+        with pytest.raises(ValueError, match="not a regular file"):
+            ex.save(fifo)
+    assert ex.save(tmp_path / "page.html").read_text(encoding="utf-8").startswith("<!")
+    with pytest.raises(ValueError, match=r"got 1000000000000.*\.\.\. \(int\)"):
+        explore(y, max_nodes=10 ** 400)

@@ -30,7 +30,7 @@ from autograd.drawing.style import COLORS, DEFAULT_MAX_NODES, DONE, HIGHLIGHT, o
 from autograd.graph import _steps, check_value, topological_order
 from autograd.hierarchy import GroupBy, hierarchy
 from autograd.trace import node_names
-from autograd.value import Value
+from autograd.value import Value, _describe
 
 PATH_COLOR = "#8e44ad"  # the selected node's paths (explorer.css: --cr-path)
 DEFAULT_TITLE = "Backward pass, step by step"
@@ -70,7 +70,7 @@ class Explorer:
             max_nodes = MAX_LAYOUT_NODES
         if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or not 10 <= max_nodes <= MAX_LAYOUT_NODES:
             raise ValueError(f"max_nodes (the most nodes laid out at once) must be an int from 10 to "
-                             f"{MAX_LAYOUT_NODES}, or None for {MAX_LAYOUT_NODES}; got {max_nodes!r}")
+                             f"{MAX_LAYOUT_NODES}, or None for {MAX_LAYOUT_NODES}; got {_describe(max_nodes)}")
         self._max_nodes = max_nodes
         self._data = self._gather(root, _order)
         self._widget: Any = None
@@ -142,7 +142,7 @@ class Explorer:
 
     def save(self, path: Union[str, Path]) -> Path:
         """Write the standalone page to ``path``; returns the path."""
-        path = Path(path)
+        path = backend.file_target(path, "the explorer page", "explorer.html")
         path.write_text(self.html(), encoding="utf-8")
         return path
 
@@ -177,7 +177,7 @@ class Explorer:
     def __repr__(self) -> str:
         root = self._data["n"][self._data["root"]]
         return (f"<Explorer of {root!r}: {len(self._data['n'])} values, {self.n_steps} backward steps, "
-                f"{len(self._data['boxes'])} boxes>")
+                f"{len(self._data['boxes'])} box{'' if len(self._data['boxes']) == 1 else 'es'}>")
 
 
 _WIDGET_CLASS: Any = None
