@@ -22,6 +22,7 @@ from autograd.cli.console import fit_for, write_line
 from autograd.cli.errors import ExplainError
 from autograd.cli.expression import FUNCTIONS
 from autograd.cli.report import explain
+from autograd.version import package_version
 
 USAGE = ("usage: python -m autograd explain EXPR [NAME=VALUE ...] [--wrt NAME] [--svg FILE] [--html PAGE] "
          "(--help for more)")
@@ -36,6 +37,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m autograd", description="Look at backpropagation through an expression.")
+    parser.add_argument("--version", action="version", version=f"chainrule {package_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     ex = commands.add_parser(
         "explain",

@@ -640,3 +640,10 @@ def test_a_backward_pass_stops_at_the_first_non_finite_value(expr, inputs, fragm
     assert lines[0].startswith("error: cannot explain the backward pass: ") and fragment in lines[0], lines[0]
     start = lines[2].index("^")
     assert lines[1][start:start + lines[2].count("^")] == under
+
+
+def test_version_prints_the_distributions_version_and_exits_0():
+    import autograd
+
+    code, out, err = run("--version")
+    assert (code, out.strip(), err) == (0, f"chainrule {autograd.__version__}", "")

@@ -546,3 +546,12 @@ def test_the_neuron_picture_says_it_shows_the_gradients_of_the_neurons_output(tm
     assert "grad = d L0.N0.a / d value: one backward pass from this neuron&#39;s output L0.N0.a" in svg
     page = " ".join((ROOT / "docs" / "demo.md").read_text(encoding="utf-8").split())
     assert "with the gradients of one backward pass from that neuron's output `a`" in page
+
+
+def test_version_prints_the_distributions_version_and_exits_0(capsys):
+    import nn
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"chainrule {nn.__version__}"
