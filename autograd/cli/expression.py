@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 import unicodedata
 import warnings
 
@@ -42,6 +43,18 @@ _REFUSED_NODES = {
 
 
 # -- parsing -----------------------------------------------------------------------------
+
+
+
+def _syntax_hint(expr: str, start: int, msg: str) -> str:
+    """Python's reason for a syntax error, said for an expression where it only says "invalid syntax"."""
+    if "literal" in msg and re.search(r"\d[A-Za-z_(]", expr):  # 2x: Python reads a malformed number
+        return f"{msg} (a product needs its star: 2*x, not 2x)"
+    if msg != "invalid syntax":
+        return msg
+    if not expr[start:].strip():
+        return "the expression ends too early: an operand is missing"
+    return "an operand or an operator is missing here (a product is written x*y)"
 
 
 def span_of(expr: str, node: ast.AST) -> tuple[int, int]:
@@ -159,7 +172,8 @@ def parse(expr: str) -> ast.Expression:
     except SyntaxError as err:
         # offset is 1-based; 0 or None means the end of the text
         start = min(err.offset - 1, len(expr)) if err.offset else len(expr)
-        raise ExplainError(f"invalid syntax at column {start + 1}: {err.msg}", (start, start + 1)) from None
+        raise ExplainError(f"invalid syntax at column {start + 1}: {_syntax_hint(expr, start, err.msg)}",
+                           (start, start + 1)) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExplainError("the expression is too deeply nested or malformed") from None
     # iterative walk, so the depth check itself needs no recursion (nor does evaluation: see _Evaluator)

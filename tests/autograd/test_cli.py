@@ -220,6 +220,8 @@ def test_user_errors_are_one_clean_line(argv, fragment):
         ("tanh(x=1)", "keyword", "tanh(x=1)"),
         ("exp + x", "is a function", "exp"),
         ("x +* 2", "invalid syntax", "*"),
+        ("x y", "an operand or an operator is missing here", "y"),
+        ("2x", "a product needs its star: 2*x", "2"),
     ],
 )
 def test_refused_expressions_point_at_the_offending_part(expr, fragment, caret_under):
@@ -647,3 +649,9 @@ def test_version_prints_the_distributions_version_and_exits_0():
 
     code, out, err = run("--version")
     assert (code, out.strip(), err) == (0, f"chainrule {autograd.__version__}", "")
+
+
+@pytest.mark.parametrize("expr", ["x**", "x +", "tanh(x) *"])
+def test_an_expression_that_stops_early_says_so(expr):
+    lines = assert_clean_error(*run("explain", expr, "x=1"))
+    assert "ends too early: an operand is missing" in lines[0]
