@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Any
 
 DISTRIBUTION = "chainrule"
 UNKNOWN = "0+unknown"
@@ -43,3 +44,22 @@ def source_tree_version(root: str | None = None) -> str | None:
         return None
     found = _PROJECT_VERSION.search(text)
     return found.group(1) if found else None
+
+
+def add_version_option(parser: Any) -> None:
+    """``--version`` on an argparse parser (``python -m autograd``, ``python -m nn``): prints ``chainrule X.Y.Z``.
+
+    The version is read when the option is given, not when the parser is built: :func:`package_version`
+    imports ``importlib.metadata`` (15-30 ms), which every other run of the command would pay for nothing.
+    """
+    import argparse
+    import sys
+
+    class _Version(argparse.Action):
+        def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                     option_string: str | None = None) -> None:
+            sys.stdout.write(f"{DISTRIBUTION} {package_version()}\n")  # stdout, as argparse's own version action
+            parser.exit()
+
+    parser.add_argument("--version", action=_Version, nargs=0, default=argparse.SUPPRESS,
+                        help="print the version of chainrule and exit")

@@ -22,7 +22,7 @@ from autograd.cli.console import fit_for, write_line
 from autograd.cli.errors import ExplainError
 from autograd.cli.expression import FUNCTIONS
 from autograd.cli.report import explain
-from autograd.version import package_version
+from autograd.version import add_version_option
 
 USAGE = ("usage: python -m autograd explain EXPR [NAME=VALUE ...] [--wrt NAME] [--svg FILE] [--html PAGE] "
          "(--help for more)")
@@ -37,7 +37,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m autograd", description="Look at backpropagation through an expression.")
-    parser.add_argument("--version", action="version", version=f"chainrule {package_version()}")
+    add_version_option(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     ex = commands.add_parser(
         "explain",

@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import NoReturn
 
-from autograd.version import package_version
+from autograd.version import add_version_option
 from nn.checks import shown
 from nn.data import NAMES
 
@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 done, 1 the run failed (e.g. training diverged), 2 a bad argument or output folder, "
         "130 interrupted.",
     )
-    parser.add_argument("--version", action="version", version=f"chainrule {package_version()}")
+    add_version_option(parser)
     parser.add_argument("--dataset", choices=NAMES, default=None,
                         help="data set for --model mlp (default: moons; cnn always uses digits)")
     parser.add_argument("--model", choices=MODELS, default="mlp",
