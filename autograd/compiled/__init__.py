@@ -61,15 +61,17 @@ class GraphChangedError(ValueError):
     """A compiled graph's structure depends on the data, and ``on_change="raise"`` was asked."""
 
 
-def _check_inputs(inputs: object) -> list[Value]:
-    """Leaf Values from ``inputs`` by the rule of the whole API: a Value, a number, or a sequence of either.
+def _check_inputs(inputs: object) -> tuple[list[Value], bool]:
+    """Leaf Values from ``inputs`` by the rule of the whole API: a Value, a number, or a sequence of either;
+    and whether the one input was given bare (not in a sequence).
 
     A number becomes a fresh leaf labelled ``x<i>``; a 1-D NumPy array inside the sequence (a batch
     column) a leaf holding its first example, the example the recording is made at.
     """
     from autograd.compiled.arrays import is_array
 
-    if isinstance(inputs, Value) or _is_number(inputs):
+    single = isinstance(inputs, Value) or _is_number(inputs)
+    if single:
         items: list[object] = [inputs]
     elif isinstance(inputs, (str, bytes)) or not isinstance(inputs, Iterable) or isinstance(inputs, dict):
         raise TypeError(f"compile's inputs must be a Value, a number or a sequence of them, "
@@ -92,7 +94,7 @@ def _check_inputs(inputs: object) -> list[Value]:
             raise ValueError(f"compile's inputs {seen[x]} and {i} are the same Value {x!r}")
         seen[x] = i
         xs.append(x)
-    return xs
+    return xs, single
 
 
 def _is_number(x: object) -> bool:
@@ -405,7 +407,7 @@ def compile(  # noqa: A001 - autograd.compile, by analogy with torch.compile
         >>> compile(lambda x: x ** 3, 2.0)(3.0)    # one bare input: f(x), a bare gradient
         (27.0, 27.0)
     """
-    xs = _check_inputs(inputs)
+    xs, single = _check_inputs(inputs)
     if not xs:
         raise ValueError("compile needs at least one input Value")
     if not callable(fn):
@@ -424,6 +426,5 @@ def compile(  # noqa: A001 - autograd.compile, by analogy with torch.compile
                 positions.append(index[v])
             else:
                 raise ValueError(f"compile's wrt[{k}] ({v!r}) is not one of the inputs (an input Value or position)")
-    single = isinstance(inputs, Value) or _is_number(inputs)
     return Compiled(fn, xs, positions, on_change, bool(write_back), single)
 
