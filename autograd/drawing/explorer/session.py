@@ -26,11 +26,11 @@ from autograd.drawing.build import GraphTooLargeError
 from autograd.drawing.explorer.data import ROLES, explorer_data, same_shape, to_script_json
 from autograd.drawing.explorer.page import asset, graphviz_script, page_html
 from autograd.drawing.explorer.tree import gradient_flow
-from autograd.drawing.style import COLORS, DEFAULT_MAX_NODES, DONE, HIGHLIGHT, options
+from autograd.drawing.style import COLORS, DEFAULT_MAX_NODES, DONE, HIGHLIGHT, check_int, options
 from autograd.graph import _steps, check_value, topological_order
 from autograd.hierarchy import GroupBy, hierarchy
 from autograd.trace import node_names
-from autograd.value import Value, _describe
+from autograd.value import Value
 
 PATH_COLOR = "#8e44ad"  # the selected node's paths (explorer.css: --cr-path)
 DEFAULT_TITLE = "Backward pass, step by step"
@@ -68,9 +68,8 @@ class Explorer:
         self._flow = gradient_flow(thresholds)
         if max_nodes is None:
             max_nodes = MAX_LAYOUT_NODES
-        if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or not 10 <= max_nodes <= MAX_LAYOUT_NODES:
-            raise ValueError(f"max_nodes (the most nodes laid out at once) must be an int from 10 to "
-                             f"{MAX_LAYOUT_NODES}, or None for {MAX_LAYOUT_NODES}; got {_describe(max_nodes)}")
+        check_int("max_nodes", max_nodes, 10, MAX_LAYOUT_NODES,
+                  f"nodes laid out at once (or None for {MAX_LAYOUT_NODES:,})")
         self._max_nodes = max_nodes
         self._data = self._gather(root, _order)
         self._widget: Any = None
