@@ -2,10 +2,12 @@
 
 import sys
 
+from nn import interrupts
+
 try:
     from nn.demo.command import main
 except KeyboardInterrupt:  # Ctrl-C while the modules load: one line and the status, as at any other moment
     print("error: interrupted (Ctrl-C); nothing was written", file=sys.stderr)
-    sys.exit(130)
+    interrupts.exit(130)
 
-sys.exit(main(exiting=True))
+interrupts.exit(main(exiting=True))

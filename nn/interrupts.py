@@ -17,6 +17,13 @@ runs at that moment. Two places make that wrong:
 
 Both work in the main thread only (the only thread Python runs signal
 handlers in); elsewhere they do nothing.
+
+A third trap is in CPython itself: a ``KeyboardInterrupt`` that leaves code run
+by ``exec``/``eval`` of a *string* (``dataclasses`` and ``namedtuple`` build
+methods that way while a module is imported) marks the process as ended by an
+unhandled Ctrl-C even when the caller catches it, and ``python -m`` then kills
+itself with SIGINT at exit instead of returning the status the program chose.
+:func:`exit` clears that mark.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from types import FrameType
+from typing import NoReturn
 
 # the signals a commit holds back: Ctrl-C, `kill` and a closed terminal
 DEFERRED_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
@@ -80,6 +88,19 @@ def quiet_start(*modules: str) -> None:
         os._exit(130)  # no finaliser or atexit hook has anything to finish while modules load
 
     signal.signal(signal.SIGINT, on_sigint)
+
+
+def exit(status: int) -> NoReturn:  # noqa: A001 (read as interrupts.exit, beside sys.exit)
+    """``sys.exit(status)`` that keeps ``status`` under ``python -m`` after an interrupt that was caught.
+
+    CPython sets its "unhandled KeyboardInterrupt" mark when the exception
+    leaves an ``exec``/``eval`` of a string, whoever catches it later, and
+    ``python -m`` then ends by SIGINT (status -2 to a parent, 130 to a shell)
+    whatever ``status`` was. Every ``exec`` of a string starts by clearing the
+    mark, so one harmless ``exec`` just before exiting puts it right.
+    """
+    exec("None")  # a constant string: clears the interpreter's mark (see above), runs nothing
+    sys.exit(status)
 
 
 def requested() -> bool:

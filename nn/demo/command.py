@@ -146,4 +146,4 @@ def _fail(message: str, code: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(exiting=True))
+    interrupts.exit(main(exiting=True))

@@ -157,6 +157,41 @@ def test_ctrl_c_at_random_moments_always_ends_with_130_and_one_true_line(tmp_pat
 
 
 @POSIX
+def test_an_interrupt_out_of_a_string_exec_still_ends_python_m_nn_with_130(tmp_path):
+    """CPython marks a KeyboardInterrupt that leaves ``exec`` of a string as unhandled even once it is caught, and
+    ``python -m`` then dies by SIGINT (-2) instead of returning 130: seen when Ctrl-C landed while a library built a
+    dataclass. Here the interrupt always comes out of such an ``exec``, at the start of training."""
+    (tmp_path / "runner.py").write_text(
+        "import runpy\n"
+        "import nn.demo.command as command\n"
+        "def run(argv, progress):\n"
+        "    exec('raise KeyboardInterrupt')  # as dataclasses' generated methods are made\n"
+        "command.run = run\n"
+        "runpy.run_module('nn', run_name='__main__', alter_sys=True)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    run = subprocess.run([sys.executable, "-m", "runner", "--epochs", "1", "--out", str(tmp_path / "out")],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 130, (run.returncode, run.stderr)
+    assert run.stderr == "error: interrupted (Ctrl-C)\n"
+
+
+def test_interrupts_exit_keeps_the_status_after_a_caught_interrupt_from_a_string_exec(tmp_path):
+    (tmp_path / "caught.py").write_text(
+        "from nn import interrupts\n"
+        "try:\n"
+        "    exec('raise KeyboardInterrupt')\n"
+        "except KeyboardInterrupt:\n"
+        "    pass\n"
+        "interrupts.exit(7)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    run = subprocess.run([sys.executable, "-m", "caught"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert (run.returncode, run.stderr) == (7, "")
+
+
+@POSIX
 def test_an_interrupt_swallowed_by_tqdms_finaliser_still_ends_the_demo_with_130(tmp_path):
     """The report: tqdm's finaliser swallowed SIGINT in 2 of 16 runs (exit status 0). Here it always lands there."""
     folder = tmp_path / "out"
