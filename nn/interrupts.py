@@ -22,8 +22,9 @@ A third trap is in CPython itself: a ``KeyboardInterrupt`` that leaves code run
 by ``exec``/``eval`` of a *string* (``dataclasses`` and ``namedtuple`` build
 methods that way while a module is imported) marks the process as ended by an
 unhandled Ctrl-C even when the caller catches it, and ``python -m`` then kills
-itself with SIGINT at exit instead of returning the status the program chose.
-:func:`exit` clears that mark.
+itself with SIGINT at exit instead of returning the status the program chose;
+and an interrupt inside a C extension's import can leave a module that crashes
+the interpreter's teardown. :func:`exit` ends the process safely in both cases.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from typing import NoReturn
 
 # the signals a commit holds back: Ctrl-C, `kill` and a closed terminal
 DEFERRED_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+INTERRUPTED = 130  # the exit status of a command ended by Ctrl-C (128 + SIGINT), as shells report it
 
 _requested = False  # set by catching()'s handler; read by check()
 _catching = 0  # depth of active catching() blocks
@@ -85,20 +88,32 @@ def quiet_start(*modules: str) -> None:
         with contextlib.suppress(OSError, ValueError):
             sys.stderr.write("error: interrupted (Ctrl-C); nothing was written\n")
             sys.stderr.flush()
-        os._exit(130)  # no finaliser or atexit hook has anything to finish while modules load
+        os._exit(INTERRUPTED)  # no finaliser or atexit hook has anything to finish while modules load
 
     signal.signal(signal.SIGINT, on_sigint)
 
 
 def exit(status: int) -> NoReturn:  # noqa: A001 (read as interrupts.exit, beside sys.exit)
-    """``sys.exit(status)`` that keeps ``status`` under ``python -m`` after an interrupt that was caught.
+    """End the process with ``status``, also after an interrupt, where Python's own exit can lose it.
 
-    CPython sets its "unhandled KeyboardInterrupt" mark when the exception
+    After an interrupt (status 130) the process ends at once, once stdout and
+    stderr are flushed: Ctrl-C can land inside a C extension's import (a
+    pybind11 module then reports "initialization failed"), and the half-built
+    module crashed interpreter teardown with "Fatal Python error:
+    PyThreadState_Get" (status -6). Nothing is left to finish by then: the
+    outputs are committed or rolled back before the status is decided.
+
+    Any other status goes through ``sys.exit``, after clearing CPython's
+    "unhandled KeyboardInterrupt" mark: the mark is set when the exception
     leaves an ``exec``/``eval`` of a string, whoever catches it later, and
-    ``python -m`` then ends by SIGINT (status -2 to a parent, 130 to a shell)
-    whatever ``status`` was. Every ``exec`` of a string starts by clearing the
-    mark, so one harmless ``exec`` just before exiting puts it right.
+    ``python -m`` then ends by SIGINT whatever ``status`` was. Every ``exec``
+    of a string starts by clearing it.
     """
+    if status == INTERRUPTED:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError, AttributeError):  # closed, broken or replaced by None
+                stream.flush()
+        os._exit(status)
     exec("None")  # a constant string: clears the interpreter's mark (see above), runs nothing
     sys.exit(status)
 

@@ -112,18 +112,23 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
         with interrupts.catching(then_ignore=exiting):
             try:
                 code = run(argv, progress)
-            except DemoError as e:
-                code = _fail(str(e), e.code)
-            except FloatingPointError as e:
-                code = _fail(f"{e}; nothing was written", EXIT_FAILED)
-            except ImportError as e:
-                code = _fail(f"the demo needs a package that is not installed ({e}): {install_command('demo')}",
-                             EXIT_FAILED)
-            if interrupts.requested():  # an interrupt that a finaliser swallowed
-                raise KeyboardInterrupt
+            except (DemoError, FloatingPointError, ImportError) as e:
+                # An interrupt can surface as another error: Ctrl-C inside a C extension's import is reported
+                # as ImportError("initialization failed"). Then the interrupt is what to report.
+                interrupts.check()
+                code = _fail(_describe(e), e.code if isinstance(e, DemoError) else EXIT_FAILED)
+            interrupts.check()  # an interrupt that a finaliser swallowed
             return code
     except KeyboardInterrupt:
         return _fail(_interrupted(progress), EXIT_INTERRUPTED)
+
+
+def _describe(error: DemoError | FloatingPointError | ImportError) -> str:
+    if isinstance(error, ImportError):
+        return f"the demo needs a package that is not installed ({error}): {install_command('demo')}"
+    if isinstance(error, FloatingPointError):
+        return f"{error}; nothing was written"
+    return str(error)
 
 
 def _interrupted(progress: _Progress | None) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from autograd.version import add_version_option
+from nn import interrupts
 from nn.checks import shown
 from nn.data import NAMES
 
@@ -20,7 +21,7 @@ MAX_EPOCHS = 1_000_000
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = interrupts.INTERRUPTED  # 130
 
 
 class DemoError(Exception):
