@@ -112,10 +112,13 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
         with interrupts.catching(then_ignore=exiting):
             try:
                 code = run(argv, progress)
-            except (DemoError, FloatingPointError, ImportError) as e:
-                # An interrupt can surface as another error: Ctrl-C inside a C extension's import is reported
-                # as ImportError("initialization failed"). Then the interrupt is what to report.
+            except Exception as e:
+                # An interrupt can surface as another error: Python reports Ctrl-C inside a class's __set_name__
+                # as RuntimeError, a pybind11 module reports it in its import as ImportError("initialization
+                # failed"). The interrupt is then what to report.
                 interrupts.check()
+                if not isinstance(e, (DemoError, FloatingPointError, ImportError)):
+                    raise
                 code = _fail(_describe(e), e.code if isinstance(e, DemoError) else EXIT_FAILED)
             interrupts.check()  # an interrupt that a finaliser swallowed
             return code

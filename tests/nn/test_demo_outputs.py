@@ -176,6 +176,36 @@ def test_an_interrupt_out_of_a_string_exec_still_ends_python_m_nn_with_130(tmp_p
     assert run.stderr == "error: interrupted (Ctrl-C)\n"
 
 
+def _interrupt_in_set_name(argv, progress):
+    class Slow:
+        def __set_name__(self, owner, name):  # Python 3.11 wraps what this raises in RuntimeError
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+
+    class Holder:
+        field = Slow()
+
+
+def _interrupt_in_an_extensions_import(argv, progress):
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)
+    except KeyboardInterrupt:
+        raise ImportError("initialization failed") from None  # what a pybind11 module's import reports
+
+
+@POSIX
+@pytest.mark.parametrize("interrupted", [_interrupt_in_set_name, _interrupt_in_an_extensions_import])
+def test_an_interrupt_that_surfaces_as_another_error_is_reported_as_the_interrupt(monkeypatch, capsys, interrupted):
+    """Seen with Ctrl-C at random moments: a traceback of RuntimeError (matplotlib defining a class), and "the demo
+    needs a package that is not installed" followed by the interrupt's line (matplotlib's C++ modules)."""
+    monkeypatch.setattr(command, "run", interrupted)
+    status = main(["--epochs", "1"])
+    captured = capsys.readouterr()
+    assert status == 130
+    assert captured.err == "error: interrupted (Ctrl-C)\n"
+
+
 def test_interrupts_exit_keeps_the_status_after_a_caught_interrupt_from_a_string_exec(tmp_path):
     (tmp_path / "caught.py").write_text(
         "from nn import interrupts\n"
