@@ -13,6 +13,13 @@ only the engine, and the drawing code (graphviz) loads when first asked for.
 
 from __future__ import annotations
 
+# ruff: noqa: E402 (quiet_start comes before the package's other imports on purpose)
+# `python -m autograd` or `python -m nn` (whose first import is this package): Ctrl-C while the modules below
+# load ends the command with one line and status 130, not a traceback (see autograd.exit_status).
+from autograd.exit_status import quiet_start as _quiet_start
+
+_quiet_start()
+
 import importlib
 from typing import TYPE_CHECKING, Any
 

@@ -9,13 +9,11 @@ scikit-learn), the demo, the training examples, the course's exercise checks
 
 from __future__ import annotations
 
-# ruff: noqa: E402 (the imports below come after quiet_start on purpose)
 from typing import Any
 
-from nn import interrupts
-
-interrupts.quiet_start("nn", "nn.demo")  # `python -m nn`: Ctrl-C while the modules below load is one line, 130
-
+# First the engine: under `python -m nn` its first line makes Ctrl-C while the modules below load one line and
+# status 130, not a traceback (autograd.exit_status.quiet_start).
+import autograd  # noqa: F401
 from nn import losses
 from nn.checkpoint import CheckpointError
 from nn.conv import Conv2d, Flatten, MaxPool2d

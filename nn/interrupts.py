@@ -18,104 +18,32 @@ runs at that moment. Two places make that wrong:
 Both work in the main thread only (the only thread Python runs signal
 handlers in); elsewhere they do nothing.
 
-A third trap is in CPython itself: a ``KeyboardInterrupt`` that leaves code run
-by ``exec``/``eval`` of a *string* (``dataclasses`` and ``namedtuple`` build
-methods that way while a module is imported) marks the process as ended by an
-unhandled Ctrl-C even when the caller catches it, and ``python -m`` then kills
-itself with SIGINT at exit instead of returning the status the program chose;
-and an interrupt inside a C extension's import can leave a module that crashes
-the interpreter's teardown. :func:`exit` ends the process safely in both cases.
+Between the status a command returns and the process's exit status lie two
+more traps (an interrupt that CPython remembers as unhandled, a half-imported
+extension that crashes teardown); :func:`exit` ends the process past both.
 """
 
 from __future__ import annotations
 
-# Only modules that Python's start-up has loaded already (or that cost nothing): `python -m nn` imports
-# this first, and quiet_start must be in place as early as possible.
 import contextlib
-import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
 from types import FrameType
-from typing import NoReturn
+
+# How a command ends, and Ctrl-C while its modules load: shared with `python -m autograd`.
+# (Importing it runs autograd's __init__, whose first line puts quiet_start in place under `python -m nn`.)
+from autograd.exit_status import INTERRUPTED as INTERRUPTED
+from autograd.exit_status import exit as exit  # noqa: A004 (read as interrupts.exit, beside sys.exit)
+from autograd.exit_status import in_main_thread
+from autograd.exit_status import quiet_start as quiet_start
+from autograd.exit_status import started_as as started_as
 
 # the signals a commit holds back: Ctrl-C, `kill` and a closed terminal
 DEFERRED_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
-INTERRUPTED = 130  # the exit status of a command ended by Ctrl-C (128 + SIGINT), as shells report it
-
 _requested = False  # set by catching()'s handler; read by check()
 _catching = 0  # depth of active catching() blocks
-
-
-def _in_main_thread() -> bool:
-    import threading  # here, not at the top: see the imports
-
-    return threading.current_thread() is threading.main_thread()
-
-
-def started_as(*modules: str) -> bool:
-    """Whether this process is ``python [options] -m M`` for one of ``modules`` (from ``sys.orig_argv``)."""
-    argv = list(getattr(sys, "orig_argv", ()))[1:]
-    k = 0
-    while k < len(argv):
-        word = argv[k]
-        if word == "-m":
-            return k + 1 < len(argv) and argv[k + 1] in modules
-        if word.startswith("-m"):
-            return word[2:] in modules
-        if not word.startswith("-") or word.startswith("-c"):  # a script or -c: not a module run
-            return False
-        k += 2 if word in ("-X", "-W") else 1  # the options that take their value as the next word
-    return False
-
-
-def quiet_start(*modules: str) -> None:
-    """Under ``python -m M`` (M in ``modules``): Ctrl-C while the program's modules load ends it at once.
-
-    The process exits with status 130 and one line on stderr instead of a
-    traceback through the import machinery. Nothing has been written yet, so
-    ending there is safe; the command installs its own handling as it starts
-    (:func:`catching`). Imported as a library, or with a handler already set,
-    nothing changes.
-    """
-    if not started_as(*modules) or not _in_main_thread():
-        return
-    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        return
-
-    def on_sigint(signum: int, frame: FrameType | None) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            sys.stderr.write("error: interrupted (Ctrl-C); nothing was written\n")
-            sys.stderr.flush()
-        os._exit(INTERRUPTED)  # no finaliser or atexit hook has anything to finish while modules load
-
-    signal.signal(signal.SIGINT, on_sigint)
-
-
-def exit(status: int) -> NoReturn:  # noqa: A001 (read as interrupts.exit, beside sys.exit)
-    """End the process with ``status``, also after an interrupt, where Python's own exit can lose it.
-
-    After an interrupt (status 130) the process ends at once, once stdout and
-    stderr are flushed: Ctrl-C can land inside a C extension's import (a
-    pybind11 module then reports "initialization failed"), and the half-built
-    module crashed interpreter teardown with "Fatal Python error:
-    PyThreadState_Get" (status -6). Nothing is left to finish by then: the
-    outputs are committed or rolled back before the status is decided.
-
-    Any other status goes through ``sys.exit``, after clearing CPython's
-    "unhandled KeyboardInterrupt" mark: the mark is set when the exception
-    leaves an ``exec``/``eval`` of a string, whoever catches it later, and
-    ``python -m`` then ends by SIGINT whatever ``status`` was. Every ``exec``
-    of a string starts by clearing it.
-    """
-    if status == INTERRUPTED:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError, AttributeError):  # closed, broken or replaced by None
-                stream.flush()
-        os._exit(status)
-    exec("None")  # a constant string: clears the interpreter's mark (see above), runs nothing
-    sys.exit(status)
 
 
 def requested() -> bool:
@@ -145,7 +73,7 @@ def catching(then_ignore: bool = False) -> Iterator[None]:
     about to exit: a late Ctrl-C must not turn its status into a traceback).
     """
     global _requested, _catching
-    if not _in_main_thread():
+    if not in_main_thread():
         yield
         return
     previous = signal.signal(signal.SIGINT, _on_sigint)
@@ -178,7 +106,7 @@ def deferred() -> Iterator[None]:
     ends the process just after it. A handler installed outside Python (which
     Python cannot put back) is left alone, and so is its signal.
     """
-    if not _in_main_thread():
+    if not in_main_thread():
         yield
         return
     held: list[int] = []

@@ -4,7 +4,8 @@ Every user error exits with status 2 and an ``error: ...`` line on stderr
 (after it, for a mistake in the expression, the expression and a caret line
 under the part at fault). No arguments at all print a one-line usage. Output
 paths are checked before anything is computed. Text the console cannot encode
-is printed with ASCII stand-ins (:mod:`autograd.cli.console`).
+is printed with ASCII stand-ins (:mod:`autograd.cli.console`). Ctrl-C ends
+it with status 130 and the line ``error: interrupted (Ctrl-C)``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from autograd.cli.console import fit_for, write_line
 from autograd.cli.errors import ExplainError
 from autograd.cli.expression import FUNCTIONS
 from autograd.cli.report import explain
+from autograd.exit_status import INTERRUPTED
 from autograd.version import add_version_option
 
 USAGE = ("usage: python -m autograd explain EXPR [NAME=VALUE ...] [--wrt NAME] [--svg FILE] [--html PAGE] "
@@ -83,9 +85,20 @@ def _pointer(stream: TextIO, expr: str, span: tuple[int, int]) -> str:
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status (0, or 2 on error)."""
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status.
+
+    0, 2 on an error, 130 on Ctrl-C (files written before it stay).
+    """
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
+    try:
+        return _run(argv, stdout, stderr)
+    except KeyboardInterrupt:
+        write_line(stderr, "error: interrupted (Ctrl-C)")
+        return INTERRUPTED
+
+
+def _run(argv: Sequence[str] | None, stdout: TextIO, stderr: TextIO) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
         write_line(stderr, USAGE)

@@ -659,3 +659,37 @@ def test_version_prints_the_distributions_version_and_exits_0():
 def test_an_expression_that_stops_early_says_so(expr):
     lines = assert_clean_error(*run("explain", expr, "x=1"))
     assert "ends too early: an operand is missing" in lines[0]
+
+
+# -- Ctrl-C -------------------------------------------------------------------------------------------
+
+
+def test_ctrl_c_is_one_line_and_status_130(monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("autograd.cli.command.explain", interrupted)
+    assert run("explain", "x*2", "x=3") == (130, "", "error: interrupted (Ctrl-C)\n")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+@pytest.mark.parametrize("after", [0.25, 0.5, 1.0, 1.5])
+def test_a_real_ctrl_c_at_any_moment_of_python_m_autograd_is_one_line_and_130(tmp_path, after):
+    """While the package loads (a line saying nothing was written), while the WebAssembly Graphviz loads and
+    renders, while the page is written: never a traceback, never a status other than 130 (or 0, if it had ended)."""
+    import signal
+    import time
+
+    child = subprocess.Popen([sys.executable, "-m", "autograd", "explain", "tanh(x*w + b)", "x=1", "w=2", "b=0.5",
+                              "--svg", str(tmp_path / "g.svg"), "--html", str(tmp_path / "p.html")],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(after)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=120)
+    if child.returncode == 0:
+        assert err == ""
+        return
+    if err.startswith("Traceback") and "/autograd/" not in err:
+        return  # Python's own start-up (site, the path finder), before the program's first line
+    assert child.returncode == 130, err
+    assert err in ("error: interrupted (Ctrl-C)\n", "error: interrupted (Ctrl-C); nothing was written\n"), err

@@ -20,6 +20,7 @@ from tests.imports import import_graph as package_import_graph
 ENGINE_LAYERS = [
     "autograd.ops",  # the op table: imports nothing of the package
     "autograd.version",
+    "autograd.exit_status",  # how the command lines end (imports nothing of the package)
     "autograd.collector",  # pauses of the cyclic collector during the engine's bounded work
     "autograd.value",  # Value and its generated ops; the layers above register what it calls
     "autograd.roles",  # what a leaf is (input, parameter, constant), marked on the node
