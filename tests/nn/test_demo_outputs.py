@@ -226,16 +226,19 @@ def test_an_interrupt_swallowed_by_tqdms_finaliser_still_ends_the_demo_with_130(
     """The report: tqdm's finaliser swallowed SIGINT in 2 of 16 runs (exit status 0). Here it always lands there."""
     folder = tmp_path / "out"
     driver = (
-        "import os, signal, sys, time\n"
+        "import signal, sys, threading, time\n"
         "import tqdm\n"
         "real = tqdm.tqdm.__del__\n"
         "def finaliser(self):\n"
-        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    # to the main thread (this one), not to the process: another thread (tqdm's monitor) could take a\n"
+        "    # process-wide signal, and the sleep below would then end before Python runs the handler\n"
+        "    signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)\n"
         "    time.sleep(0.05)  # Python runs the handler here, inside the finaliser\n"
         "    real(self)\n"
         "tqdm.tqdm.__del__ = finaliser\n"
+        "from nn import interrupts\n"
         "from nn.demo import main\n"
-        "sys.exit(main(sys.argv[1:]))\n"
+        "interrupts.exit(main(sys.argv[1:]))  # as python -m nn ends\n"
     )
     run = subprocess.run([sys.executable, "-c", driver, "--epochs", "2", "--out", str(folder)], cwd=ROOT,
                          capture_output=True, text=True, timeout=300)
