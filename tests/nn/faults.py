@@ -5,6 +5,20 @@ from __future__ import annotations
 import errno
 import os
 import signal
+import threading
+
+
+def ctrl_c(sig: int = signal.SIGINT) -> None:
+    """A real Ctrl-C (or ``sig``), sent to the main thread rather than to the process.
+
+    Python runs signal handlers in the main thread only; a process-wide signal
+    can be taken by another thread (tqdm's monitor, a render's timer), and a
+    sleep in the main thread is then not cut short, so the handler would run
+    later than the test means it to.
+    """
+    ident = threading.main_thread().ident
+    assert ident is not None
+    signal.pthread_kill(ident, sig)
 
 
 class Faults:
@@ -30,6 +44,6 @@ class Faults:
             if self.count == self.at:
                 if self.fault == "enospc":
                     raise OSError(errno.ENOSPC, "No space left on device", str(args[0]) if name == "replace" else None)
-                os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C: Python raises it at the next bytecode
+                ctrl_c()  # Python raises it at the next bytecode
             return real(*args)
         return call

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from nn.demo import command, main
-from tests.nn.faults import Faults
+from tests.nn.faults import Faults, ctrl_c
 
 pytest.importorskip("sklearn")
 pytest.importorskip("matplotlib")
@@ -179,7 +179,7 @@ def test_an_interrupt_out_of_a_string_exec_still_ends_python_m_nn_with_130(tmp_p
 def _interrupt_in_set_name(argv, progress):
     class Slow:
         def __set_name__(self, owner, name):  # Python 3.11 wraps what this raises in RuntimeError
-            os.kill(os.getpid(), signal.SIGINT)
+            ctrl_c()
             time.sleep(5)
 
     class Holder:
@@ -188,7 +188,7 @@ def _interrupt_in_set_name(argv, progress):
 
 def _interrupt_in_an_extensions_import(argv, progress):
     try:
-        os.kill(os.getpid(), signal.SIGINT)
+        ctrl_c()
         time.sleep(5)
     except KeyboardInterrupt:
         raise ImportError("initialization failed") from None  # what a pybind11 module's import reports

@@ -23,7 +23,7 @@ from nn.files import (
     stage_name,
     write_all_atomic,
 )
-from tests.nn.faults import Faults
+from tests.nn.faults import Faults, ctrl_c
 
 ROOT = Path(__file__).resolve().parents[2]
 POSIX = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
@@ -188,8 +188,8 @@ def test_deferred_holds_signals_back_and_delivers_them_after_the_block():
     try:
         with pytest.raises(KeyboardInterrupt):
             with interrupts.deferred():
-                os.kill(os.getpid(), signal.SIGINT)
-                os.kill(os.getpid(), signal.SIGTERM)
+                ctrl_c()
+                ctrl_c(signal.SIGTERM)
                 time.sleep(0.01)
                 events.append("block done")
         assert events == ["block done", "term"]
@@ -217,7 +217,7 @@ def test_deferred_and_catching_do_nothing_outside_the_main_thread():
 def test_catching_remembers_an_interrupt_a_finaliser_swallowed(capsys):
     class Finaliser:
         def __del__(self):
-            os.kill(os.getpid(), signal.SIGINT)
+            ctrl_c()
             time.sleep(0.01)  # the handler runs here, inside __del__, where its exception cannot escape
 
     with interrupts.catching():
