@@ -1,7 +1,7 @@
 """Ctrl-C that is never lost and never lands in the middle of a commit.
 
 Python turns SIGINT into ``KeyboardInterrupt`` in whatever code the main thread
-runs at that moment. Two places make that wrong:
+runs at that moment. Three places make that wrong:
 
 - a **finaliser** (``__del__``, a weakref callback, a generator being closed,
   e.g. a progress bar tidying up): an exception there cannot propagate, so
@@ -10,12 +10,16 @@ runs at that moment. Two places make that wrong:
   Ctrl-C. :func:`catching` records every interrupt in a flag as well, and the
   code checks the flag at safe points (:func:`check`: each training batch,
   before files are swapped in), so a swallowed interrupt still stops the run.
+- code that **turns it into another error**: Python reports it from a class's
+  ``__set_name__`` as ``RuntimeError``, a pybind11 module from its import as
+  ``ImportError("initialization failed")``. The same flag (:func:`requested`)
+  tells the command to report the interrupt, not the error.
 - a **commit** (several files swapped in one after the other): an interrupt
   between two renames would leave a mix of old and new files.
   :func:`deferred` holds SIGINT, SIGTERM and SIGHUP back while the commit runs
   and delivers them right after it.
 
-Both work in the main thread only (the only thread Python runs signal
+They work in the main thread only (the only thread Python runs signal
 handlers in); elsewhere they do nothing.
 
 Between the status a command returns and the process's exit status lie two
