@@ -97,10 +97,14 @@ def _ranks(shape: Shape) -> dict[str, int]:
     return {node: depth - d for node, d in to_sink.items()}
 
 
-def estimate(shape: Shape, rankdir: str) -> tuple[float, float]:
-    """The (width, height) in points that ``dot`` gives ``shape`` laid out in ``rankdir`` ("LR" or "TB")."""
+def estimate(shape: Shape, rankdir: str, rank: dict[str, int] | None = None) -> tuple[float, float]:
+    """The (width, height) in points that ``dot`` gives ``shape`` laid out in ``rankdir`` ("LR" or "TB").
+
+    ``rank``: the nodes' ranks, when already known (they do not depend on the direction).
+    """
     across_lr = rankdir in ("LR", "RL")
-    rank = _ranks(shape)
+    if rank is None:
+        rank = _ranks(shape)
     n_ranks = max(rank.values(), default=0) + 1
     labelled = any(size is not None for *_, size in shape.edges)
     # positions 0, 1, 2, ... along the rank axis: the ranks, with a place for labels between them if any
@@ -152,8 +156,9 @@ def choose_rankdir(shape: Shape, column_px: float = COLUMN_PX) -> str:
     :data:`LONG_SIDE_PX` long. When neither direction fits, the one a column
     shrinks less (the narrower) wins, LR on a tie.
     """
-    lr = estimate(shape, "LR")
-    tb = estimate(shape, "TB")
+    rank = _ranks(shape)  # once for both directions
+    lr = estimate(shape, "LR", rank)
+    tb = estimate(shape, "TB", rank)
     column_pt = column_px / PX_PER_PT
     long_pt = LONG_SIDE_PX / PX_PER_PT
     if lr[0] <= column_pt and lr[1] <= long_pt:
