@@ -8,6 +8,6 @@ try:
     from nn.demo.command import main
 except KeyboardInterrupt:  # Ctrl-C while the modules load: one line and the status, as at any other moment
     print("error: interrupted (Ctrl-C); nothing was written", file=sys.stderr)
-    interrupts.exit(130)
+    interrupts.exit(interrupts.INTERRUPTED)
 
 interrupts.exit(main(exiting=True))

@@ -119,14 +119,14 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
                 interrupts.check()
                 if not isinstance(e, (DemoError, FloatingPointError, ImportError)):
                     raise
-                code = _fail(_describe(e), e.code if isinstance(e, DemoError) else EXIT_FAILED)
+                code = _fail(_message_for(e), e.code if isinstance(e, DemoError) else EXIT_FAILED)
             interrupts.check()  # an interrupt that a finaliser swallowed
             return code
     except KeyboardInterrupt:
         return _fail(_interrupted(progress), EXIT_INTERRUPTED)
 
 
-def _describe(error: DemoError | FloatingPointError | ImportError) -> str:
+def _message_for(error: DemoError | FloatingPointError | ImportError) -> str:
     if isinstance(error, ImportError):
         return f"the demo needs a package that is not installed ({error}): {install_command('demo')}"
     if isinstance(error, FloatingPointError):
